@@ -1,0 +1,30 @@
+//! Percent-encoding sets shared by the query strings, form bodies and the signer.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+
+/// RFC 3986: everything except the unreserved characters `A-Za-z0-9-._~` is encoded.
+/// Used for query strings, form bodies (space → `%20`, every reserved character encoded, which is
+/// what botocore's signer and moto's re-encoding expect) and SigV4 canonicalisation.
+pub const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Like [`RFC3986`] but keeps `/` (SigV4 canonical paths).
+pub const RFC3986_PATH: &AsciiSet = &RFC3986.remove(b'/');
+
+/// Percent-encodes `s` with [`RFC3986`].
+pub fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, RFC3986).to_string()
+}
+
+/// `k=v&k=v` with both sides RFC 3986-encoded, in the given order.
+pub fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&encode(k));
+        out.push('=');
+        out.push_str(&encode(v));
+    }
+    out
+}

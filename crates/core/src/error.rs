@@ -1,0 +1,143 @@
+//! The one error type of awscred. Each variant is a kind a caller can act on.
+//!
+//! Messages never carry secrets: response bodies are only quoted through the service's own
+//! `message` field, and malformed responses are described, not echoed.
+
+use std::fmt;
+
+/// Everything that can go wrong while getting credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The caller passed something unusable (a region that is not a region, an empty role name…).
+    InvalidInput(String),
+    /// The shared config or credentials file is wrong, or a profile cannot be resolved.
+    /// The message names the file, line, profile or key.
+    Config(String),
+    /// The SSO session is missing, expired or was rejected: the user must log in again.
+    LoginNeeded {
+        /// What was wrong.
+        reason: String,
+        /// The command that fixes it, e.g. `awscred login --sso-session dev`.
+        command: String,
+    },
+    /// The service throttled the request (retryable).
+    Throttled(ServiceError),
+    /// The service answered with an error.
+    Service(ServiceError),
+    /// The response could not be understood.
+    MalformedResponse {
+        /// The operation whose response it was.
+        operation: &'static str,
+        /// What was wrong with it (never the body itself).
+        what: String,
+    },
+    /// The request never got an answer: connection refused, reset, timed out, TLS failure…
+    Transport {
+        /// Which kind of failure, for the retry policy.
+        kind: TransportKind,
+        /// What happened.
+        message: String,
+    },
+    /// A local file could not be read or written.
+    Io {
+        /// The file.
+        path: String,
+        /// What happened.
+        message: String,
+    },
+    /// The interactive login could not complete (authorization expired, denied, state mismatch…).
+    Login(String),
+    /// A `credential_process` command failed or printed something unusable.
+    Process(String),
+    /// A feature this library does not implement yet.
+    Unsupported(String),
+}
+
+/// An error answer from a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The error code, sanitised (`UnauthorizedException`, `Throttling`, `500`…).
+    pub code: String,
+    /// The service's message (may be empty).
+    pub message: String,
+    /// The request id, when the service sent one.
+    pub request_id: Option<String>,
+}
+
+/// The kinds of transport failure, as the retry policy sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Could not connect (refused, DNS, unreachable).
+    Connect,
+    /// Connect or read timed out.
+    Timeout,
+    /// The connection broke mid-request or mid-response.
+    Io,
+    /// TLS handshake or certificate failure (not retryable).
+    Tls,
+    /// The response exceeded the size cap or was not HTTP (not retryable).
+    Protocol,
+}
+
+impl Error {
+    /// A login-needed error naming the command to run.
+    pub fn login_needed(reason: impl Into<String>, command: impl Into<String>) -> Self {
+        Error::LoginNeeded { reason: reason.into(), command: command.into() }
+    }
+
+    /// A malformed-response error for `operation`.
+    pub fn malformed(operation: &'static str, what: impl Into<String>) -> Self {
+        Error::MalformedResponse { operation, what: what.into() }
+    }
+
+    /// The service error inside, for `Throttled` and `Service`.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Throttled(e) | Error::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The service error code, if this is a service answer.
+    pub fn code(&self) -> Option<&str> {
+        self.service_error().map(|e| e.code.as_str())
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (HTTP {})", self.code, self.status)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
+            Error::Config(m) => f.write_str(m),
+            Error::LoginNeeded { reason, command } => write!(f, "{reason}; run `{command}`"),
+            Error::Throttled(e) => write!(f, "throttled by the service: {e}; try again later"),
+            Error::Service(e) => write!(f, "the service refused the request: {e}"),
+            Error::MalformedResponse { operation, what } => {
+                write!(f, "unexpected {operation} response: {what}")
+            }
+            Error::Transport { message, .. } => write!(f, "network error: {message}"),
+            Error::Io { path, message } => write!(f, "{path}: {message}"),
+            Error::Login(m) => write!(f, "login failed: {m}"),
+            Error::Process(m) => write!(f, "credential_process failed: {m}"),
+            Error::Unsupported(m) => write!(f, "not supported yet: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
