@@ -15,7 +15,12 @@ pub fn refresh_at(expiry: Option<SystemTime>, jitter: f64) -> Option<SystemTime>
     let expiry = expiry?;
     let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
     let window = REFRESH_WINDOW + REFRESH_WINDOW.mul_f64(jitter / 2.0);
-    Some(expiry.checked_sub(window).unwrap_or(SystemTime::UNIX_EPOCH))
+    // Clamp at the epoch: a time before it only means "refresh now".
+    let at = match expiry.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(since) => SystemTime::UNIX_EPOCH + since.saturating_sub(window),
+        Err(_) => SystemTime::UNIX_EPOCH,
+    };
+    Some(at)
 }
 
 /// Whether credentials expiring at `expiry` can still be used at `now` (a refresh failed, say).
