@@ -4,6 +4,7 @@
 //! come in as arguments; HTTP requests, file writes and waits go out as values. Drivers
 //! (`awscred-ureq`, `awscred-hyper`) move the bytes.
 
+pub mod cache;
 pub mod cli_cache;
 pub mod config;
 pub mod credentials;
