@@ -358,3 +358,63 @@ mod tests {
         assert_eq!(name("mars-north-1"), "aws");
     }
 }
+
+/// Refuses to send anything over plain HTTP unless it stays on this machine.
+///
+/// Bearer tokens, client secrets and signed requests must not cross a network in clear text;
+/// `http://` is still useful for local emulators and test doubles on loopback.
+pub fn check_transport_security(uri: &http::Uri) -> Result<(), Error> {
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") if uri.host().is_some_and(is_loopback_host) => Ok(()),
+        Some("http") => Err(Error::InvalidInput(format!(
+            "refusing to send credentials over plain HTTP to {}; use an https:// endpoint (http:// is allowed only for 127.0.0.1, ::1 and localhost)",
+            uri.host().unwrap_or("an unknown host")
+        ))),
+        _ => Err(Error::InvalidInput(format!(
+            "the endpoint `{uri}` is not an http(s) URL"
+        ))),
+    }
+}
+
+/// Whether `host` (as found in a URI, IPv6 in brackets) names this machine.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod transport_tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in [
+            "https://sts.amazonaws.com/",
+            "http://127.0.0.1:8080/",
+            "http://[::1]:1/",
+            "http://localhost/",
+            "http://127.9.9.9/",
+        ] {
+            assert!(
+                check_transport_security(&ok.parse().unwrap()).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://sts.amazonaws.com/",
+            "http://10.0.0.1/",
+            "http://localhost.evil.com/",
+            "http://127.0.0.1.evil.com/",
+        ] {
+            let e = check_transport_security(&bad.parse().unwrap())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("plain HTTP"), "{bad}: {e}");
+        }
+    }
+}

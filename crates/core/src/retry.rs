@@ -123,3 +123,56 @@ impl RetryPolicy {
 pub fn backoff(class: RetryClass, retries_so_far: u32, jitter: f64) -> Duration {
     RetryPolicy::default().backoff(class, retries_so_far, jitter)
 }
+
+/// The error a raw response stands for, for drivers deciding whether to re-send a prepared
+/// request before the flow parses it: `None` for success (2xx and 3xx), otherwise the error
+/// extracted with the protocol the body looks like (STS answers in XML, the others in JSON).
+pub fn response_error(response: &http::Response<Vec<u8>>) -> Option<Error> {
+    let status = response.status();
+    if status.is_success() || status.is_redirection() {
+        return None;
+    }
+    let body = response.body();
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    let xml_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("xml"));
+    if xml_type || first == Some(&b'<') {
+        Some(crate::wire_error::query_xml_error("request", response))
+    } else {
+        Some(crate::wire_error::rest_json_error("request", response))
+    }
+}
+
+#[cfg(test)]
+mod response_error_tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn raw_responses_classify() {
+        assert!(response_error(&response(200, "{}")).is_none());
+        let throttled = response_error(&response(
+            400,
+            "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>",
+        ))
+        .unwrap();
+        assert_eq!(classify(&throttled), RetryClass::Throttling);
+        let unavailable = response_error(&response(503, "")).unwrap();
+        assert_eq!(classify(&unavailable), RetryClass::Transient);
+        let denied = response_error(&response(
+            401,
+            "{\"message\":\"no\",\"__type\":\"x#UnauthorizedException\"}",
+        ))
+        .unwrap();
+        assert_eq!(classify(&denied), RetryClass::NotRetryable);
+    }
+}
