@@ -2,7 +2,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use awscred_core::sts::{AssumeRole, AssumeRoleParams, AssumeRoleWithWebIdentity, GetCallerIdentity};
+use awscred_core::sts::{
+    AssumeRole, AssumeRoleParams, AssumeRoleWithWebIdentity, GetCallerIdentity,
+};
 use awscred_core::{Credentials, Endpoint, Error, Operation};
 use proptest::prelude::*;
 
@@ -12,11 +14,19 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/r";
 const BOTOCORE_BODY: &str = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s+e&DurationSeconds=3600&ExternalId=ext&SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fu&TokenCode=123456&Policy=%7B%22a%22%3A1%7D&Tags.member.1.Key=k1&Tags.member.1.Value=v1&Tags.member.2.Key=k2&Tags.member.2.Value=v+2&TransitiveTagKeys.member.1=k1&PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnly&SourceIdentity=si";
 
 fn endpoint() -> Endpoint {
-    Endpoint { url: "https://sts.us-east-1.amazonaws.com".into(), signing_region: "us-east-1".into() }
+    Endpoint {
+        url: "https://sts.us-east-1.amazonaws.com".into(),
+        signing_region: "us-east-1".into(),
+    }
 }
 
 fn creds() -> Credentials {
-    Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", Some("SESSIONTOKEN".into()), None)
+    Credentials::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        Some("SESSIONTOKEN".into()),
+        None,
+    )
 }
 
 /// The WIRE §6.1 members. `s e` is not a valid session name, so the golden comparison uses a
@@ -37,7 +47,10 @@ fn wire_params(session: &str) -> AssumeRoleParams {
 /// `application/x-www-form-urlencoded` decoding (`+` is a space), as a server does.
 fn decode_form(body: &str) -> Vec<(String, String)> {
     let dec = |s: &str| {
-        percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8().unwrap().into_owned()
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .unwrap()
+            .into_owned()
     };
     body.split('&')
         .filter(|p| !p.is_empty())
@@ -51,10 +64,15 @@ fn decode_form(body: &str) -> Vec<(String, String)> {
 #[test]
 fn assume_role_body_matches_botocore() {
     // Same members, same order, same bytes except that space is `%20` instead of `+`.
-    let ours = AssumeRole::new(endpoint(), creds(), wire_params("s-e")).body().unwrap();
+    let ours = AssumeRole::new(endpoint(), creds(), wire_params("s-e"))
+        .body()
+        .unwrap();
     let expected = BOTOCORE_BODY.replace("s+e", "s-e").replace('+', "%20");
     assert_eq!(ours, expected);
-    assert_eq!(decode_form(&ours), decode_form(&BOTOCORE_BODY.replace("s+e", "s-e")));
+    assert_eq!(
+        decode_form(&ours),
+        decode_form(&BOTOCORE_BODY.replace("s+e", "s-e"))
+    );
 }
 
 #[test]
@@ -65,7 +83,10 @@ fn the_session_name_of_the_wire_example_is_refused_before_sending() {
         Err(Error::InvalidInput(m)) => assert!(m.contains("RoleSessionName"), "{m}"),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(op.request(SystemTime::now()), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        op.request(SystemTime::now()),
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 #[test]
@@ -84,7 +105,10 @@ fn minimal_body_matches_the_recorded_rust_request() {
 fn reserved_characters_are_all_encoded() {
     let params = AssumeRoleParams::new(ROLE, "ss").policy("*'()! ~+&=");
     let body = AssumeRole::new(endpoint(), creds(), params).body().unwrap();
-    assert!(body.ends_with("&Policy=%2A%27%28%29%21%20~%2B%26%3D"), "{body}");
+    assert!(
+        body.ends_with("&Policy=%2A%27%28%29%21%20~%2B%26%3D"),
+        "{body}"
+    );
 }
 
 #[test]
@@ -92,10 +116,15 @@ fn web_identity_request_is_an_unsigned_form_post() {
     let mut op = AssumeRoleWithWebIdentity::new(endpoint(), ROLE, "web-session", "eyJ.token.sig");
     op.duration_seconds = Some(900);
     op.policy_arns = vec!["arn:aws:iam::aws:policy/ReadOnly".into()];
-    let req = op.request(UNIX_EPOCH + Duration::from_secs(1_700_000_000)).unwrap();
+    let req = op
+        .request(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        .unwrap();
     assert_eq!(req.method(), http::Method::POST);
     assert_eq!(req.uri(), "https://sts.us-east-1.amazonaws.com/");
-    assert_eq!(req.headers()["content-type"], "application/x-www-form-urlencoded; charset=utf-8");
+    assert_eq!(
+        req.headers()["content-type"],
+        "application/x-www-form-urlencoded; charset=utf-8"
+    );
     assert!(req.headers().get("authorization").is_none());
     assert_eq!(
         String::from_utf8(req.body().clone()).unwrap(),
@@ -109,7 +138,9 @@ fn web_identity_request_is_an_unsigned_form_post() {
 fn web_identity_token_is_checked_without_being_quoted() {
     let op = AssumeRoleWithWebIdentity::new(endpoint(), ROLE, "web-session", "abc");
     match op.request(SystemTime::now()) {
-        Err(Error::InvalidInput(m)) => assert!(m.contains("WebIdentityToken") && !m.contains("abc"), "{m}"),
+        Err(Error::InvalidInput(m)) => {
+            assert!(m.contains("WebIdentityToken") && !m.contains("abc"), "{m}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -119,10 +150,16 @@ fn endpoint_path_and_trailing_slash() {
     let mut e = endpoint();
     e.url = "http://localhost:4566/".into();
     let op = AssumeRoleWithWebIdentity::new(e.clone(), ROLE, "ss", "tokn");
-    assert_eq!(op.request(SystemTime::now()).unwrap().uri(), "http://localhost:4566/");
+    assert_eq!(
+        op.request(SystemTime::now()).unwrap().uri(),
+        "http://localhost:4566/"
+    );
     e.url = "not a url".into();
     let op = AssumeRoleWithWebIdentity::new(e, ROLE, "ss", "tokn");
-    assert!(matches!(op.request(SystemTime::now()), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        op.request(SystemTime::now()),
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 #[test]
@@ -130,7 +167,10 @@ fn signed_requests_need_a_signing_region() {
     let mut e = endpoint();
     e.signing_region.clear();
     let op = GetCallerIdentity::new(e, creds());
-    assert!(matches!(op.request(SystemTime::now()), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        op.request(SystemTime::now()),
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 fn arb_opt_string() -> impl Strategy<Value = Option<String>> {

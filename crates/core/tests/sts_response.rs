@@ -3,12 +3,17 @@
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
-use awscred_core::sts::{AssumeRole, AssumeRoleParams, AssumeRoleWithWebIdentity, GetCallerIdentity};
+use awscred_core::sts::{
+    AssumeRole, AssumeRoleParams, AssumeRoleWithWebIdentity, GetCallerIdentity,
+};
 use awscred_core::{Credentials, Endpoint, Error, Operation, fuzzing};
 use proptest::prelude::*;
 
 fn endpoint() -> Endpoint {
-    Endpoint { url: "https://sts.us-east-1.amazonaws.com".into(), signing_region: "us-east-1".into() }
+    Endpoint {
+        url: "https://sts.us-east-1.amazonaws.com".into(),
+        signing_region: "us-east-1".into(),
+    }
 }
 
 fn assume_role() -> AssumeRole {
@@ -20,7 +25,12 @@ fn assume_role() -> AssumeRole {
 }
 
 fn web_identity() -> AssumeRoleWithWebIdentity {
-    AssumeRoleWithWebIdentity::new(endpoint(), "arn:aws:iam::123456789012:role/r", "session", "token")
+    AssumeRoleWithWebIdentity::new(
+        endpoint(),
+        "arn:aws:iam::123456789012:role/r",
+        "session",
+        "token",
+    )
 }
 
 fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
@@ -58,15 +68,23 @@ fn parses_the_wire_example() {
     assert_eq!(c.session_token(), Some("TESTSESSIONTOKEN"));
     assert_eq!(c.expiry(), Some(at(1_628_193_482)));
     assert_eq!(c.account_id(), Some("123456789012"));
-    assert_eq!(out.assumed_role_id.as_deref(), Some("AROARABCDEFGHIJKLMNOP:assume-role-provider-session"));
+    assert_eq!(
+        out.assumed_role_id.as_deref(),
+        Some("AROARABCDEFGHIJKLMNOP:assume-role-provider-session")
+    );
     assert_eq!(
         out.arn.as_deref(),
-        Some("arn:aws:sts::123456789012:assumed-role/integration-test/assume-role-provider-session")
+        Some(
+            "arn:aws:sts::123456789012:assumed-role/integration-test/assume-role-provider-session"
+        )
     );
     assert_eq!(out.packed_policy_size, None);
     assert_eq!(out.source_identity, None);
     let dbg = format!("{out:?}");
-    assert!(!dbg.contains("TESTSECRETKEY") && !dbg.contains("TESTSESSIONTOKEN"), "{dbg}");
+    assert!(
+        !dbg.contains("TESTSECRETKEY") && !dbg.contains("TESTSESSIONTOKEN"),
+        "{dbg}"
+    );
 }
 
 #[test]
@@ -98,7 +116,10 @@ fn prefixes_entities_cdata_unknown_elements_and_fractions() {
     assert_eq!(c.access_key_id(), "ASIAAB");
     assert_eq!(c.secret_access_key(), "se<cr>et&");
     assert_eq!(c.session_token(), Some("to<k>en2"));
-    assert_eq!(c.expiry(), Some(at(1_628_193_482) + Duration::from_millis(123)));
+    assert_eq!(
+        c.expiry(),
+        Some(at(1_628_193_482) + Duration::from_millis(123))
+    );
     assert_eq!(c.account_id(), Some("210987654321"));
     assert_eq!(out.assumed_role_id, None);
     assert_eq!(out.packed_policy_size, Some(6));
@@ -124,8 +145,14 @@ fn web_identity_result_is_read_from_its_own_wrapper() {
     // The AssumeRole parser does not take another operation's result.
     match assume_role().parse(&response(200, body)) {
         Err(Error::MalformedResponse { what, .. }) => {
-            assert!(what.contains("AssumeRoleResult/Credentials/AccessKeyId"), "{what}");
-            assert!(what.contains("<AssumeRoleWithWebIdentityResponse>"), "{what}");
+            assert!(
+                what.contains("AssumeRoleResult/Credentials/AccessKeyId"),
+                "{what}"
+            );
+            assert!(
+                what.contains("<AssumeRoleWithWebIdentityResponse>"),
+                "{what}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -134,26 +161,61 @@ fn web_identity_result_is_read_from_its_own_wrapper() {
 #[test]
 fn missing_or_bad_fields_are_named_never_echoed() {
     let cases = [
-        ("<SecretAccessKey>TESTSECRETKEY</SecretAccessKey>", "", "Credentials/SecretAccessKey"),
-        ("<SessionToken>TESTSESSIONTOKEN</SessionToken>", "<SessionToken>  </SessionToken>", "Credentials/SessionToken"),
-        ("<Expiration>2021-08-05T19:58:02Z</Expiration>", "", "Credentials/Expiration"),
-        ("2021-08-05T19:58:02Z", "tomorrow", "`tomorrow` is not an ISO 8601 timestamp"),
-        ("<AccessKeyId>ASIARTESTID</AccessKeyId>", "<AccessKeyId/>", "Credentials/AccessKeyId"),
+        (
+            "<SecretAccessKey>TESTSECRETKEY</SecretAccessKey>",
+            "",
+            "Credentials/SecretAccessKey",
+        ),
+        (
+            "<SessionToken>TESTSESSIONTOKEN</SessionToken>",
+            "<SessionToken>  </SessionToken>",
+            "Credentials/SessionToken",
+        ),
+        (
+            "<Expiration>2021-08-05T19:58:02Z</Expiration>",
+            "",
+            "Credentials/Expiration",
+        ),
+        (
+            "2021-08-05T19:58:02Z",
+            "tomorrow",
+            "`tomorrow` is not an ISO 8601 timestamp",
+        ),
+        (
+            "<AccessKeyId>ASIARTESTID</AccessKeyId>",
+            "<AccessKeyId/>",
+            "Credentials/AccessKeyId",
+        ),
     ];
     for (from, to, want) in cases {
         let body = WIRE_EXAMPLE.replace(from, to);
         match assume_role().parse(&response(200, &body)) {
-            Err(e @ Error::MalformedResponse { operation: "AssumeRole", .. }) => {
+            Err(
+                e @ Error::MalformedResponse {
+                    operation: "AssumeRole",
+                    ..
+                },
+            ) => {
                 let text = e.to_string();
                 assert!(text.contains(want), "{text}");
-                assert!(!text.contains("TESTSECRETKEY") && !text.contains("TESTSESSIONTOKEN"), "{text}");
+                assert!(
+                    !text.contains("TESTSECRETKEY") && !text.contains("TESTSESSIONTOKEN"),
+                    "{text}"
+                );
             }
             other => panic!("{want}: {other:?}"),
         }
     }
-    for body in [&WIRE_EXAMPLE[..WIRE_EXAMPLE.len() / 2], "", "not xml", "{\"json\":1}"] {
+    for body in [
+        &WIRE_EXAMPLE[..WIRE_EXAMPLE.len() / 2],
+        "",
+        "not xml",
+        "{\"json\":1}",
+    ] {
         match assume_role().parse(&response(200, body)) {
-            Err(Error::MalformedResponse { what, .. }) => assert!(!what.contains("TESTSECRETKEY"), "{what}"),
+            Err(Error::MalformedResponse { what, .. }) => {
+                assert!(!what.contains("TESTSECRETKEY"), "{what}")
+            }
             other => panic!("{body:?}: {other:?}"),
         }
     }
@@ -173,17 +235,30 @@ fn error_answers_become_service_errors() {
     let s = e.service_error().expect("a service error");
     assert_eq!((s.status, s.code.as_str()), (403, "SignatureDoesNotMatch"));
     assert!(s.message.starts_with("The request signature we calculated"));
-    assert_eq!(s.request_id.as_deref(), Some("4e0f2a9b-0000-4000-8000-000000000000"));
+    assert_eq!(
+        s.request_id.as_deref(),
+        Some("4e0f2a9b-0000-4000-8000-000000000000")
+    );
     assert!(!awscred_core::sts::is_expired_token(&e));
 
     let expired = body.replace("SignatureDoesNotMatch", "ExpiredToken");
     let e = assume_role().parse(&response(400, &expired)).unwrap_err();
     assert!(matches!(e, Error::Service(_)), "{e:?}");
     assert!(awscred_core::sts::is_expired_token(&e));
-    let e = web_identity().parse(&response(400, &body.replace("SignatureDoesNotMatch", "ExpiredTokenException"))).unwrap_err();
+    let e = web_identity()
+        .parse(&response(
+            400,
+            &body.replace("SignatureDoesNotMatch", "ExpiredTokenException"),
+        ))
+        .unwrap_err();
     assert!(awscred_core::sts::is_expired_token(&e));
 
-    let e = assume_role().parse(&response(400, &body.replace("SignatureDoesNotMatch", "Throttling"))).unwrap_err();
+    let e = assume_role()
+        .parse(&response(
+            400,
+            &body.replace("SignatureDoesNotMatch", "Throttling"),
+        ))
+        .unwrap_err();
     assert!(matches!(e, Error::Throttled(_)), "{e:?}");
 
     // The recorded 503 with an empty body.
@@ -206,19 +281,34 @@ fn caller_identity() {
     assert_eq!(out.account, "123456789012");
     assert_eq!(out.arn, "arn:aws:sts::123456789012:assumed-role/r/s");
     assert_eq!(out.user_id, "AROAEXAMPLE:s");
-    match op.parse(&response(200, &body.replace("<Account>123456789012</Account>", ""))) {
+    match op.parse(&response(
+        200,
+        &body.replace("<Account>123456789012</Account>", ""),
+    )) {
         Err(Error::MalformedResponse { what, .. }) => assert!(what.contains("Account"), "{what}"),
         other => panic!("{other:?}"),
     }
-    assert!(op.parse(&response(403, "<ErrorResponse/>")).unwrap_err().service_error().is_some());
+    assert!(
+        op.parse(&response(403, "<ErrorResponse/>"))
+            .unwrap_err()
+            .service_error()
+            .is_some()
+    );
 }
 
 fn testdata() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/recorded"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/recorded"
+    ));
     if dir.is_dir() {
         Some(dir)
     } else {
-        assert!(std::env::var_os("CI").is_none(), "test data missing at {}", dir.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "test data missing at {}",
+            dir.display()
+        );
         eprintln!("skipping: no test data at {}", dir.display());
         None
     }
@@ -232,7 +322,9 @@ fn recorded_assume_role_answers() {
     let mut parsed = 0;
     for case in std::fs::read_dir(&dir).unwrap() {
         let case = case.unwrap().path();
-        let Ok(traffic) = std::fs::read_to_string(case.join("http-traffic.json")) else { continue };
+        let Ok(traffic) = std::fs::read_to_string(case.join("http-traffic.json")) else {
+            continue;
+        };
         let traffic: serde_json::Value = serde_json::from_str(&traffic).unwrap();
         let mut status = 0u16;
         let mut last = None;
@@ -253,18 +345,30 @@ fn recorded_assume_role_answers() {
         }
         let Some(last) = last else { continue };
         let expected: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(case.join("test-case.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(case.join("test-case.json")).unwrap())
+                .unwrap();
         let ok = &expected["result"]["Ok"];
         if ok.is_object() {
             let c = &last.credentials;
-            assert_eq!(Some(c.access_key_id()), ok["access_key_id"].as_str(), "{}", case.display());
-            assert_eq!(Some(c.secret_access_key()), ok["secret_access_key"].as_str());
+            assert_eq!(
+                Some(c.access_key_id()),
+                ok["access_key_id"].as_str(),
+                "{}",
+                case.display()
+            );
+            assert_eq!(
+                Some(c.secret_access_key()),
+                ok["secret_access_key"].as_str()
+            );
             assert_eq!(c.session_token(), ok["session_token"].as_str());
             assert_eq!(c.account_id(), ok["account_id"].as_str());
             assert_eq!(c.expiry(), ok["expiry"].as_u64().map(at));
         }
     }
-    assert!(parsed >= 8, "only {parsed} recorded AssumeRole answers found");
+    assert!(
+        parsed >= 8,
+        "only {parsed} recorded AssumeRole answers found"
+    );
 }
 
 #[test]

@@ -6,8 +6,10 @@ use crate::{Credentials, Endpoint, Operation};
 
 /// Feeds `data` to the STS parsers.
 pub fn run(data: &[u8]) {
-    let endpoint =
-        Endpoint { url: "https://sts.us-east-1.amazonaws.com".into(), signing_region: "us-east-1".into() };
+    let endpoint = Endpoint {
+        url: "https://sts.us-east-1.amazonaws.com".into(),
+        signing_region: "us-east-1".into(),
+    };
     let creds = Credentials::new("AKIDEXAMPLE", "secret", None, None);
     let assume = AssumeRole::new(
         endpoint.clone(),

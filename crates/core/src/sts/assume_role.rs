@@ -20,7 +20,11 @@ pub struct AssumeRole {
 impl AssumeRole {
     /// An AssumeRole call to `endpoint` signed with `credentials`.
     pub fn new(endpoint: Endpoint, credentials: Credentials, params: AssumeRoleParams) -> Self {
-        AssumeRole { endpoint, credentials, params }
+        AssumeRole {
+            endpoint,
+            credentials,
+            params,
+        }
     }
 
     /// The form body this call sends (validated).

@@ -29,7 +29,10 @@ pub struct CallerIdentity {
 impl GetCallerIdentity {
     /// A call to `endpoint` signed with `credentials`.
     pub fn new(endpoint: Endpoint, credentials: Credentials) -> Self {
-        GetCallerIdentity { endpoint, credentials }
+        GetCallerIdentity {
+            endpoint,
+            credentials,
+        }
     }
 }
 
@@ -38,7 +41,12 @@ impl Operation for GetCallerIdentity {
     const NAME: &'static str = "GetCallerIdentity";
 
     fn request(&self, now: SystemTime) -> Result<http::Request<Vec<u8>>, Error> {
-        signed_form_request(&self.endpoint, &self.credentials, form_body(Self::NAME, &[]), now)
+        signed_form_request(
+            &self.endpoint,
+            &self.credentials,
+            form_body(Self::NAME, &[]),
+            now,
+        )
     }
 
     fn parse(&self, response: &http::Response<Vec<u8>>) -> Result<CallerIdentity, Error> {
@@ -46,13 +54,20 @@ impl Operation for GetCallerIdentity {
             return Err(e);
         }
         const R: &str = "GetCallerIdentityResult";
-        let found = xml::extract(response.body(), &[&[R, "Account"], &[R, "Arn"], &[R, "UserId"]])
-            .map_err(|e| Error::malformed(Self::NAME, e.0))?;
+        let found = xml::extract(
+            response.body(),
+            &[&[R, "Account"], &[R, "Arn"], &[R, "UserId"]],
+        )
+        .map_err(|e| Error::malformed(Self::NAME, e.0))?;
         let mut values = found.values.into_iter();
         let mut take = |name: &str| {
             values.next().flatten().ok_or_else(|| {
                 let mut what = format!("it has no {R}/{name}");
-                if let Some(root) = found.root.as_deref().filter(|r| *r != "GetCallerIdentityResponse") {
+                if let Some(root) = found
+                    .root
+                    .as_deref()
+                    .filter(|r| *r != "GetCallerIdentityResponse")
+                {
                     what.push_str(&format!(
                         " (its root element is <{}>, expected <GetCallerIdentityResponse>)",
                         cut(root)
@@ -61,6 +76,10 @@ impl Operation for GetCallerIdentity {
                 Error::malformed(Self::NAME, what)
             })
         };
-        Ok(CallerIdentity { account: take("Account")?, arn: take("Arn")?, user_id: take("UserId")? })
+        Ok(CallerIdentity {
+            account: take("Account")?,
+            arn: take("Arn")?,
+            user_id: take("UserId")?,
+        })
     }
 }

@@ -48,7 +48,10 @@ pub(crate) fn form_body(action: &str, members: &[(String, String)]) -> String {
 }
 
 /// The unsigned `POST /` carrying `body` to `endpoint`.
-pub(crate) fn form_request(endpoint: &Endpoint, body: String) -> Result<http::Request<Vec<u8>>, Error> {
+pub(crate) fn form_request(
+    endpoint: &Endpoint,
+    body: String,
+) -> Result<http::Request<Vec<u8>>, Error> {
     let url = format!("{}/", endpoint.url.trim_end_matches('/'));
     let uri: http::Uri = url.parse().map_err(|_| {
         Error::InvalidInput(format!(
@@ -65,9 +68,10 @@ pub(crate) fn form_request(endpoint: &Endpoint, body: String) -> Result<http::Re
     let mut request = http::Request::new(body.into_bytes());
     *request.method_mut() = http::Method::POST;
     *request.uri_mut() = uri;
-    request
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(CONTENT_TYPE));
+    request.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(CONTENT_TYPE),
+    );
     Ok(request)
 }
 
@@ -92,27 +96,13 @@ pub(crate) fn signed_form_request(
 }
 
 /// The typed error for a non-2xx answer, `None` for success.
-pub(crate) fn failure(operation: &'static str, response: &http::Response<Vec<u8>>) -> Option<Error> {
+pub(crate) fn failure(
+    operation: &'static str,
+    response: &http::Response<Vec<u8>>,
+) -> Option<Error> {
     if response.status().is_success() {
         None
     } else {
-        Some(query_xml_error(operation, response))
+        Some(crate::wire_error::query_xml_error(operation, response))
     }
-}
-
-// TEMPORARY until branch `wire` lands `crate::wire_error::query_xml_error`.
-fn query_xml_error(operation: &'static str, response: &http::Response<Vec<u8>>) -> Error {
-    let _ = operation;
-    let status = response.status().as_u16();
-    let found = xml::extract(
-        response.body(),
-        &[&["Error", "Code"], &["Error", "Message"], &["RequestId"]],
-    )
-    .unwrap_or_default();
-    let mut v = found.values.into_iter();
-    let code = v.next().flatten().unwrap_or_else(|| status.to_string());
-    let message = v.next().flatten().unwrap_or_default();
-    let request_id = v.next().flatten();
-    let e = crate::ServiceError { status, code, message, request_id };
-    if e.code == "Throttling" { Error::Throttled(e) } else { Error::Service(e) }
 }

@@ -113,14 +113,24 @@ impl AssumeRoleParams {
             check_duration(d)?;
         }
         if let Some(id) = &self.external_id {
-            check_chars("ExternalId", id, 2, 1224, "letters, digits and _+=,.@:/-", |c| {
-                is_word(c) || "+=,.@:/-".contains(c)
-            })?;
+            check_chars(
+                "ExternalId",
+                id,
+                2,
+                1224,
+                "letters, digits and _+=,.@:/-",
+                |c| is_word(c) || "+=,.@:/-".contains(c),
+            )?;
         }
         if let Some(serial) = &self.serial_number {
-            check_chars("SerialNumber", serial, 9, 256, "letters, digits and _+=/:,.@-", |c| {
-                is_word(c) || "+=/:,.@-".contains(c)
-            })?;
+            check_chars(
+                "SerialNumber",
+                serial,
+                9,
+                256,
+                "letters, digits and _+=/:,.@-",
+                |c| is_word(c) || "+=/:,.@-".contains(c),
+            )?;
         }
         if let Some(code) = &self.token_code {
             // Never quote the code itself: it is a one-time secret.
@@ -172,14 +182,20 @@ impl AssumeRoleParams {
     pub(crate) fn form_members(&self) -> Vec<(String, String)> {
         let mut m = vec![
             ("RoleArn".to_string(), self.role_arn.clone()),
-            ("RoleSessionName".to_string(), self.role_session_name.clone()),
+            (
+                "RoleSessionName".to_string(),
+                self.role_session_name.clone(),
+            ),
         ];
         let mut opt = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
                 m.push((k.to_string(), v.clone()));
             }
         };
-        opt("DurationSeconds", &self.duration_seconds.map(|d| d.to_string()));
+        opt(
+            "DurationSeconds",
+            &self.duration_seconds.map(|d| d.to_string()),
+        );
         opt("ExternalId", &self.external_id);
         opt("SerialNumber", &self.serial_number);
         opt("TokenCode", &self.token_code);
@@ -207,7 +223,10 @@ impl fmt::Debug for AssumeRoleParams {
             .field("duration_seconds", &self.duration_seconds)
             .field("external_id", &self.external_id)
             .field("serial_number", &self.serial_number)
-            .field("token_code", &self.token_code.as_ref().map(|_| "** redacted **"))
+            .field(
+                "token_code",
+                &self.token_code.as_ref().map(|_| "** redacted **"),
+            )
             .field("policy", &self.policy)
             .field("policy_arns", &self.policy_arns)
             .field("tags", &self.tags)
@@ -347,7 +366,10 @@ mod tests {
             .source_identity("si")
             .validate()
             .unwrap();
-        AssumeRoleParams::new(ARN, "ss").duration_seconds(43200).validate().unwrap();
+        AssumeRoleParams::new(ARN, "ss")
+            .duration_seconds(43200)
+            .validate()
+            .unwrap();
     }
 
     #[test]
@@ -360,7 +382,9 @@ mod tests {
         assert!(err(AssumeRoleParams::new(ARN, "ss").duration_seconds(43201)).contains("43200"));
         assert!(err(AssumeRoleParams::new(ARN, "ss").external_id("a b")).contains("ExternalId"));
         assert!(err(AssumeRoleParams::new(ARN, "ss").policy("")).contains("Policy"));
-        assert!(err(AssumeRoleParams::new(ARN, "ss").source_identity("!")).contains("SourceIdentity"));
+        assert!(
+            err(AssumeRoleParams::new(ARN, "ss").source_identity("!")).contains("SourceIdentity")
+        );
         assert!(err(AssumeRoleParams::new(ARN, "ss").policy_arn("short")).contains("PolicyArns"));
         assert!(err(AssumeRoleParams::new(ARN, "ss").tag("", "v")).contains("tag key"));
         assert!(err(AssumeRoleParams::new(ARN, "ss").tag("k", "v!")).contains("`k`"));
@@ -378,7 +402,10 @@ mod tests {
         let mut no_serial = AssumeRoleParams::new(ARN, "ss");
         no_serial.token_code = Some("123456".into());
         assert!(err(no_serial).contains("SerialNumber"));
-        let dbg = format!("{:?}", AssumeRoleParams::new(ARN, "ss").mfa("arn:aws:iam::1:mfa/u", "654321"));
+        let dbg = format!(
+            "{:?}",
+            AssumeRoleParams::new(ARN, "ss").mfa("arn:aws:iam::1:mfa/u", "654321")
+        );
         assert!(!dbg.contains("654321"), "{dbg}");
     }
 }

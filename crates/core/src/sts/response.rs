@@ -24,11 +24,17 @@ pub struct AssumedRole {
 
 /// The account id of an ARN: its 5th `:`-separated field (botocore, Go and Rust agree).
 pub(crate) fn account_of_arn(arn: &str) -> Option<String> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty()).map(str::to_string)
+    arn.split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
 }
 
 /// Reads an `<{operation}Response><{operation}Result>…` success body.
-pub(crate) fn parse_assumed_role(operation: &'static str, body: &[u8]) -> Result<AssumedRole, Error> {
+pub(crate) fn parse_assumed_role(
+    operation: &'static str,
+    body: &[u8],
+) -> Result<AssumedRole, Error> {
     let result = format!("{operation}Result");
     let r = result.as_str();
     const FIELDS: [&str; 8] = [
@@ -51,13 +57,17 @@ pub(crate) fn parse_assumed_role(operation: &'static str, body: &[u8]) -> Result
     let mut values = values.into_iter();
     let mut next = || values.next().flatten();
     let (access_key_id, secret, token, expiration) = (next(), next(), next(), next());
-    let (assumed_role_id, arn, packed_policy_size, source_identity) = (next(), next(), next(), next());
+    let (assumed_role_id, arn, packed_policy_size, source_identity) =
+        (next(), next(), next(), next());
 
     let missing = |field: &str| {
         let mut what = format!("it has no {result}/{field}");
         let expected_root = format!("{operation}Response");
         if let Some(root) = root.as_deref().filter(|r| *r != expected_root) {
-            what.push_str(&format!(" (its root element is <{}>, expected <{expected_root}>)", cut(root)));
+            what.push_str(&format!(
+                " (its root element is <{}>, expected <{expected_root}>)",
+                cut(root)
+            ));
         }
         Error::malformed(operation, what)
     };
@@ -68,7 +78,10 @@ pub(crate) fn parse_assumed_role(operation: &'static str, body: &[u8]) -> Result
     let expiry = crate::time::parse(&expiration).ok_or_else(|| {
         Error::malformed(
             operation,
-            format!("{result}/Credentials/Expiration `{}` is not an ISO 8601 timestamp", cut(&expiration)),
+            format!(
+                "{result}/Credentials/Expiration `{}` is not an ISO 8601 timestamp",
+                cut(&expiration)
+            ),
         )
     })?;
     let account_id = arn.as_deref().and_then(account_of_arn);
@@ -86,7 +99,11 @@ pub(crate) fn parse_assumed_role(operation: &'static str, body: &[u8]) -> Result
 /// A response value quoted in an error, cut short.
 pub(crate) fn cut(s: &str) -> String {
     const MAX: usize = 64;
-    if s.chars().count() <= MAX { s.to_string() } else { format!("{}…", s.chars().take(MAX).collect::<String>()) }
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use super::params::{check_duration, check_policy, check_policy_arns, check_role_arn, check_session_name, push_policy_arns};
+use super::params::{
+    check_duration, check_policy, check_policy_arns, check_role_arn, check_session_name,
+    push_policy_arns,
+};
 use super::{AssumedRole, failure, form_body, form_request, response};
 use crate::{Endpoint, Error, Operation};
 
@@ -71,8 +74,14 @@ impl AssumeRoleWithWebIdentity {
         self.validate()?;
         let mut m = vec![
             ("RoleArn".to_string(), self.role_arn.clone()),
-            ("RoleSessionName".to_string(), self.role_session_name.clone()),
-            ("WebIdentityToken".to_string(), self.web_identity_token.clone()),
+            (
+                "RoleSessionName".to_string(),
+                self.role_session_name.clone(),
+            ),
+            (
+                "WebIdentityToken".to_string(),
+                self.web_identity_token.clone(),
+            ),
         ];
         if let Some(d) = self.duration_seconds {
             m.push(("DurationSeconds".to_string(), d.to_string()));

@@ -26,13 +26,20 @@ pub(crate) struct Extract {
 /// the root element (whose name is not part of it), e.g. `["AssumeRoleResult", "Credentials",
 /// "AccessKeyId"]`. Empty and whitespace-only texts count as absent.
 pub(crate) fn extract(body: &[u8], wanted: &[&[&str]]) -> Result<Extract, NotXml> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| NotXml(format!("the body is not UTF-8 (at byte {})", e.valid_up_to())))?;
+    let text = std::str::from_utf8(body).map_err(|e| {
+        NotXml(format!(
+            "the body is not UTF-8 (at byte {})",
+            e.valid_up_to()
+        ))
+    })?;
     let mut reader = Reader::from_str(text);
     // Any mismatched tag means a truncated or corrupted body; refuse it rather than guess.
     reader.config_mut().check_end_names = true;
 
-    let mut out = Extract { root: None, values: vec![None; wanted.len()] };
+    let mut out = Extract {
+        root: None,
+        values: vec![None; wanted.len()],
+    };
     // Local names of the open elements below the root.
     let mut path: Vec<String> = Vec::new();
     let mut depth = 0usize;
@@ -41,7 +48,10 @@ pub(crate) fn extract(body: &[u8], wanted: &[&[&str]]) -> Result<Extract, NotXml
 
     loop {
         let event = reader.read_event().map_err(|_| {
-            NotXml(format!("the body is not well-formed XML (near byte {})", reader.error_position()))
+            NotXml(format!(
+                "the body is not well-formed XML (near byte {})",
+                reader.error_position()
+            ))
         })?;
         match event {
             Event::Start(start) => {
@@ -54,7 +64,8 @@ pub(crate) fn extract(body: &[u8], wanted: &[&[&str]]) -> Result<Extract, NotXml
                     out.root = Some(name);
                 } else {
                     path.push(name);
-                    capturing = wanted_index(wanted, &path, &out.values).map(|i| (i, String::new()));
+                    capturing =
+                        wanted_index(wanted, &path, &out.values).map(|i| (i, String::new()));
                 }
                 depth += 1;
             }
@@ -149,7 +160,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(x.root.as_deref(), Some("Top"));
-        assert_eq!(x.values, vec![Some("a&B<c>".to_string()), Some("c".to_string())]);
+        assert_eq!(
+            x.values,
+            vec![Some("a&B<c>".to_string()), Some("c".to_string())]
+        );
     }
 
     #[test]
