@@ -231,3 +231,128 @@ proptest! {
         prop_assert_eq!(get("ExternalId"), Some(external_id));
     }
 }
+
+/// Recomputes the SigV4 signature of `req` from its own headers (WIRE §7), independently of the
+/// signer, so a body or header changed after signing would show.
+fn expected_signature(req: &http::Request<Vec<u8>>, secret: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::{Digest, Sha256};
+    fn mac(key: &[u8], data: &str) -> Vec<u8> {
+        let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();
+        m.update(data.as_bytes());
+        m.finalize().into_bytes().to_vec()
+    }
+    let auth = req.headers()["authorization"].to_str().unwrap();
+    let scope = auth
+        .split("Credential=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let scope = scope.split_once('/').unwrap().1; // date/region/service/aws4_request
+    let signed = auth
+        .split("SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let mut canonical = format!(
+        "{}\n{}\n{}\n",
+        req.method(),
+        req.uri().path(),
+        req.uri().query().unwrap_or("")
+    );
+    for name in signed.split(';') {
+        let value = match req.headers().get(name) {
+            Some(v) => v.to_str().unwrap().to_string(),
+            None if name == "host" => req.uri().authority().unwrap().to_string(),
+            None => panic!("signed header {name} is not on the request"),
+        };
+        canonical.push_str(&format!(
+            "{name}:{}\n",
+            value.split_whitespace().collect::<Vec<_>>().join(" ")
+        ));
+    }
+    canonical.push_str(&format!(
+        "\n{signed}\n{}",
+        hex::encode(Sha256::digest(req.body()))
+    ));
+    let date = req.headers()["x-amz-date"].to_str().unwrap();
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let mut key = format!("AWS4{secret}").into_bytes();
+    for part in scope.split('/') {
+        key = mac(&key, part);
+    }
+    hex::encode(mac(&key, &to_sign))
+}
+
+#[test]
+fn assume_role_is_signed_with_the_session_token() {
+    let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000); // 2023-11-14T22:13:20Z
+    let op = AssumeRole::new(
+        endpoint(),
+        creds(),
+        AssumeRoleParams::new(ROLE, "ss").tag("k", "v 1"),
+    );
+    let req = op.request(now).unwrap();
+    assert_eq!(req.method(), http::Method::POST);
+    assert_eq!(req.uri(), "https://sts.us-east-1.amazonaws.com/");
+    assert_eq!(
+        req.headers()["content-type"],
+        "application/x-www-form-urlencoded; charset=utf-8"
+    );
+    assert_eq!(req.headers()["x-amz-date"], "20231114T221320Z");
+    assert_eq!(req.headers()["x-amz-security-token"], "SESSIONTOKEN");
+    assert_eq!(req.body(), op.body().unwrap().as_bytes());
+    let auth = req.headers()["authorization"].to_str().unwrap();
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/sts/aws4_request, SignedHeaders="),
+        "{auth}"
+    );
+    let signed = auth
+        .split("SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    for h in ["content-type", "host", "x-amz-date", "x-amz-security-token"] {
+        assert!(
+            signed.split(';').any(|s| s == h),
+            "{h} not signed: {signed}"
+        );
+    }
+    let signature = auth.rsplit("Signature=").next().unwrap();
+    assert_eq!(
+        signature,
+        expected_signature(&req, creds().secret_access_key())
+    );
+    assert!(!format!("{op:?}").contains(creds().secret_access_key()));
+}
+
+#[test]
+fn caller_identity_is_signed_for_the_endpoint_region() {
+    let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let e = Endpoint {
+        url: "https://sts.eu-west-1.amazonaws.com".into(),
+        signing_region: "eu-west-1".into(),
+    };
+    let long_term = Credentials::new("AKIDLONGTERM", "longtermsecret", None, None);
+    let req = GetCallerIdentity::new(e, long_term).request(now).unwrap();
+    assert_eq!(req.body(), b"Action=GetCallerIdentity&Version=2011-06-15");
+    assert!(req.headers().get("x-amz-security-token").is_none());
+    let auth = req.headers()["authorization"].to_str().unwrap();
+    assert!(
+        auth.contains("Credential=AKIDLONGTERM/20231114/eu-west-1/sts/aws4_request"),
+        "{auth}"
+    );
+    assert_eq!(
+        auth.rsplit("Signature=").next().unwrap(),
+        expected_signature(&req, "longtermsecret")
+    );
+}
