@@ -58,12 +58,10 @@ proptest! {
         let _ = roles.request(UNIX_EPOCH);
         let _ = logout.request(UNIX_EPOCH);
         let _ = get.parse(&r).map_err(|e| e.to_string());
-        if let Ok(page) = accounts.parse(&r) {
-            if let Some(next) = accounts.next_page(&page) { let _ = next.request(UNIX_EPOCH); }
-        }
-        if let Ok(page) = roles.parse(&r) {
-            if let Some(next) = roles.next_page(&page) { let _ = next.request(UNIX_EPOCH); }
-        }
+        if let Ok(page) = accounts.parse(&r)
+            && let Some(next) = accounts.next_page(&page) { let _ = next.request(UNIX_EPOCH); }
+        if let Ok(page) = roles.parse(&r)
+            && let Some(next) = roles.next_page(&page) { let _ = next.request(UNIX_EPOCH); }
         let _ = logout.parse(&r);
     }
 

@@ -40,10 +40,10 @@ pub fn run(data: &[u8]) {
                 let _ = next.request(SystemTime::UNIX_EPOCH);
             }
         }
-        if let Ok(page) = roles.parse(&response) {
-            if let Some(next) = roles.next_page(&page) {
-                let _ = next.request(SystemTime::UNIX_EPOCH);
-            }
+        if let Ok(page) = roles.parse(&response)
+            && let Some(next) = roles.next_page(&page)
+        {
+            let _ = next.request(SystemTime::UNIX_EPOCH);
         }
         check(&logout, &response);
     }

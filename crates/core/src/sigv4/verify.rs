@@ -178,12 +178,12 @@ pub fn verify(
 
     let signable = SignableRequest::from_http(request);
     let payload_hash = sha256_hex(signable.body);
-    if let Some(sent) = headers.get(X_AMZ_CONTENT_SHA256) {
-        if !constant_time_eq(sent.as_bytes(), &payload_hash) {
-            return Err(mismatch(
-                "x-amz-content-sha256 is not the SHA-256 of the body",
-            ));
-        }
+    if let Some(sent) = headers.get(X_AMZ_CONTENT_SHA256)
+        && !constant_time_eq(sent.as_bytes(), &payload_hash)
+    {
+        return Err(mismatch(
+            "x-amz-content-sha256 is not the SHA-256 of the body",
+        ));
     }
     let mut list = HeaderList::new();
     for name in &auth.signed_headers {

@@ -83,10 +83,10 @@ pub(crate) fn extract(body: &[u8], wanted: &[&[&str]]) -> Result<Extract, NotXml
                 }
                 if let Some((i, value)) = capturing.take() {
                     let trimmed = value.trim_matches(is_xml_space);
-                    if !trimmed.is_empty() {
-                        if let Some(slot) = out.values.get_mut(i) {
-                            *slot = Some(trimmed.to_string());
-                        }
+                    if !trimmed.is_empty()
+                        && let Some(slot) = out.values.get_mut(i)
+                    {
+                        *slot = Some(trimmed.to_string());
                     }
                 }
                 path.pop();
