@@ -1,28 +1,26 @@
 //! SigV4 verification through `awscred_core::sigv4`.
 
 use awscred_core::Credentials;
+use awscred_core::sigv4::{self, Authorization};
 
 use crate::request::Req;
 
-/// The access key id of an `Authorization: AWS4-HMAC-SHA256 Credential=AKID/…` header;
-/// `Err` says what is wrong with the header.
-pub(crate) fn access_key_id(header: &str) -> Result<String, String> {
-    let rest = header.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
-        "Authorization header must use the AWS4-HMAC-SHA256 algorithm".to_string()
-    })?;
-    let credential = rest
-        .split(',')
-        .filter_map(|p| p.trim().strip_prefix("Credential="))
-        .next()
-        .ok_or_else(|| "Authorization header requires 'Credential' parameter".to_string())?;
-    match credential.split_once('/') {
-        Some((akid, _)) if !akid.is_empty() => Ok(akid.to_string()),
-        _ => Err("Authorization header has a malformed Credential".to_string()),
-    }
+/// The parsed `Authorization` header; `Err` says what is wrong with it (never a secret: the
+/// header carries none).
+pub(crate) fn parse(header: &str) -> Result<Authorization, String> {
+    sigv4::parse_authorization(header).map_err(|e| match e {
+        awscred_core::Error::InvalidInput(m) => m,
+        other => other.to_string(),
+    })
 }
 
-/// Whether `req` is signed with `credentials`.
+/// Whether `req` is signed with `credentials` (and carries their session token).
 pub(crate) fn verify(req: &Req, credentials: &Credentials) -> Result<(), ()> {
-    let _ = (req, credentials);
-    Err(())
+    let mut request = http::Request::new(req.body.clone());
+    *request.method_mut() = req.method.clone();
+    *request.uri_mut() = req.uri.clone();
+    *request.headers_mut() = req.headers.clone();
+    sigv4::verify(&request, credentials)
+        .map(|_| ())
+        .map_err(|_| ())
 }

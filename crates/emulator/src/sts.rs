@@ -84,8 +84,16 @@ fn authenticate(req: &Req, st: &State, ctx: &Ctx<'_>) -> Result<Caller, Reply> {
             "Request is missing Authentication Token",
         ));
     };
-    let akid =
-        sigcheck::access_key_id(header).map_err(|m| err(ctx, 400, "IncompleteSignature", &m))?;
+    let auth = sigcheck::parse(header).map_err(|m| err(ctx, 400, "IncompleteSignature", &m))?;
+    if auth.service != "sts" {
+        return Err(err(
+            ctx,
+            403,
+            "SignatureDoesNotMatch",
+            "Credential should be scoped to correct service: 'sts'. ",
+        ));
+    }
+    let akid = auth.access_key_id;
     let invalid_token = || {
         err(
             ctx,
