@@ -19,8 +19,18 @@ pub struct SigningParams<'a> {
 
 impl<'a> SigningParams<'a> {
     /// Parameters for header signing with botocore's defaults.
-    pub fn new(credentials: &'a Credentials, region: &'a str, service: &'a str, time: SystemTime) -> Self {
-        SigningParams { credentials, region, service, time }
+    pub fn new(
+        credentials: &'a Credentials,
+        region: &'a str,
+        service: &'a str,
+        time: SystemTime,
+    ) -> Self {
+        SigningParams {
+            credentials,
+            region,
+            service,
+            time,
+        }
     }
 }
 

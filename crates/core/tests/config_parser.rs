@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use awscred_core::Error;
-use awscred_core::config::{ConfigSet, Env, FileKind, Platform, config_paths, parse, select_profile};
+use awscred_core::config::{
+    ConfigSet, Env, FileKind, Platform, config_paths, parse, select_profile,
+};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -13,12 +15,21 @@ use serde_json::Value;
 fn testdata(file: &str) -> Option<Value> {
     let dir = std::env::var_os("AWSCRED_TESTDATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/testdata"
+            ))
+        });
     let path = dir.join(file);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(serde_json::from_str(&text).expect("test data is JSON")),
         Err(e) => {
-            assert!(std::env::var_os("CI").is_none(), "test data missing at {}: {e}", path.display());
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "test data missing at {}: {e}",
+                path.display()
+            );
             eprintln!("skipping: no test data at {} ({e})", path.display());
             None
         }
@@ -33,21 +44,30 @@ const CLI_COMPATIBLE_EXCEPTIONS: &[(&str, &str)] = &[(
 )];
 
 fn load(config: Option<&str>, credentials: Option<&str>) -> Result<ConfigSet, Error> {
-    ConfigSet::load(config.map(|t| ("config", t.as_bytes())), credentials.map(|t| ("credentials", t.as_bytes())))
+    ConfigSet::load(
+        config.map(|t| ("config", t.as_bytes())),
+        credentials.map(|t| ("credentials", t.as_bytes())),
+    )
 }
 
 fn as_json(set: &ConfigSet) -> (Value, Value) {
     let profiles: serde_json::Map<String, Value> = set
         .profiles()
         .map(|p| {
-            let values = p.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+            let values = p
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect();
             (p.name().to_string(), Value::Object(values))
         })
         .collect();
     let sessions: serde_json::Map<String, Value> = set
         .sso_sessions()
         .map(|p| {
-            let values = p.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+            let values = p
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect();
             (p.name().to_string(), Value::Object(values))
         })
         .collect();
@@ -56,26 +76,46 @@ fn as_json(set: &ConfigSet) -> (Value, Value) {
 
 #[test]
 fn cross_sdk_parser_suite() {
-    let Some(suite) = testdata("profile/profile-parser-tests.json") else { return };
+    let Some(suite) = testdata("profile/profile-parser-tests.json") else {
+        return;
+    };
     let tests = suite["tests"].as_array().expect("tests");
     assert!(tests.len() > 50, "suite looks truncated");
     let mut exceptions_seen = 0;
     for case in tests {
         let name = case["name"].as_str().expect("name");
-        let result = load(case["input"]["configFile"].as_str(), case["input"]["credentialsFile"].as_str());
+        let result = load(
+            case["input"]["configFile"].as_str(),
+            case["input"]["credentialsFile"].as_str(),
+        );
         if let Some((_, reason)) = CLI_COMPATIBLE_EXCEPTIONS.iter().find(|(n, _)| *n == name) {
             exceptions_seen += 1;
             let set = result.unwrap_or_else(|e| panic!("{name} ({reason}): {e}"));
-            assert_eq!(set.profile("foo").and_then(|p| p.get("key")), Some("value"), "{name}");
-            assert!(set.warnings.iter().any(|w| w.message.contains("uses `:` instead of `=`")), "{name}");
+            assert_eq!(
+                set.profile("foo").and_then(|p| p.get("key")),
+                Some("value"),
+                "{name}"
+            );
+            assert!(
+                set.warnings
+                    .iter()
+                    .any(|w| w.message.contains("uses `:` instead of `=`")),
+                "{name}"
+            );
             continue;
         }
         let output = &case["output"];
         if let Some(expected) = output["errorContaining"].as_str() {
             match result {
                 Err(Error::Config(message)) => {
-                    assert!(message.contains(expected), "{name}: `{message}` lacks `{expected}`");
-                    assert!(message.starts_with("config:") || message.starts_with("credentials:"), "{message}");
+                    assert!(
+                        message.contains(expected),
+                        "{name}: `{message}` lacks `{expected}`"
+                    );
+                    assert!(
+                        message.starts_with("config:") || message.starts_with("credentials:"),
+                        "{message}"
+                    );
                 }
                 other => panic!("{name}: expected an error containing `{expected}`, got {other:?}"),
             }
@@ -88,24 +128,42 @@ fn cross_sdk_parser_suite() {
             assert_eq!(&sessions, expected, "{name}");
         }
     }
-    assert_eq!(exceptions_seen, CLI_COMPATIBLE_EXCEPTIONS.len(), "an exception no longer matches a case");
+    assert_eq!(
+        exceptions_seen,
+        CLI_COMPATIBLE_EXCEPTIONS.len(),
+        "an exception no longer matches a case"
+    );
 }
 
 #[test]
 fn file_location_suite() {
-    let Some(suite) = testdata("profile/file-location-tests.json") else { return };
+    let Some(suite) = testdata("profile/file-location-tests.json") else {
+        return;
+    };
     for case in suite["tests"].as_array().expect("tests") {
         let name = case["name"].as_str().expect("name");
         let env = Env::from_pairs(
-            case["environment"].as_object().expect("environment").iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
+            case["environment"]
+                .as_object()
+                .expect("environment")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
         );
         let platform = match case["platform"].as_str() {
             Some("windows") => Platform::Windows,
             _ => Platform::Unix,
         };
         let paths = config_paths(&env, platform).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(paths.config, PathBuf::from(case["configLocation"].as_str().expect("config")), "{name}");
-        assert_eq!(paths.credentials, PathBuf::from(case["credentialsLocation"].as_str().expect("creds")), "{name}");
+        assert_eq!(
+            paths.config,
+            PathBuf::from(case["configLocation"].as_str().expect("config")),
+            "{name}"
+        );
+        assert_eq!(
+            paths.credentials,
+            PathBuf::from(case["credentialsLocation"].as_str().expect("creds")),
+            "{name}"
+        );
         if let Some(profile) = case["profile"].as_str() {
             assert_eq!(select_profile(&env, None), profile, "{name}");
         }
@@ -116,33 +174,64 @@ fn file_location_suite() {
 fn windows_cache_dirs_use_backslashes() {
     let env = Env::from_pairs([("HOMEDRIVE", "C:"), ("HOMEPATH", "\\Users\\me")]);
     let paths = config_paths(&env, Platform::Windows).unwrap();
-    assert_eq!(paths.sso_cache, PathBuf::from("C:\\Users\\me\\.aws\\sso\\cache"));
-    assert_eq!(paths.cli_cache, PathBuf::from("C:\\Users\\me\\.aws\\cli\\cache"));
+    assert_eq!(
+        paths.sso_cache,
+        PathBuf::from("C:\\Users\\me\\.aws\\sso\\cache")
+    );
+    assert_eq!(
+        paths.cli_cache,
+        PathBuf::from("C:\\Users\\me\\.aws\\cli\\cache")
+    );
     let e = config_paths(&Env::default(), Platform::Windows).unwrap_err();
-    assert_eq!(e.to_string(), "cannot find the home directory: set HOME or USERPROFILE");
+    assert_eq!(
+        e.to_string(),
+        "cannot find the home directory: set HOME or USERPROFILE"
+    );
 }
 
 /// Every parse error names the file and line, with the message the cross-SDK spec uses.
 #[test]
 fn parse_errors_name_file_and_line() {
     let cases: &[(&str, &str)] = &[
-        ("[default]\nregion = x\n[profile foo\n", "cfg:3: Profile definition must end with ']'"),
-        ("\n# c\nregion = x\n", "cfg:3: Expected a profile definition (a `[section]` line) before this line"),
+        (
+            "[default]\nregion = x\n[profile foo\n",
+            "cfg:3: Profile definition must end with ']'",
+        ),
+        (
+            "\n# c\nregion = x\n",
+            "cfg:3: Expected a profile definition (a `[section]` line) before this line",
+        ),
         ("[default]\n= x\n", "cfg:2: Property did not have a name"),
-        ("[default]\nregion\n", "cfg:2: Expected an '=' sign defining a property"),
+        (
+            "[default]\nregion\n",
+            "cfg:2: Expected an '=' sign defining a property",
+        ),
         (
             "[default]\n  -continued\n",
             "cfg:2: Expected a property definition, found continuation (an indented line with no property above it)",
         ),
-        ("[default]\ns3 =\n  bad\n", "cfg:3: Expected an '=' sign defining a sub-property"),
-        ("[default]\ns3 =\n  a = 1\n  = 2\n", "cfg:4: Sub-property did not have a name"),
+        (
+            "[default]\ns3 =\n  bad\n",
+            "cfg:3: Expected an '=' sign defining a sub-property",
+        ),
+        (
+            "[default]\ns3 =\n  a = 1\n  = 2\n",
+            "cfg:4: Sub-property did not have a name",
+        ),
     ];
     for (text, expected) in cases {
         let e = parse("cfg", text, FileKind::Config).unwrap_err();
         assert_eq!(e, Error::Config(expected.to_string()), "{text:?}");
     }
-    let e = ConfigSet::load(None, Some(("/home/u/.aws/credentials", b"[a]\n\nx = \xc3\x28"))).unwrap_err();
-    assert_eq!(e.to_string(), "/home/u/.aws/credentials:3: the file is not valid UTF-8; save it as UTF-8 text");
+    let e = ConfigSet::load(
+        None,
+        Some(("/home/u/.aws/credentials", b"[a]\n\nx = \xc3\x28")),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/home/u/.aws/credentials:3: the file is not valid UTF-8; save it as UTF-8 text"
+    );
 }
 
 /// What the AWS CLI reads differently gets a warning that names file and line.
@@ -168,9 +257,20 @@ fn warnings_where_the_cli_differs() {
     assert_eq!(set.profile("default").unwrap().get("z"), Some("2"));
     assert!(set.profile("DEFAULT").is_none());
     // Warnings never carry values (they may be secrets).
-    let set = load(None, Some("[a]\naws_secret_access_key = SECRETSECRET # c\n")).unwrap();
-    assert!(set.warnings.iter().all(|w| !w.to_string().contains("SECRETSECRET")));
-    assert_eq!(set.profile("a").unwrap().get("aws_secret_access_key"), Some("SECRETSECRET"));
+    let set = load(
+        None,
+        Some("[a]\naws_secret_access_key = SECRETSECRET # c\n"),
+    )
+    .unwrap();
+    assert!(
+        set.warnings
+            .iter()
+            .all(|w| !w.to_string().contains("SECRETSECRET"))
+    );
+    assert_eq!(
+        set.profile("a").unwrap().get("aws_secret_access_key"),
+        Some("SECRETSECRET")
+    );
     assert!(!format!("{set:?}").contains("SECRETSECRET"));
 }
 
@@ -182,14 +282,27 @@ fn cli_syntax_is_accepted() {
                   [profile q]\nr=\"quoted\"\n";
     let set = load(Some(config), None).unwrap();
     assert_eq!(set.profile("a").unwrap().get("region"), Some("us-east-1"));
-    assert_eq!(set.sso_session("s").unwrap().get("sso_start_url"), Some("https://x/start"));
+    assert_eq!(
+        set.sso_session("s").unwrap().get("sso_start_url"),
+        Some("https://x/start")
+    );
     let sub = set.services("svc").unwrap().sub_properties("sts").unwrap();
-    assert_eq!(sub.get("endpoint_url").map(String::as_str), Some("http://localhost:1"));
+    assert_eq!(
+        sub.get("endpoint_url").map(String::as_str),
+        Some("http://localhost:1")
+    );
     assert_eq!(sub.get("other").map(String::as_str), Some("2"));
     assert_eq!(set.profile("q").unwrap().get("r"), Some("\"quoted\""));
-    assert!(set.warnings.iter().any(|w| w.line == 1 && w.message.contains("byte-order mark")));
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.line == 1 && w.message.contains("byte-order mark"))
+    );
     let origin = set.profile("a").unwrap().origin("region").unwrap();
-    assert_eq!((origin.file.as_str(), origin.kind, origin.line), ("config", FileKind::Config, 3));
+    assert_eq!(
+        (origin.file.as_str(), origin.kind, origin.line),
+        ("config", FileKind::Config, 3)
+    );
 }
 
 #[test]
@@ -202,7 +315,10 @@ fn credentials_file_wins_key_by_key() {
     let p = set.profile("p").unwrap();
     assert_eq!(p.get("region"), Some("r1"));
     assert_eq!(p.get("aws_access_key_id"), Some("NEW"));
-    assert_eq!(p.origin("aws_access_key_id").unwrap().kind, FileKind::Credentials);
+    assert_eq!(
+        p.origin("aws_access_key_id").unwrap().kind,
+        FileKind::Credentials
+    );
     // The credentials file has no sessions: its `[sso-session p]` is an invalid profile name.
     assert_eq!(set.sso_session("p").unwrap().get("k"), Some("v"));
     assert!(set.profile("sso-session p").is_none());
@@ -232,7 +348,10 @@ fn value() -> impl Strategy<Value = String> {
 fn model() -> impl Strategy<Value = Model> {
     let props = prop::collection::btree_map(key(), (value(), any::<bool>()), 0..6);
     let session = prop::collection::btree_map(key(), value(), 0..4);
-    (prop::collection::btree_map(name(), props, 0..5), prop::collection::btree_map(name(), session, 0..3))
+    (
+        prop::collection::btree_map(name(), props, 0..5),
+        prop::collection::btree_map(name(), session, 0..3),
+    )
         .prop_map(|(profiles, sessions)| Model { profiles, sessions })
 }
 

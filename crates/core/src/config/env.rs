@@ -20,12 +20,20 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        Env { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// The value of `name`, unless unset or empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// The first of `names` that is set.
@@ -36,7 +44,8 @@ impl Env {
     /// A boolean setting: `Some(true)` for `true` in any case, `Some(false)` for anything else
     /// that is set (botocore's `ensure_boolean`), `None` when unset.
     pub fn flag(&self, name: &str) -> Option<bool> {
-        self.get(name).map(|v| v.trim().eq_ignore_ascii_case("true"))
+        self.get(name)
+            .map(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 }
 
@@ -59,7 +68,11 @@ pub enum Platform {
 impl Platform {
     /// The platform this was compiled for.
     pub fn current() -> Platform {
-        if cfg!(windows) { Platform::Windows } else { Platform::Unix }
+        if cfg!(windows) {
+            Platform::Windows
+        } else {
+            Platform::Unix
+        }
     }
 
     fn separator(self) -> char {
@@ -92,7 +105,9 @@ pub fn config_paths(env: &Env, platform: Platform) -> Result<ConfigPaths, Error>
     let home = home_dir(env, platform).ok_or_else(|| {
         Error::Config(match platform {
             Platform::Unix => "cannot find the home directory: set HOME".to_string(),
-            Platform::Windows => "cannot find the home directory: set HOME or USERPROFILE".to_string(),
+            Platform::Windows => {
+                "cannot find the home directory: set HOME or USERPROFILE".to_string()
+            }
         })
     })?;
     let sep = platform.separator();
@@ -107,7 +122,7 @@ pub fn config_paths(env: &Env, platform: Platform) -> Result<ConfigPaths, Error>
     };
     let expand = |v: &str| -> PathBuf {
         match v.strip_prefix('~') {
-            Some(rest) if rest.is_empty() => PathBuf::from(&home),
+            Some("") => PathBuf::from(&home),
             Some(rest) if rest.starts_with(['/', '\\']) => {
                 PathBuf::from(format!("{}{rest}", home.trim_end_matches(['/', '\\'])))
             }
@@ -115,7 +130,10 @@ pub fn config_paths(env: &Env, platform: Platform) -> Result<ConfigPaths, Error>
         }
     };
     Ok(ConfigPaths {
-        config: env.get("AWS_CONFIG_FILE").map(expand).unwrap_or_else(|| under_home(&[".aws", "config"])),
+        config: env
+            .get("AWS_CONFIG_FILE")
+            .map(expand)
+            .unwrap_or_else(|| under_home(&[".aws", "config"])),
         credentials: env
             .get("AWS_SHARED_CREDENTIALS_FILE")
             .map(expand)
@@ -161,7 +179,9 @@ pub fn env_credentials(env: &Env) -> Result<Option<Credentials>, Error> {
             ))
         })?),
     };
-    let token = env.first(&["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]).map(str::to_string);
+    let token = env
+        .first(&["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"])
+        .map(str::to_string);
     Ok(Some(
         Credentials::new(access_key, secret, token, expiry)
             .with_account_id(env.get("AWS_ACCOUNT_ID").map(str::to_string)),
@@ -187,7 +207,8 @@ mod tests {
 
     #[test]
     fn missing_home_is_an_error() {
-        let e = config_paths(&Env::from_pairs([("USERPROFILE", "C:\\u")]), Platform::Unix).unwrap_err();
+        let e =
+            config_paths(&Env::from_pairs([("USERPROFILE", "C:\\u")]), Platform::Unix).unwrap_err();
         assert_eq!(e.to_string(), "cannot find the home directory: set HOME");
     }
 

@@ -44,7 +44,9 @@ impl Section {
 
     /// All keys and raw values, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.values.iter().map(|(k, (v, _))| (k.as_str(), v.as_str()))
+        self.values
+            .iter()
+            .map(|(k, (v, _))| (k.as_str(), v.as_str()))
     }
 
     /// The sub-properties of `key` (`s3 =` followed by indented `name = value` lines), keys and
@@ -93,10 +95,16 @@ pub struct ConfigSet {
 impl ConfigSet {
     /// Parses and merges the two files, each given as (name for messages, bytes). A missing
     /// file is `None` — not an error, as for the AWS CLI.
-    pub fn load(config: Option<(&str, &[u8])>, credentials: Option<(&str, &[u8])>) -> Result<ConfigSet, Error> {
-        let config = config.map(|(name, bytes)| parse_bytes(name, bytes, FileKind::Config)).transpose()?;
-        let credentials =
-            credentials.map(|(name, bytes)| parse_bytes(name, bytes, FileKind::Credentials)).transpose()?;
+    pub fn load(
+        config: Option<(&str, &[u8])>,
+        credentials: Option<(&str, &[u8])>,
+    ) -> Result<ConfigSet, Error> {
+        let config = config
+            .map(|(name, bytes)| parse_bytes(name, bytes, FileKind::Config))
+            .transpose()?;
+        let credentials = credentials
+            .map(|(name, bytes)| parse_bytes(name, bytes, FileKind::Credentials))
+            .transpose()?;
         Ok(ConfigSet::from_parsed(config, credentials))
     }
 
@@ -142,7 +150,11 @@ impl ConfigSet {
     /// Adds the parser's warnings to the merge's for the same file, in line order (warnings about
     /// the whole file last).
     fn take_parse_warnings(&mut self, file: ParsedFile) {
-        let start = self.warnings.iter().rposition(|w| w.file != file.source).map_or(0, |i| i + 1);
+        let start = self
+            .warnings
+            .iter()
+            .rposition(|w| w.file != file.source)
+            .map_or(0, |i| i + 1);
         self.warnings.extend(file.warnings);
         if let Some(tail) = self.warnings.get_mut(start..) {
             tail.sort_by_key(|w| if w.line == 0 { usize::MAX } else { w.line });
@@ -186,7 +198,11 @@ impl ConfigSet {
             if has_prefixed_default {
                 let message = "both [default] and [profile default] are set: awscred uses [profile default] \
                                (the AWS CLI uses whichever comes last); remove one";
-                self.warnings.push(Warning { file: file.source.clone(), line: 0, message: message.into() });
+                self.warnings.push(Warning {
+                    file: file.source.clone(),
+                    line: 0,
+                    message: message.into(),
+                });
             } else {
                 fresh.profiles.insert("default".into(), plain);
             }
@@ -207,7 +223,10 @@ impl ConfigSet {
                 self.warnings.push(invalid_name_warning(file, raw, name));
                 continue;
             }
-            let section = fresh.profiles.entry(name.to_string()).or_insert_with(|| named(name));
+            let section = fresh
+                .profiles
+                .entry(name.to_string())
+                .or_insert_with(|| named(name));
             fill(section, file, raw, &mut self.warnings);
             fresh.note_duplicate(file, raw, &mut self.warnings);
         }
@@ -243,13 +262,20 @@ impl FileSections {
 }
 
 fn named(name: &str) -> Section {
-    Section { name: name.to_string(), values: BTreeMap::new() }
+    Section {
+        name: name.to_string(),
+        values: BTreeMap::new(),
+    }
 }
 
 /// Copies `raw`'s properties into `section`: invalid keys are skipped, repeated keys overwrite.
 fn fill(section: &mut Section, file: &ParsedFile, raw: &RawSection, warnings: &mut Vec<Warning>) {
     for prop in &raw.properties {
-        let origin = Origin { file: file.source.clone(), kind: file.kind, line: prop.line };
+        let origin = Origin {
+            file: file.source.clone(),
+            kind: file.kind,
+            line: prop.line,
+        };
         if !valid_name(&prop.key) {
             warnings.push(Warning::at(
                 &origin,
@@ -291,7 +317,10 @@ fn prefixed<'a>(header: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// The characters the cross-SDK spec allows in profile, section and key names.
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
 }
 
 fn invalid_name_warning(file: &ParsedFile, raw: &RawSection, name: &str) -> Warning {

@@ -60,7 +60,11 @@ pub struct Warning {
 
 impl Warning {
     pub(crate) fn at(origin: &Origin, message: impl Into<String>) -> Self {
-        Warning { file: origin.file.clone(), line: origin.line, message: message.into() }
+        Warning {
+            file: origin.file.clone(),
+            line: origin.line,
+            message: message.into(),
+        }
     }
 }
 
@@ -76,5 +80,8 @@ impl fmt::Display for Warning {
 
 /// Keys whose values are secrets: never printed, not even in `Debug`.
 pub(crate) fn is_secret_key(key: &str) -> bool {
-    matches!(key, "aws_secret_access_key" | "aws_session_token" | "aws_security_token")
+    matches!(
+        key,
+        "aws_secret_access_key" | "aws_session_token" | "aws_security_token"
+    )
 }

@@ -48,8 +48,16 @@ pub struct RawProperty {
 
 impl fmt::Debug for RawProperty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value: &dyn fmt::Debug = if is_secret_key(&self.key) { &"** redacted **" } else { &self.value };
-        f.debug_struct("RawProperty").field("key", &self.key).field("value", value).field("line", &self.line).finish()
+        let value: &dyn fmt::Debug = if is_secret_key(&self.key) {
+            &"** redacted **"
+        } else {
+            &self.value
+        };
+        f.debug_struct("RawProperty")
+            .field("key", &self.key)
+            .field("value", value)
+            .field("line", &self.line)
+            .finish()
     }
 }
 
@@ -79,8 +87,12 @@ enum Open {
 
 /// Parses the text of a config (`kind = Config`) or credentials file.
 pub fn parse(source_name: &str, text: &str, kind: FileKind) -> Result<ParsedFile, Error> {
-    let mut file =
-        ParsedFile { source: source_name.to_string(), kind, sections: Vec::new(), warnings: Vec::new() };
+    let mut file = ParsedFile {
+        source: source_name.to_string(),
+        kind,
+        sections: Vec::new(),
+        warnings: Vec::new(),
+    };
     let err = |line: usize, what: &str| Error::Config(format!("{source_name}:{line}: {what}"));
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => {
@@ -99,7 +111,11 @@ pub fn parse(source_name: &str, text: &str, kind: FileKind) -> Result<ParsedFile
         }
         let indented = raw.starts_with([' ', '\t']);
         if indented {
-            if let Some(prop) = file.sections.last_mut().and_then(|s| s.properties.last_mut()) {
+            if let Some(prop) = file
+                .sections
+                .last_mut()
+                .and_then(|s| s.properties.last_mut())
+            {
                 match open {
                     Open::Value => {
                         prop.value.push('\n');
@@ -108,7 +124,9 @@ pub fn parse(source_name: &str, text: &str, kind: FileKind) -> Result<ParsedFile
                     }
                     Open::SubProperties => {
                         match trimmed.split_once('=') {
-                            None => return Err(err(n, "Expected an '=' sign defining a sub-property")),
+                            None => {
+                                return Err(err(n, "Expected an '=' sign defining a sub-property"));
+                            }
                             Some((name, _)) if name.trim().is_empty() => {
                                 return Err(err(n, "Sub-property did not have a name"));
                             }
@@ -123,21 +141,31 @@ pub fn parse(source_name: &str, text: &str, kind: FileKind) -> Result<ParsedFile
             }
         }
         if trimmed.starts_with('[') {
-            file.sections.push(section_header(source_name, n, trimmed, &mut file.warnings)?);
+            file.sections
+                .push(section_header(source_name, n, trimmed, &mut file.warnings)?);
             open = Open::Nothing;
             continue;
         }
         let Some(section) = file.sections.last_mut() else {
-            return Err(err(n, "Expected a profile definition (a `[section]` line) before this line"));
+            return Err(err(
+                n,
+                "Expected a profile definition (a `[section]` line) before this line",
+            ));
         };
         let Some(at) = trimmed.find(['=', ':']) else {
             return Err(if indented {
-                err(n, "Expected a property definition, found continuation (an indented line with no property above it)")
+                err(
+                    n,
+                    "Expected a property definition, found continuation (an indented line with no property above it)",
+                )
             } else {
                 err(n, "Expected an '=' sign defining a property")
             });
         };
-        let (name, rest) = (trimmed.get(..at).unwrap_or_default(), trimmed.get(at + 1..).unwrap_or_default());
+        let (name, rest) = (
+            trimmed.get(..at).unwrap_or_default(),
+            trimmed.get(at + 1..).unwrap_or_default(),
+        );
         let key = name.trim().to_ascii_lowercase();
         if key.is_empty() {
             return Err(err(n, "Property did not have a name"));
@@ -153,27 +181,54 @@ pub fn parse(source_name: &str, text: &str, kind: FileKind) -> Result<ParsedFile
             }
             None => rest.trim(),
         };
-        open = if value.is_empty() { Open::SubProperties } else { Open::Value };
-        section.properties.push(RawProperty { key, value: value.to_string(), line: n });
+        open = if value.is_empty() {
+            Open::SubProperties
+        } else {
+            Open::Value
+        };
+        section.properties.push(RawProperty {
+            key,
+            value: value.to_string(),
+            line: n,
+        });
     }
     Ok(file)
 }
 
 fn warning(file: &str, line: usize, message: impl Into<String>) -> Warning {
-    Warning { file: file.to_string(), line, message: message.into() }
+    Warning {
+        file: file.to_string(),
+        line,
+        message: message.into(),
+    }
 }
 
 /// `[name] # comment`: the header text, trimmed.
-fn section_header(source: &str, n: usize, trimmed: &str, warnings: &mut Vec<Warning>) -> Result<RawSection, Error> {
+fn section_header(
+    source: &str,
+    n: usize,
+    trimmed: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<RawSection, Error> {
     let Some(close) = trimmed.find(']') else {
-        return Err(Error::Config(format!("{source}:{n}: Profile definition must end with ']'")));
+        return Err(Error::Config(format!(
+            "{source}:{n}: Profile definition must end with ']'"
+        )));
     };
     let header = trimmed.get(1..close).unwrap_or_default().trim().to_string();
     let after = trimmed.get(close + 1..).unwrap_or_default().trim();
     if !after.is_empty() && !after.starts_with(['#', ';']) {
-        warnings.push(warning(source, n, format!("text after `[{header}]` is ignored")));
+        warnings.push(warning(
+            source,
+            n,
+            format!("text after `[{header}]` is ignored"),
+        ));
     }
-    Ok(RawSection { header, line: n, properties: Vec::new() })
+    Ok(RawSection {
+        header,
+        line: n,
+        properties: Vec::new(),
+    })
 }
 
 /// Byte offset of an inline comment: `#` or `;` preceded by whitespace.
@@ -203,12 +258,20 @@ mod tests {
     #[test]
     fn bad_utf8_names_the_line() {
         let e = parse_bytes("cfg", b"[default]\nregion = \xff\n", FileKind::Config).unwrap_err();
-        assert_eq!(e.to_string(), "cfg:2: the file is not valid UTF-8; save it as UTF-8 text");
+        assert_eq!(
+            e.to_string(),
+            "cfg:2: the file is not valid UTF-8; save it as UTF-8 text"
+        );
     }
 
     #[test]
     fn debug_redacts_secret_values() {
-        let f = parse("c", "[x]\naws_secret_access_key = SECRETVALUE\n", FileKind::Credentials).unwrap();
+        let f = parse(
+            "c",
+            "[x]\naws_secret_access_key = SECRETVALUE\n",
+            FileKind::Credentials,
+        )
+        .unwrap();
         let s = format!("{f:?}");
         assert!(!s.contains("SECRETVALUE"), "{s}");
     }

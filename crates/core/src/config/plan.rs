@@ -65,7 +65,9 @@ pub struct WebIdentitySource {
 impl WebIdentitySource {
     /// The session name to send.
     pub fn session_name(&self) -> &str {
-        self.role_session_name.as_deref().unwrap_or(&self.generated_session_name)
+        self.role_session_name
+            .as_deref()
+            .unwrap_or(&self.generated_session_name)
     }
 }
 
@@ -103,8 +105,62 @@ pub struct RoleStep {
 impl RoleStep {
     /// The session name to send.
     pub fn session_name(&self) -> &str {
-        self.role_session_name.as_deref().unwrap_or(&self.generated_session_name)
+        self.role_session_name
+            .as_deref()
+            .unwrap_or(&self.generated_session_name)
     }
+
+    /// The AssumeRole parameters as the AWS CLI serialises them for its cache key (WIRE §4.1):
+    /// Python's `json.dumps(kwargs, sort_keys=True)` of `RoleArn` and, when configured,
+    /// `RoleSessionName`, `ExternalId`, `SerialNumber`, `DurationSeconds`. A generated session
+    /// name and the MFA token code are never part of it. The cache file is `sha1(this).json`.
+    pub fn cli_cache_key_json(&self) -> String {
+        let mut fields: Vec<(&str, String)> = Vec::new();
+        if let Some(d) = self.duration_seconds {
+            fields.push(("DurationSeconds", d.to_string()));
+        }
+        if let Some(e) = &self.external_id {
+            fields.push(("ExternalId", python_json_string(e)));
+        }
+        fields.push(("RoleArn", python_json_string(&self.role_arn)));
+        if let Some(n) = &self.role_session_name {
+            fields.push(("RoleSessionName", python_json_string(n)));
+        }
+        if let Some(m) = &self.mfa_serial {
+            fields.push(("SerialNumber", python_json_string(m)));
+        }
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\": {v}"))
+            .collect();
+        format!("{{{}}}", body.join(", "))
+    }
+}
+
+/// A JSON string as Python's `json.dumps` writes it with `ensure_ascii=True`.
+fn python_json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Resolves `profile` into a [`Plan`]. `env` is used for the region and for
@@ -112,7 +168,10 @@ impl RoleStep {
 /// credentials that override a profile (no `--profile` given) are the caller's choice: see
 /// [`super::env_credentials`].
 pub fn plan(set: &ConfigSet, profile: &str, env: &Env, now: SystemTime) -> Result<Plan, Error> {
-    let secs = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let mut planner = Planner {
         set,
         env,
@@ -121,7 +180,9 @@ pub fn plan(set: &ConfigSet, profile: &str, env: &Env, now: SystemTime) -> Resul
         steps: Vec::new(),
         warnings: Vec::new(),
     };
-    let p = set.profile(profile).ok_or_else(|| missing_profile(profile))?;
+    let p = set
+        .profile(profile)
+        .ok_or_else(|| missing_profile(profile))?;
     let source = if has_assume_role(p) {
         planner.assume_role(p)?
     } else {
@@ -150,7 +211,11 @@ struct Planner<'a> {
     warnings: Vec<Warning>,
 }
 
-const STATIC_KEYS: [&str; 3] = ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"];
+const STATIC_KEYS: [&str; 3] = [
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+];
 
 fn has_static(p: &Section) -> bool {
     STATIC_KEYS.iter().any(|k| p.has(k))
@@ -233,7 +298,10 @@ impl<'a> Planner<'a> {
             return Ok(Some(Source::WebIdentity(WebIdentitySource {
                 profile: p.name().to_string(),
                 role_arn: p.value("role_arn").unwrap_or_default().to_string(),
-                token_file: p.value("web_identity_token_file").unwrap_or_default().to_string(),
+                token_file: p
+                    .value("web_identity_token_file")
+                    .unwrap_or_default()
+                    .to_string(),
                 role_session_name: p.value("role_session_name").map(str::to_string),
                 generated_session_name: self.generated.clone(),
             })));
@@ -241,8 +309,9 @@ impl<'a> Planner<'a> {
         if let Some(sso) = sso_credentials(self.set, p)? {
             return Ok(Some(Source::Sso(sso)));
         }
-        let keys_in_credentials_file =
-            p.origin("aws_access_key_id").is_some_and(|o| o.kind == FileKind::Credentials);
+        let keys_in_credentials_file = p
+            .origin("aws_access_key_id")
+            .is_some_and(|o| o.kind == FileKind::Credentials);
         if has_static(p) && keys_in_credentials_file {
             return static_credentials(p).map(Some);
         }
@@ -322,8 +391,10 @@ impl<'a> Planner<'a> {
 }
 
 fn static_credentials(p: &Section) -> Result<Source, Error> {
-    let missing: Vec<&str> =
-        ["aws_access_key_id", "aws_secret_access_key"].into_iter().filter(|k| !p.has(k)).collect();
+    let missing: Vec<&str> = ["aws_access_key_id", "aws_secret_access_key"]
+        .into_iter()
+        .filter(|k| !p.has(k))
+        .collect();
     if !missing.is_empty() {
         return Err(Error::Config(format!(
             "Partial credentials found in profile \"{}\", missing: {}",
@@ -334,7 +405,9 @@ fn static_credentials(p: &Section) -> Result<Source, Error> {
     let credentials = Credentials::new(
         p.value("aws_access_key_id").unwrap_or_default(),
         p.value("aws_secret_access_key").unwrap_or_default(),
-        p.value("aws_session_token").or_else(|| p.value("aws_security_token")).map(str::to_string),
+        p.value("aws_session_token")
+            .or_else(|| p.value("aws_security_token"))
+            .map(str::to_string),
         None,
     )
     .with_account_id(p.value("aws_account_id").map(str::to_string));
@@ -370,4 +443,3 @@ fn web_identity_without_role(p: &Section) -> Error {
         p.name()
     ))
 }
-

@@ -37,14 +37,20 @@ pub fn endpoint_config(
     let p = set.profile(profile);
     let setting = |env_name: &str, key: &str| -> bool {
         env.flag(env_name)
-            .or_else(|| p.and_then(|p| p.value(key)).map(|v| v.trim().eq_ignore_ascii_case("true")))
+            .or_else(|| {
+                p.and_then(|p| p.value(key))
+                    .map(|v| v.trim().eq_ignore_ascii_case("true"))
+            })
             .unwrap_or(false)
     };
     let region = match service {
         Service::Sts => select_region(env, set, profile),
         Service::Sso | Service::SsoOidc => sso_region.map(str::to_string),
     };
-    let url = if setting("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls") {
+    let url = if setting(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "ignore_configured_endpoint_urls",
+    ) {
         None
     } else {
         configured_url(env, set, p, service)?
@@ -57,7 +63,12 @@ pub fn endpoint_config(
     })
 }
 
-fn configured_url(env: &Env, set: &ConfigSet, p: Option<&Section>, service: Service) -> Result<Option<String>, Error> {
+fn configured_url(
+    env: &Env,
+    set: &ConfigSet,
+    p: Option<&Section>,
+    service: Service,
+) -> Result<Option<String>, Error> {
     let id = match service {
         Service::Sso => "sso",
         Service::SsoOidc => "sso_oidc",
@@ -76,7 +87,10 @@ fn configured_url(env: &Env, set: &ConfigSet, p: Option<&Section>, service: Serv
                 p.name()
             ))
         })?;
-        if let Some(url) = services.sub_properties(id).and_then(|m| m.get("endpoint_url").cloned()) {
+        if let Some(url) = services
+            .sub_properties(id)
+            .and_then(|m| m.get("endpoint_url").cloned())
+        {
             if !url.is_empty() {
                 return Ok(Some(url));
             }

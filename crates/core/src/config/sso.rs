@@ -66,7 +66,10 @@ pub fn sso_login_config(set: &ConfigSet, target: LoginTarget<'_>) -> Result<SsoL
         if let Some(p) = profile {
             check_consistent(p, session)?;
         }
-        let missing: Vec<&str> = ["sso_start_url", "sso_region"].into_iter().filter(|k| !session.has(k)).collect();
+        let missing: Vec<&str> = ["sso_start_url", "sso_region"]
+            .into_iter()
+            .filter(|k| !session.has(k))
+            .collect();
         if !missing.is_empty() {
             return Err(Error::Config(format!(
                 "Missing the following required SSO configuration values: {}. Add them to [sso-session {session_name}].",
@@ -75,15 +78,23 @@ pub fn sso_login_config(set: &ConfigSet, target: LoginTarget<'_>) -> Result<SsoL
         }
         return Ok(SsoLogin {
             session_name: Some(session_name.to_string()),
-            start_url: session.value("sso_start_url").unwrap_or_default().to_string(),
+            start_url: session
+                .value("sso_start_url")
+                .unwrap_or_default()
+                .to_string(),
             region: session.value("sso_region").unwrap_or_default().to_string(),
             registration_scopes: scopes(session),
         });
     }
     let Some(p) = profile else {
-        return Err(Error::InvalidInput("no profile or sso-session to log in to".into()));
+        return Err(Error::InvalidInput(
+            "no profile or sso-session to log in to".into(),
+        ));
     };
-    let missing: Vec<&str> = ["sso_start_url", "sso_region"].into_iter().filter(|k| !p.has(k)).collect();
+    let missing: Vec<&str> = ["sso_start_url", "sso_region"]
+        .into_iter()
+        .filter(|k| !p.has(k))
+        .collect();
     if !missing.is_empty() {
         return Err(Error::Config(format!(
             "Missing the following required SSO configuration values: {}. To make sure the profile \"{}\" is \
@@ -116,8 +127,17 @@ pub(crate) fn sso_credentials(set: &ConfigSet, p: &Section) -> Result<Option<Sso
         None => None,
     };
     // The session's values win over the profile's (they were just checked to be equal).
-    let get = |key: &str| session.and_then(|(_, s)| s.value(key)).or_else(|| p.value(key));
-    let required = ["sso_start_url", "sso_region", "sso_role_name", "sso_account_id"];
+    let get = |key: &str| {
+        session
+            .and_then(|(_, s)| s.value(key))
+            .or_else(|| p.value(key))
+    };
+    let required = [
+        "sso_start_url",
+        "sso_region",
+        "sso_role_name",
+        "sso_account_id",
+    ];
     let missing: Vec<&str> = required.into_iter().filter(|k| get(k).is_none()).collect();
     if !missing.is_empty() {
         return Err(Error::Config(format!(
@@ -163,7 +183,11 @@ pub(crate) fn missing_profile(name: &str) -> Error {
     Error::Config(format!("The config profile ({name}) could not be found"))
 }
 
-fn find_session<'a>(set: &'a ConfigSet, name: &str, profile: Option<&Section>) -> Result<&'a Section, Error> {
+fn find_session<'a>(
+    set: &'a ConfigSet,
+    name: &str,
+    profile: Option<&Section>,
+) -> Result<&'a Section, Error> {
     set.sso_session(name).ok_or_else(|| {
         let referenced = match profile {
             Some(p) => format!(" (sso_session in profile \"{}\")", p.name()),
@@ -195,5 +219,11 @@ fn check_consistent(p: &Section, session: &Section) -> Result<(), Error> {
 
 fn scopes(session: &Section) -> Option<Vec<String>> {
     let raw = session.get("sso_registration_scopes")?;
-    Some(raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+    Some(
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }

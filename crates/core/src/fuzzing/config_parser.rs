@@ -10,13 +10,20 @@ use crate::config::{self, ConfigSet, Env, LoginTarget};
 pub fn run(data: &[u8]) {
     // Splitting at the first NUL lets one input drive both files differently.
     let (config, credentials) = match data.iter().position(|b| *b == 0) {
-        Some(i) => (data.get(..i).unwrap_or_default(), data.get(i + 1..).unwrap_or_default()),
+        Some(i) => (
+            data.get(..i).unwrap_or_default(),
+            data.get(i + 1..).unwrap_or_default(),
+        ),
         None => (data, data),
     };
-    let Ok(set) = ConfigSet::load(Some(("config", config)), Some(("credentials", credentials))) else {
+    let Ok(set) = ConfigSet::load(Some(("config", config)), Some(("credentials", credentials)))
+    else {
         return;
     };
-    let env = Env::from_pairs([("AWS_ACCESS_KEY_ID", "AKIDFUZZ"), ("AWS_SECRET_ACCESS_KEY", "fuzz")]);
+    let env = Env::from_pairs([
+        ("AWS_ACCESS_KEY_ID", "AKIDFUZZ"),
+        ("AWS_SECRET_ACCESS_KEY", "fuzz"),
+    ]);
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let names: Vec<String> = set.profiles().map(|p| p.name().to_string()).collect();
     for name in &names {
