@@ -110,34 +110,33 @@ pub fn parse(source_name: &str, text: &str, kind: FileKind) -> Result<ParsedFile
             continue;
         }
         let indented = raw.starts_with([' ', '\t']);
-        if indented {
-            if let Some(prop) = file
+        if indented
+            && let Some(prop) = file
                 .sections
                 .last_mut()
                 .and_then(|s| s.properties.last_mut())
-            {
-                match open {
-                    Open::Value => {
-                        prop.value.push('\n');
-                        prop.value.push_str(trimmed);
-                        continue;
-                    }
-                    Open::SubProperties => {
-                        match trimmed.split_once('=') {
-                            None => {
-                                return Err(err(n, "Expected an '=' sign defining a sub-property"));
-                            }
-                            Some((name, _)) if name.trim().is_empty() => {
-                                return Err(err(n, "Sub-property did not have a name"));
-                            }
-                            Some(_) => {}
-                        }
-                        prop.value.push('\n');
-                        prop.value.push_str(trimmed);
-                        continue;
-                    }
-                    Open::Nothing => {}
+        {
+            match open {
+                Open::Value => {
+                    prop.value.push('\n');
+                    prop.value.push_str(trimmed);
+                    continue;
                 }
+                Open::SubProperties => {
+                    match trimmed.split_once('=') {
+                        None => {
+                            return Err(err(n, "Expected an '=' sign defining a sub-property"));
+                        }
+                        Some((name, _)) if name.trim().is_empty() => {
+                            return Err(err(n, "Sub-property did not have a name"));
+                        }
+                        Some(_) => {}
+                    }
+                    prop.value.push('\n');
+                    prop.value.push_str(trimmed);
+                    continue;
+                }
+                Open::Nothing => {}
             }
         }
         if trimmed.starts_with('[') {

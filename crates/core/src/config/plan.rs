@@ -341,16 +341,16 @@ impl<'a> Planner<'a> {
                 )));
             }
         };
-        if canonical != value {
-            if let Some(origin) = p.origin("credential_source") {
-                self.warnings.push(Warning::at(
+        if canonical != value
+            && let Some(origin) = p.origin("credential_source")
+        {
+            self.warnings.push(Warning::at(
                     origin,
                     format!(
                         "credential_source = {value} is read as {canonical}; the AWS CLI only accepts the exact \
                          spelling {canonical}"
                     ),
                 ));
-            }
         }
         if canonical != "Environment" {
             return Err(Error::Unsupported(format!(

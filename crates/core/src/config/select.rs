@@ -90,10 +90,9 @@ fn configured_url(
         if let Some(url) = services
             .sub_properties(id)
             .and_then(|m| m.get("endpoint_url").cloned())
+            && !url.is_empty()
         {
-            if !url.is_empty() {
-                return Ok(Some(url));
-            }
+            return Ok(Some(url));
         }
     }
     Ok(p.value("endpoint_url").map(|u| u.trim().to_string()))

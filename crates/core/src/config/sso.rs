@@ -203,15 +203,15 @@ fn find_session<'a>(
 /// botocore: every key of the session that the profile also sets must have the same value.
 fn check_consistent(p: &Section, session: &Section) -> Result<(), Error> {
     for (key, value) in session.iter() {
-        if let Some(mine) = p.value(key) {
-            if mine != value {
-                return Err(Error::Config(format!(
-                    "The value for {key} is inconsistent between profile \"{}\" ({mine}) and sso-session \"{}\" \
+        if let Some(mine) = p.value(key)
+            && mine != value
+        {
+            return Err(Error::Config(format!(
+                "The value for {key} is inconsistent between profile \"{}\" ({mine}) and sso-session \"{}\" \
                      ({value}). Remove {key} from the profile.",
-                    p.name(),
-                    session.name()
-                )));
-            }
+                p.name(),
+                session.name()
+            )));
         }
     }
     Ok(())
