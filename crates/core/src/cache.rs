@@ -13,7 +13,11 @@ pub const REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
 /// Long-term credentials (no expiry) never need it.
 pub fn refresh_at(expiry: Option<SystemTime>, jitter: f64) -> Option<SystemTime> {
     let expiry = expiry?;
-    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let window = REFRESH_WINDOW + REFRESH_WINDOW.mul_f64(jitter / 2.0);
     // Clamp at the epoch: a time before it only means "refresh now".
     let at = match expiry.duration_since(SystemTime::UNIX_EPOCH) {

@@ -104,7 +104,10 @@ impl Credentials {
         if let Some(e) = expiration {
             fields.push(("Expiration", s(e)));
         }
-        let body: Vec<String> = fields.iter().map(|(k, v)| format!("  \"{k}\": {v}")).collect();
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("  \"{k}\": {v}"))
+            .collect();
         format!("{{\n{}\n}}\n", body.join(",\n"))
     }
 }
@@ -114,7 +117,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"** redacted **")
-            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
             .field("expiry", &self.expiry.map(crate::time::format_z))
             .field("account_id", &self.account_id)
             .finish()
@@ -203,7 +209,10 @@ mod tests {
     #[test]
     fn debug_and_display_hide_secrets() {
         for s in [format!("{:?}", creds()), creds().to_string()] {
-            assert!(!s.contains("SECRETSECRET") && !s.contains("TOKENTOKEN"), "{s}");
+            assert!(
+                !s.contains("SECRETSECRET") && !s.contains("TOKENTOKEN"),
+                "{s}"
+            );
             assert!(s.contains("ASIA1"));
         }
     }
@@ -228,10 +237,22 @@ mod tests {
             c.export(ExportFormat::Env),
             "export AWS_ACCESS_KEY_ID=ASIA1\nexport AWS_SECRET_ACCESS_KEY=SECRETSECRET\nexport AWS_SESSION_TOKEN=TOKENTOKEN\nexport AWS_CREDENTIAL_EXPIRATION=2026-11-22T10:00:00+00:00\n"
         );
-        assert!(c.export(ExportFormat::EnvNoExport).starts_with("AWS_ACCESS_KEY_ID=ASIA1\n"));
-        assert!(c.export(ExportFormat::Powershell).starts_with("$Env:AWS_ACCESS_KEY_ID=\"ASIA1\"\n"));
-        assert!(c.export(ExportFormat::WindowsCmd).starts_with("set AWS_ACCESS_KEY_ID=ASIA1\n"));
-        assert!(c.export(ExportFormat::Fish).starts_with("set -gx AWS_ACCESS_KEY_ID \"ASIA1\"\n"));
+        assert!(
+            c.export(ExportFormat::EnvNoExport)
+                .starts_with("AWS_ACCESS_KEY_ID=ASIA1\n")
+        );
+        assert!(
+            c.export(ExportFormat::Powershell)
+                .starts_with("$Env:AWS_ACCESS_KEY_ID=\"ASIA1\"\n")
+        );
+        assert!(
+            c.export(ExportFormat::WindowsCmd)
+                .starts_with("set AWS_ACCESS_KEY_ID=ASIA1\n")
+        );
+        assert!(
+            c.export(ExportFormat::Fish)
+                .starts_with("set -gx AWS_ACCESS_KEY_ID \"ASIA1\"\n")
+        );
         assert_eq!("fish".parse::<ExportFormat>(), Ok(ExportFormat::Fish));
         assert!("json".parse::<ExportFormat>().is_err());
     }

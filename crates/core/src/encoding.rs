@@ -5,7 +5,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 /// RFC 3986: everything except the unreserved characters `A-Za-z0-9-._~` is encoded.
 /// Used for query strings, form bodies (space → `%20`, every reserved character encoded, which is
 /// what botocore's signer and moto's re-encoding expect) and SigV4 canonicalisation.
-pub const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Like [`RFC3986`] but keeps `/` (SigV4 canonical paths).
 pub const RFC3986_PATH: &AsciiSet = &RFC3986.remove(b'/');

@@ -85,12 +85,18 @@ pub enum TransportKind {
 impl Error {
     /// A login-needed error naming the command to run.
     pub fn login_needed(reason: impl Into<String>, command: impl Into<String>) -> Self {
-        Error::LoginNeeded { reason: reason.into(), command: command.into() }
+        Error::LoginNeeded {
+            reason: reason.into(),
+            command: command.into(),
+        }
     }
 
     /// A malformed-response error for `operation`.
     pub fn malformed(operation: &'static str, what: impl Into<String>) -> Self {
-        Error::MalformedResponse { operation, what: what.into() }
+        Error::MalformedResponse {
+            operation,
+            what: what.into(),
+        }
     }
 
     /// The service error inside, for `Throttled` and `Service`.

@@ -36,7 +36,9 @@ fn to_system_time(ts: Timestamp) -> Option<SystemTime> {
 
 fn to_timestamp(t: SystemTime) -> Timestamp {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX).min(Timestamp::MAX.as_second());
+    let secs = i64::try_from(d.as_secs())
+        .unwrap_or(i64::MAX)
+        .min(Timestamp::MAX.as_second());
     Timestamp::from_second(secs).unwrap_or(Timestamp::MAX)
 }
 
@@ -48,7 +50,9 @@ pub fn format_z(t: SystemTime) -> String {
 /// `2026-11-22T10:00:00+00:00`: Python's `isoformat()` of a UTC datetime, whole seconds
 /// (what `aws configure export-credentials` prints).
 pub fn format_offset(t: SystemTime) -> String {
-    to_timestamp(t).strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    to_timestamp(t)
+        .strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        .to_string()
 }
 
 /// `2026-11-22T10:00:00UTC`: the form the AWS CLI writes for AssumeRole entries in its cache.
@@ -59,7 +63,10 @@ pub fn format_utc_suffix(t: SystemTime) -> String {
 /// `20261122T100000Z` and `20261122`: the SigV4 date forms.
 pub fn amz_date(t: SystemTime) -> (String, String) {
     let ts = to_timestamp(t);
-    (ts.strftime("%Y%m%dT%H%M%SZ").to_string(), ts.strftime("%Y%m%d").to_string())
+    (
+        ts.strftime("%Y%m%dT%H%M%SZ").to_string(),
+        ts.strftime("%Y%m%d").to_string(),
+    )
 }
 
 /// Parses the SigV4 `X-Amz-Date` form `20261122T100000Z`.
@@ -82,17 +89,23 @@ pub fn parse_amz_date(text: &str) -> Option<SystemTime> {
 
 /// Epoch milliseconds (the SSO portal's `expiration`) to a time.
 pub fn from_epoch_millis(ms: i64) -> Option<SystemTime> {
-    u64::try_from(ms).ok().and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
+    u64::try_from(ms)
+        .ok()
+        .and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
 }
 
 /// Epoch seconds to a time.
 pub fn from_epoch_secs(s: i64) -> Option<SystemTime> {
-    u64::try_from(s).ok().and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+    u64::try_from(s)
+        .ok()
+        .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
 }
 
 /// Whole seconds since the epoch (0 before it).
 pub fn epoch_secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -111,7 +124,10 @@ mod tests {
         ] {
             assert_eq!(parse(s), Some(want), "{s}");
         }
-        assert_eq!(parse("2026-11-22T10:00:00.5Z"), want.checked_add(Duration::from_millis(500)));
+        assert_eq!(
+            parse("2026-11-22T10:00:00.5Z"),
+            want.checked_add(Duration::from_millis(500))
+        );
         assert_eq!(parse("yesterday"), None);
         assert_eq!(parse(""), None);
     }
@@ -123,6 +139,9 @@ mod tests {
         assert_eq!(format_offset(t), "2026-11-22T10:00:00+00:00");
         assert_eq!(format_utc_suffix(t), "2026-11-22T10:00:00UTC");
         assert_eq!(amz_date(t), ("20261122T100000Z".into(), "20261122".into()));
-        assert_eq!(parse_amz_date("20261122T100000Z"), from_epoch_secs(1_795_341_600));
+        assert_eq!(
+            parse_amz_date("20261122T100000Z"),
+            from_epoch_secs(1_795_341_600)
+        );
     }
 }

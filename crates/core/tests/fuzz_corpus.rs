@@ -6,7 +6,9 @@ use std::path::Path;
 use awscred_core::fuzzing;
 
 fn replay(target: &str, body: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.expect("corpus entry").path();
@@ -16,7 +18,11 @@ fn replay(target: &str, body: fn(&[u8])) {
             count += 1;
         }
     }
-    assert!(count > 0, "the {target} corpus is empty: commit seeds under {}", dir.display());
+    assert!(
+        count > 0,
+        "the {target} corpus is empty: commit seeds under {}",
+        dir.display()
+    );
 }
 
 #[test]

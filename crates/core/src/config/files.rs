@@ -1,0 +1,345 @@
+//! Both shared files merged into profiles, `[sso-session]`s and `[services]` (WIRE §5.1, §5.2).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::parse::{ParsedFile, RawSection, parse_bytes};
+use super::{FileKind, Origin, Warning, is_secret_key};
+use crate::Error;
+
+/// One profile, `[sso-session]` or `[services]` section after merging: key → value (+ where it
+/// was set). Keys are lower-case. `Debug` redacts secret keys.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Section {
+    name: String,
+    values: BTreeMap<String, (String, Origin)>,
+}
+
+impl Section {
+    /// The profile, session or services name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The raw value of `key` (lower-case), possibly empty.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(|(v, _)| v.as_str())
+    }
+
+    /// The value of `key` when it is set to something non-empty. Empty values count as unset,
+    /// as botocore's truthiness checks treat them.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.get(key).filter(|v| !v.is_empty())
+    }
+
+    /// Whether `key` is set to something non-empty.
+    pub fn has(&self, key: &str) -> bool {
+        self.value(key).is_some()
+    }
+
+    /// Where `key` was set.
+    pub fn origin(&self, key: &str) -> Option<&Origin> {
+        self.values.get(key).map(|(_, o)| o)
+    }
+
+    /// All keys and raw values, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values
+            .iter()
+            .map(|(k, (v, _))| (k.as_str(), v.as_str()))
+    }
+
+    /// The sub-properties of `key` (`s3 =` followed by indented `name = value` lines), keys and
+    /// values trimmed, keys as written. `None` when `key` is unset or has a plain value.
+    pub fn sub_properties(&self, key: &str) -> Option<BTreeMap<String, String>> {
+        let raw = self.get(key)?;
+        let block = raw.strip_prefix('\n')?;
+        let mut out = BTreeMap::new();
+        for line in block.lines() {
+            if let Some((name, value)) = line.split_once('=') {
+                out.insert(name.trim().to_string(), value.trim().to_string());
+            }
+        }
+        Some(out)
+    }
+
+    fn set(&mut self, key: String, value: String, origin: Origin) {
+        self.values.insert(key, (value, origin));
+    }
+}
+
+impl fmt::Debug for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for (k, (v, _)) in &self.values {
+            if is_secret_key(k) {
+                m.entry(k, &"** redacted **");
+            } else {
+                m.entry(k, v);
+            }
+        }
+        m.finish()
+    }
+}
+
+/// The config and credentials files merged: credentials-file values win key by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigSet {
+    profiles: BTreeMap<String, Section>,
+    sso_sessions: BTreeMap<String, Section>,
+    services: BTreeMap<String, Section>,
+    /// What the AWS CLI would read differently, in file order (config file first).
+    pub warnings: Vec<Warning>,
+}
+
+impl ConfigSet {
+    /// Parses and merges the two files, each given as (name for messages, bytes). A missing
+    /// file is `None` — not an error, as for the AWS CLI.
+    pub fn load(
+        config: Option<(&str, &[u8])>,
+        credentials: Option<(&str, &[u8])>,
+    ) -> Result<ConfigSet, Error> {
+        let config = config
+            .map(|(name, bytes)| parse_bytes(name, bytes, FileKind::Config))
+            .transpose()?;
+        let credentials = credentials
+            .map(|(name, bytes)| parse_bytes(name, bytes, FileKind::Credentials))
+            .transpose()?;
+        Ok(ConfigSet::from_parsed(config, credentials))
+    }
+
+    /// Merges two already parsed files.
+    pub fn from_parsed(config: Option<ParsedFile>, credentials: Option<ParsedFile>) -> ConfigSet {
+        let mut set = ConfigSet::default();
+        if let Some(file) = config {
+            set.add_config(&file);
+            set.take_parse_warnings(file);
+        }
+        if let Some(file) = credentials {
+            set.add_credentials(&file);
+            set.take_parse_warnings(file);
+        }
+        set
+    }
+
+    /// The merged profile `name`.
+    pub fn profile(&self, name: &str) -> Option<&Section> {
+        self.profiles.get(name)
+    }
+
+    /// The `[sso-session name]` section.
+    pub fn sso_session(&self, name: &str) -> Option<&Section> {
+        self.sso_sessions.get(name)
+    }
+
+    /// The `[services name]` section.
+    pub fn services(&self, name: &str) -> Option<&Section> {
+        self.services.get(name)
+    }
+
+    /// All profiles, by name.
+    pub fn profiles(&self) -> impl Iterator<Item = &Section> {
+        self.profiles.values()
+    }
+
+    /// All `[sso-session]` sections, by name.
+    pub fn sso_sessions(&self) -> impl Iterator<Item = &Section> {
+        self.sso_sessions.values()
+    }
+
+    /// Adds the parser's warnings to the merge's for the same file, in line order (warnings about
+    /// the whole file last).
+    fn take_parse_warnings(&mut self, file: ParsedFile) {
+        let start = self
+            .warnings
+            .iter()
+            .rposition(|w| w.file != file.source)
+            .map_or(0, |i| i + 1);
+        self.warnings.extend(file.warnings);
+        if let Some(tail) = self.warnings.get_mut(start..) {
+            tail.sort_by_key(|w| if w.line == 0 { usize::MAX } else { w.line });
+        }
+    }
+
+    fn add_config(&mut self, file: &ParsedFile) {
+        let mut plain_default: Option<Section> = None;
+        let mut has_prefixed_default = false;
+        let mut fresh = FileSections::default();
+        for raw in &file.sections {
+            let header = raw.header.as_str();
+            let (map, name) = if header == "default" {
+                let section = plain_default.get_or_insert_with(|| named("default"));
+                fresh.note_duplicate(file, raw, &mut self.warnings);
+                fill(section, file, raw, &mut self.warnings);
+                continue;
+            } else if let Some(name) = prefixed(header, "profile") {
+                has_prefixed_default |= name == "default";
+                (&mut fresh.profiles, name)
+            } else if let Some(name) = prefixed(header, "sso-session") {
+                (&mut fresh.sso_sessions, name)
+            } else if let Some(name) = prefixed(header, "services") {
+                (&mut fresh.services, name)
+            } else {
+                if header == "DEFAULT" {
+                    self.warnings.push(default_section_warning(file, raw));
+                }
+                // The AWS CLI ignores other sections too (plugins, typos).
+                continue;
+            };
+            if !valid_name(name) {
+                self.warnings.push(invalid_name_warning(file, raw, name));
+                continue;
+            }
+            let section = map.entry(name.to_string()).or_insert_with(|| named(name));
+            fill(section, file, raw, &mut self.warnings);
+            fresh.note_duplicate(file, raw, &mut self.warnings);
+        }
+        if let Some(plain) = plain_default {
+            if has_prefixed_default {
+                let message = "both [default] and [profile default] are set: awscred uses [profile default] \
+                               (the AWS CLI uses whichever comes last); remove one";
+                self.warnings.push(Warning {
+                    file: file.source.clone(),
+                    line: 0,
+                    message: message.into(),
+                });
+            } else {
+                fresh.profiles.insert("default".into(), plain);
+            }
+        }
+        merge_into(&mut self.profiles, fresh.profiles);
+        merge_into(&mut self.sso_sessions, fresh.sso_sessions);
+        merge_into(&mut self.services, fresh.services);
+    }
+
+    fn add_credentials(&mut self, file: &ParsedFile) {
+        let mut fresh = FileSections::default();
+        for raw in &file.sections {
+            let name = raw.header.as_str();
+            if name == "DEFAULT" {
+                self.warnings.push(default_section_warning(file, raw));
+            }
+            if !valid_name(name) {
+                self.warnings.push(invalid_name_warning(file, raw, name));
+                continue;
+            }
+            let section = fresh
+                .profiles
+                .entry(name.to_string())
+                .or_insert_with(|| named(name));
+            fill(section, file, raw, &mut self.warnings);
+            fresh.note_duplicate(file, raw, &mut self.warnings);
+        }
+        merge_into(&mut self.profiles, fresh.profiles);
+    }
+}
+
+/// One file's sections before they merge into the set; also remembers headers already seen.
+#[derive(Default)]
+struct FileSections {
+    profiles: BTreeMap<String, Section>,
+    sso_sessions: BTreeMap<String, Section>,
+    services: BTreeMap<String, Section>,
+    headers: BTreeMap<String, usize>,
+}
+
+impl FileSections {
+    fn note_duplicate(&mut self, file: &ParsedFile, raw: &RawSection, warnings: &mut Vec<Warning>) {
+        if let Some(first) = self.headers.get(&raw.header) {
+            warnings.push(Warning {
+                file: file.source.clone(),
+                line: raw.line,
+                message: format!(
+                    "[{}] already appears on line {first}: awscred merges the two (the last value of a key wins) \
+                     but the AWS CLI refuses a file with a duplicate section",
+                    raw.header
+                ),
+            });
+        } else {
+            self.headers.insert(raw.header.clone(), raw.line);
+        }
+    }
+}
+
+fn named(name: &str) -> Section {
+    Section {
+        name: name.to_string(),
+        values: BTreeMap::new(),
+    }
+}
+
+/// Copies `raw`'s properties into `section`: invalid keys are skipped, repeated keys overwrite.
+fn fill(section: &mut Section, file: &ParsedFile, raw: &RawSection, warnings: &mut Vec<Warning>) {
+    for prop in &raw.properties {
+        let origin = Origin {
+            file: file.source.clone(),
+            kind: file.kind,
+            line: prop.line,
+        };
+        if !valid_name(&prop.key) {
+            warnings.push(Warning::at(
+                &origin,
+                format!(
+                    "`{}` in [{}] is ignored: keys may only use letters, digits and - / . % @ _ +",
+                    prop.key, raw.header
+                ),
+            ));
+            continue;
+        }
+        if let Some(previous) = section.origin(&prop.key) {
+            warnings.push(Warning::at(
+                &origin,
+                format!(
+                    "`{}` is already set in [{}] on line {}: awscred uses this later value, but the AWS CLI \
+                     refuses a file with a duplicate key",
+                    prop.key, raw.header, previous.line
+                ),
+            ));
+        }
+        section.set(prop.key.clone(), prop.value.clone(), origin);
+    }
+}
+
+fn merge_into(target: &mut BTreeMap<String, Section>, fresh: BTreeMap<String, Section>) {
+    for (name, section) in fresh {
+        let into = target.entry(name.clone()).or_insert_with(|| named(&name));
+        for (k, (v, o)) in section.values {
+            into.set(k, v, o);
+        }
+    }
+}
+
+/// `profile foo` → `foo` for prefix `profile`: the prefix, whitespace, then the name.
+fn prefixed<'a>(header: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = header.strip_prefix(prefix)?;
+    rest.starts_with([' ', '\t']).then(|| rest.trim())
+}
+
+/// The characters the cross-SDK spec allows in profile, section and key names.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+}
+
+fn invalid_name_warning(file: &ParsedFile, raw: &RawSection, name: &str) -> Warning {
+    Warning {
+        file: file.source.clone(),
+        line: raw.line,
+        message: format!(
+            "[{}] is ignored: the name `{name}` may only use letters, digits and - / . % @ _ : +",
+            raw.header
+        ),
+    }
+}
+
+fn default_section_warning(file: &ParsedFile, raw: &RawSection) -> Warning {
+    Warning {
+        file: file.source.clone(),
+        line: raw.line,
+        message: "the AWS CLI copies the keys of [DEFAULT] into every profile; awscred does not. \
+                  Move them into the profiles that need them"
+            .into(),
+    }
+}

@@ -1,0 +1,229 @@
+//! SSO settings: `[sso-session]` or legacy profile keys (WIRE §5.5, §2.4 item 1).
+
+use super::files::{ConfigSet, Section};
+use crate::Error;
+
+/// Role credentials from the SSO portal (GetRoleCredentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSource {
+    /// The profile holding the SSO settings (for `awscred login --profile`).
+    pub profile: String,
+    /// The `[sso-session]` name; `None` for a legacy profile (start URL in the profile).
+    pub session_name: Option<String>,
+    /// `sso_start_url`, exactly as configured (it keys the token cache when there is no session).
+    pub start_url: String,
+    /// `sso_region`: where the portal and SSO-OIDC are called.
+    pub sso_region: String,
+    /// `sso_account_id`.
+    pub account_id: String,
+    /// `sso_role_name`.
+    pub role_name: String,
+    /// `sso_registration_scopes` of the session; `None` when not configured.
+    pub registration_scopes: Option<Vec<String>>,
+}
+
+impl SsoSource {
+    /// The command that logs in for this source.
+    pub fn login_command(&self) -> String {
+        login_command(self.session_name.as_deref(), &self.profile)
+    }
+}
+
+/// What `awscred login` was asked to log in to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginTarget<'a> {
+    /// `--profile NAME`: the profile's `sso_session`, or its legacy `sso_start_url`.
+    Profile(&'a str),
+    /// `--sso-session NAME`.
+    SsoSession(&'a str),
+}
+
+/// What a login needs (WIRE §2.4 item 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoLogin {
+    /// The `[sso-session]` name; `None` for a legacy profile.
+    pub session_name: Option<String>,
+    /// `sso_start_url` as configured.
+    pub start_url: String,
+    /// `sso_region`.
+    pub region: String,
+    /// `sso_registration_scopes`, split on `,`, trimmed, empties dropped; `None` when not
+    /// configured (the registration cache key tells the two apart). Always `None` for legacy.
+    pub registration_scopes: Option<Vec<String>>,
+}
+
+/// The login settings for `target`.
+pub fn sso_login_config(set: &ConfigSet, target: LoginTarget<'_>) -> Result<SsoLogin, Error> {
+    let (profile, session_name) = match target {
+        LoginTarget::SsoSession(name) => (None, Some(name)),
+        LoginTarget::Profile(name) => {
+            let p = set.profile(name).ok_or_else(|| missing_profile(name))?;
+            (Some(p), p.value("sso_session"))
+        }
+    };
+    if let Some(session_name) = session_name {
+        let session = find_session(set, session_name, profile)?;
+        if let Some(p) = profile {
+            check_consistent(p, session)?;
+        }
+        let missing: Vec<&str> = ["sso_start_url", "sso_region"]
+            .into_iter()
+            .filter(|k| !session.has(k))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Config(format!(
+                "Missing the following required SSO configuration values: {}. Add them to [sso-session {session_name}].",
+                missing.join(", ")
+            )));
+        }
+        return Ok(SsoLogin {
+            session_name: Some(session_name.to_string()),
+            start_url: session
+                .value("sso_start_url")
+                .unwrap_or_default()
+                .to_string(),
+            region: session.value("sso_region").unwrap_or_default().to_string(),
+            registration_scopes: scopes(session),
+        });
+    }
+    let Some(p) = profile else {
+        return Err(Error::InvalidInput(
+            "no profile or sso-session to log in to".into(),
+        ));
+    };
+    let missing: Vec<&str> = ["sso_start_url", "sso_region"]
+        .into_iter()
+        .filter(|k| !p.has(k))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Config(format!(
+            "Missing the following required SSO configuration values: {}. To make sure the profile \"{}\" is \
+             properly configured to use SSO, set sso_session to an [sso-session] section that has sso_start_url \
+             and sso_region.",
+            missing.join(", "),
+            p.name()
+        )));
+    }
+    Ok(SsoLogin {
+        session_name: None,
+        start_url: p.value("sso_start_url").unwrap_or_default().to_string(),
+        region: p.value("sso_region").unwrap_or_default().to_string(),
+        registration_scopes: None,
+    })
+}
+
+/// The SSO credential source of profile `p`, if it is configured for one (botocore applies the
+/// SSO provider only when `sso_account_id` or `sso_role_name` is set).
+pub(crate) fn sso_credentials(set: &ConfigSet, p: &Section) -> Result<Option<SsoSource>, Error> {
+    if !p.has("sso_account_id") && !p.has("sso_role_name") {
+        return Ok(None);
+    }
+    let session = match p.value("sso_session") {
+        Some(name) => {
+            let session = find_session(set, name, Some(p))?;
+            check_consistent(p, session)?;
+            Some((name, session))
+        }
+        None => None,
+    };
+    // The session's values win over the profile's (they were just checked to be equal).
+    let get = |key: &str| {
+        session
+            .and_then(|(_, s)| s.value(key))
+            .or_else(|| p.value(key))
+    };
+    let required = [
+        "sso_start_url",
+        "sso_region",
+        "sso_role_name",
+        "sso_account_id",
+    ];
+    let missing: Vec<&str> = required.into_iter().filter(|k| get(k).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(Error::Config(format!(
+            "The profile \"{}\" is configured to use SSO but is missing required configuration: {}",
+            p.name(),
+            missing.join(", ")
+        )));
+    }
+    Ok(Some(SsoSource {
+        profile: p.name().to_string(),
+        session_name: session.map(|(n, _)| n.to_string()),
+        start_url: get("sso_start_url").unwrap_or_default().to_string(),
+        sso_region: get("sso_region").unwrap_or_default().to_string(),
+        account_id: get("sso_account_id").unwrap_or_default().to_string(),
+        role_name: get("sso_role_name").unwrap_or_default().to_string(),
+        registration_scopes: session.and_then(|(_, s)| scopes(s)),
+    }))
+}
+
+/// The error for a profile with `sso_session` but neither `sso_account_id` nor `sso_role_name`:
+/// it can log in and give a token, not role credentials.
+pub(crate) fn token_only_error(set: &ConfigSet, p: &Section, session_name: &str) -> Error {
+    if let Err(e) = find_session(set, session_name, Some(p)).and_then(|s| check_consistent(p, s)) {
+        return e;
+    }
+    Error::Config(format!(
+        "The profile \"{}\" sets sso_session but neither sso_account_id nor sso_role_name, so the selected profile \
+         will resolve an access token instead of credentials. Add sso_account_id and sso_role_name to \
+         [profile {}] to get role credentials.",
+        p.name(),
+        p.name()
+    ))
+}
+
+pub(crate) fn login_command(session_name: Option<&str>, profile: &str) -> String {
+    match session_name {
+        Some(s) => format!("awscred login --sso-session {s}"),
+        None => format!("awscred login --profile {profile}"),
+    }
+}
+
+pub(crate) fn missing_profile(name: &str) -> Error {
+    Error::Config(format!("The config profile ({name}) could not be found"))
+}
+
+fn find_session<'a>(
+    set: &'a ConfigSet,
+    name: &str,
+    profile: Option<&Section>,
+) -> Result<&'a Section, Error> {
+    set.sso_session(name).ok_or_else(|| {
+        let referenced = match profile {
+            Some(p) => format!(" (sso_session in profile \"{}\")", p.name()),
+            None => String::new(),
+        };
+        Error::Config(format!(
+            "The specified sso-session does not exist: \"{name}\"{referenced}. Add an [sso-session {name}] \
+             section to the config file."
+        ))
+    })
+}
+
+/// botocore: every key of the session that the profile also sets must have the same value.
+fn check_consistent(p: &Section, session: &Section) -> Result<(), Error> {
+    for (key, value) in session.iter() {
+        if let Some(mine) = p.value(key)
+            && mine != value
+        {
+            return Err(Error::Config(format!(
+                "The value for {key} is inconsistent between profile \"{}\" ({mine}) and sso-session \"{}\" \
+                     ({value}). Remove {key} from the profile.",
+                p.name(),
+                session.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn scopes(session: &Section) -> Option<Vec<String>> {
+    let raw = session.get("sso_registration_scopes")?;
+    Some(
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}

@@ -1,0 +1,119 @@
+//! StartDeviceAuthorization: begins the device-code login (RFC 8628).
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use http::Method;
+use serde_json::{Map, Value};
+
+use super::{json_body, oidc_error};
+use crate::sso::Redacted;
+use crate::sso::json::{Object, parse_body};
+use crate::sso::request::{build, require};
+use crate::{Endpoint, Error, Operation};
+
+/// The polling interval when the service sends none (botocore `_DEFAULT_INTERVAL`).
+pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 5;
+
+/// `POST /device_authorization`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StartDeviceAuthorization {
+    /// The OIDC endpoint.
+    pub endpoint: Endpoint,
+    /// The registered client's id.
+    pub client_id: String,
+    /// The registered client's secret.
+    pub client_secret: String,
+    /// The (resolved) SSO start URL.
+    pub start_url: String,
+}
+
+/// What StartDeviceAuthorization returns: what to show the user and how to poll.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceAuthorization {
+    /// `deviceCode`, sent back with every CreateToken poll. Secret.
+    pub device_code: String,
+    /// `userCode`, shown to the user.
+    pub user_code: String,
+    /// `verificationUri`, where the user enters the code.
+    pub verification_uri: String,
+    /// `verificationUriComplete`, the same with the code filled in (opened in the browser).
+    pub verification_uri_complete: String,
+    /// `expiresIn`: seconds until the device code expires.
+    pub expires_in: u64,
+    /// `interval`: seconds between polls, when the service sets it.
+    pub interval: Option<u64>,
+}
+
+impl DeviceAuthorization {
+    /// The time to wait between polls: `interval`, else [`DEFAULT_POLL_INTERVAL_SECS`].
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_secs(self.interval.unwrap_or(DEFAULT_POLL_INTERVAL_SECS))
+    }
+}
+
+impl Operation for StartDeviceAuthorization {
+    type Output = DeviceAuthorization;
+    const NAME: &'static str = "StartDeviceAuthorization";
+
+    fn request(&self, _now: SystemTime) -> Result<http::Request<Vec<u8>>, Error> {
+        require(&self.client_id, "the OIDC client id")?;
+        require(&self.client_secret, "the OIDC client secret")?;
+        require(&self.start_url, "the SSO start URL")?;
+        let mut body = Map::new();
+        body.insert("clientId".into(), Value::String(self.client_id.clone()));
+        body.insert(
+            "clientSecret".into(),
+            Value::String(self.client_secret.clone()),
+        );
+        body.insert("startUrl".into(), Value::String(self.start_url.clone()));
+        build(
+            Method::POST,
+            &self.endpoint,
+            "/device_authorization",
+            "",
+            Vec::new(),
+            json_body(body),
+        )
+    }
+
+    fn parse(&self, response: &http::Response<Vec<u8>>) -> Result<DeviceAuthorization, Error> {
+        if !response.status().is_success() {
+            return Err(oidc_error(Self::NAME, response));
+        }
+        let body = parse_body(Self::NAME, response.body())?;
+        let root = Object::root(Self::NAME, &body)?;
+        Ok(DeviceAuthorization {
+            device_code: root.string("deviceCode")?,
+            user_code: root.string("userCode")?,
+            verification_uri: root.string("verificationUri")?,
+            verification_uri_complete: root.string("verificationUriComplete")?,
+            expires_in: root.unsigned("expiresIn")?,
+            interval: root.optional_unsigned("interval")?,
+        })
+    }
+}
+
+impl fmt::Debug for StartDeviceAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartDeviceAuthorization")
+            .field("endpoint", &self.endpoint)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted(&self.client_secret))
+            .field("start_url", &self.start_url)
+            .finish()
+    }
+}
+
+impl fmt::Debug for DeviceAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceAuthorization")
+            .field("device_code", &Redacted(&self.device_code))
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("verification_uri_complete", &self.verification_uri_complete)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish()
+    }
+}

@@ -1,0 +1,57 @@
+//! Logout: the portal invalidates the SSO access token.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use http::Method;
+
+use super::request::{BEARER_TOKEN, build, secret_header};
+use super::{Redacted, portal_error};
+use crate::{Endpoint, Error, Operation};
+
+/// `POST /logout` with an empty body.
+///
+/// `aws sso logout` ignores errors from this call and deletes the cached token anyway
+/// (WIRE §2.7); callers decide the same way, this operation just reports what happened.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Logout {
+    /// The portal endpoint of the token's region.
+    pub endpoint: Endpoint,
+    /// The SSO access token to invalidate.
+    pub access_token: String,
+}
+
+impl Operation for Logout {
+    type Output = ();
+    const NAME: &'static str = "Logout";
+
+    fn request(&self, _now: SystemTime) -> Result<http::Request<Vec<u8>>, Error> {
+        let token = secret_header(&self.access_token, "the SSO access token")?;
+        build(
+            Method::POST,
+            &self.endpoint,
+            "/logout",
+            "",
+            vec![(BEARER_TOKEN, token)],
+            Vec::new(),
+        )
+    }
+
+    /// Success has no body to read.
+    fn parse(&self, response: &http::Response<Vec<u8>>) -> Result<(), Error> {
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(portal_error(Self::NAME, response))
+        }
+    }
+}
+
+impl fmt::Debug for Logout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Logout")
+            .field("endpoint", &self.endpoint)
+            .field("access_token", &Redacted(&self.access_token))
+            .finish()
+    }
+}

@@ -1,0 +1,204 @@
+//! The HTTP side: one hyper connection task per client, routing, fault injection and the log.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::config::EmulatorConfig;
+use crate::fault::{self, Fault};
+use crate::reply::{Body, Dialect, Reply};
+use crate::request::Req;
+use crate::state::{Ctx, LoggedRequest, State};
+use crate::{oidc, portal, sts};
+
+const MAX_BODY: usize = 1 << 20;
+
+pub(crate) struct Shared {
+    pub config: EmulatorConfig,
+    pub base_url: String,
+    pub clock: Mutex<Clock>,
+    pub state: Mutex<State>,
+}
+
+impl Shared {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn clock(&self) -> MutexGuard<'_, Clock> {
+        self.clock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let shared = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+                    // A failed connection (client gone, injected cut) concerns only that client.
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        }
+    }
+}
+
+/// Which operation a request is, and in which dialect its errors are written.
+fn route(req: &Req) -> (&'static str, Dialect) {
+    use http::Method;
+    match (req.method.clone(), req.path()) {
+        (Method::GET, "/federation/credentials") => ("GetRoleCredentials", Dialect::Portal),
+        (Method::GET, "/assignment/accounts") => ("ListAccounts", Dialect::Portal),
+        (Method::GET, "/assignment/roles") => ("ListAccountRoles", Dialect::Portal),
+        (Method::POST, "/logout") => ("Logout", Dialect::Portal),
+        (Method::POST, "/client/register") => ("RegisterClient", Dialect::Oidc),
+        (Method::POST, "/device_authorization") => ("StartDeviceAuthorization", Dialect::Oidc),
+        (Method::POST, "/token") => ("CreateToken", Dialect::Oidc),
+        (Method::GET, "/authorize") => ("Authorize", Dialect::Page),
+        (Method::GET, "/authorize/decision") => ("AuthorizeDecision", Dialect::Page),
+        (Method::GET, "/device") => ("DevicePage", Dialect::Page),
+        (Method::POST, "/") => (sts::operation(req), Dialect::Sts),
+        _ => ("Unknown", Dialect::Page),
+    }
+}
+
+fn dispatch(
+    operation: &'static str,
+    dialect: Dialect,
+    req: &Req,
+    st: &mut State,
+    ctx: &Ctx<'_>,
+) -> Reply {
+    match (dialect, operation) {
+        (Dialect::Portal, _) => portal::handle(operation, req, st, ctx),
+        (Dialect::Sts, _) => sts::handle(operation, req, st, ctx),
+        (_, "RegisterClient") => oidc::register_client(req, st, ctx),
+        (_, "StartDeviceAuthorization") => oidc::start_device_authorization(req, st, ctx),
+        (_, "CreateToken") => oidc::create_token(req, st, ctx),
+        (_, "Authorize") => oidc::authorize(req, st, ctx),
+        (_, "AuthorizeDecision") => oidc::authorize_decision(req, st, ctx),
+        (_, "DevicePage") => oidc::device_page(req, st, ctx),
+        _ => Reply::error(
+            dialect,
+            ctx.request_id,
+            404,
+            "",
+            &format!("No route for {} {}", req.method, req.path()),
+        ),
+    }
+}
+
+/// The reply a fault stands for, when it replaces the handler's answer.
+fn fault_reply(fault: &Fault, dialect: Dialect, request_id: &str) -> Option<Reply> {
+    let error =
+        |status, code: &str, msg: &str| Some(Reply::error(dialect, request_id, status, code, msg));
+    match fault {
+        Fault::Status(status, code) => error(*status, code, "Injected fault"),
+        Fault::Throttle if dialect == Dialect::Sts => error(400, "Throttling", "Rate exceeded"),
+        Fault::Throttle => error(429, "TooManyRequestsException", "Rate exceeded"),
+        Fault::ServerError if dialect == Dialect::Sts => error(500, "InternalFailure", "An internal error occurred"),
+        Fault::ServerError => error(500, "InternalServerException", "An internal error occurred"),
+        Fault::Unavailable => Some(Reply::empty(503)),
+        Fault::MalformedBody if dialect == Dialect::Sts => Some(Reply::xml(
+            "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <AssumeRoleResult>\n    <Credentials>\n      <AccessKeyId>ASIA</SecretAccessKey>\n  </AssumeRoleResult".to_string(),
+        )),
+        Fault::MalformedBody => Some(Reply::new(200, "application/json", "{\"roleCredentials\":{\"accessKeyId\":\"ASIA,\"expiration\":}")),
+        Fault::Delay(_) | Fault::CutConnection => None,
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => Vec::new(),
+    };
+    let req = Req {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body,
+    };
+    let (operation, dialect) = route(&req);
+    let (fault, request_id) = {
+        let mut st = shared.state();
+        (
+            fault::take(&mut st.faults, operation, req.path()),
+            st.rng.uuid(),
+        )
+    };
+    if let Some(Fault::Delay(d)) = &fault {
+        tokio::time::sleep(*d).await;
+    }
+    let reply = match fault
+        .as_ref()
+        .and_then(|f| fault_reply(f, dialect, &request_id))
+    {
+        Some(r) => r,
+        None => {
+            let now = shared.clock().now();
+            let ctx = Ctx {
+                now,
+                request_id: &request_id,
+                base_url: &shared.base_url,
+                config: &shared.config,
+            };
+            let mut st = shared.state();
+            dispatch(operation, dialect, &req, &mut st, &ctx)
+        }
+    };
+    shared.state().log.push(LoggedRequest {
+        method: req.method.to_string(),
+        path: req.path().to_string(),
+        query: req.query().to_string(),
+        operation,
+        status: reply.status,
+    });
+    Ok(build(
+        reply,
+        &request_id,
+        fault == Some(Fault::CutConnection),
+    ))
+}
+
+fn build(reply: Reply, request_id: &str, cut: bool) -> Response<Body> {
+    let len = reply.body.len();
+    let body = if cut {
+        Body::cut(reply.body)
+    } else {
+        Body::full(reply.body)
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in reply.headers {
+        if let Ok(v) = http::HeaderValue::from_str(&value) {
+            headers.append(name, v);
+        }
+    }
+    if let Ok(v) = http::HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    headers.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(len));
+    response
+}
