@@ -3,7 +3,7 @@
 //! The AWS CLI binds every interface; we bind 127.0.0.1 only, since the redirect URI names it
 //! and nothing off the machine has any business reaching the listener.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 

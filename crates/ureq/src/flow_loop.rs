@@ -44,7 +44,7 @@ impl Client {
                     awscred_files::write_private_atomic(&path, &contents).map_err(|e| io_error(&path, e)),
                 ),
                 Step::Remove(path) => {
-                    Input::Written(awscred_files::remove_if_present(&path).map_err(|e| io_error(&path, e)))
+                    Input::Written(awscred_files::remove_if_present(&path).map(|_| ()).map_err(|e| io_error(&path, e)))
                 }
                 Step::List(dir) => Input::Listed(awscred_files::list_json(&dir).map_err(|e| io_error(&dir, e))),
                 Step::Lock(path) => Input::Locked(match FileLock::acquire(&path) {

@@ -9,3 +9,5 @@ mod transport;
 
 pub use flow_loop::{Interact, NonInteractive};
 pub use transport::{Client, ClientConfig, MAX_BODY};
+mod provider;
+pub use provider::Provider;
