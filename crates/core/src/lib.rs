@@ -13,6 +13,8 @@ pub mod endpoint;
 pub mod error;
 pub mod flow;
 pub mod fuzzing;
+pub mod login;
+pub mod logout;
 pub mod oidc;
 pub mod operation;
 pub mod registration;

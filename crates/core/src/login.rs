@@ -1,0 +1,675 @@
+//! `aws sso login` as a sans-IO flow (WIRE §2.4–§2.7).
+//!
+//! The flow reuses or registers an SSO-OIDC client (cached next to the tokens, exactly as the
+//! AWS CLI caches it), obtains a token through the browser (authorization code + PKCE, the
+//! default for sso-sessions) or the device code, and writes the token file the AWS CLI writes.
+//! It never reuses a cached token: a login always asks the user again (`force_refresh`).
+//!
+//! Step order, device code: `Read` registration → [`Send` RegisterClient → `Write`
+//! registration] → `Send` StartDeviceAuthorization → `Send` CreateToken (once, before prompting,
+//! for pre-authorized clients) → `Prompt(DeviceCode)` → loop { `Wait(interval)` →
+//! `Prompt(Polling)` → `Send` CreateToken } → `Write` token → `Done`.
+//!
+//! Authorization code: `Read` registration → [`Send` RegisterClient → `Write` registration] →
+//! `Listen` → `Prompt(Authorize)` → `AwaitCallback` → `Send` CreateToken → `Write` token → `Done`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::flow::{Flow, Input, Prompt, Step};
+use crate::oidc::pkce::{
+    authorize_url, code_challenge, code_verifier, parse_callback, redirect_uri,
+};
+use crate::oidc::{
+    ClientRegistration, CreateToken, DEFAULT_SCOPE, DeviceAuthorization, GRANT_AUTHORIZATION_CODE,
+    GRANT_REFRESH_TOKEN, Grant, OidcErrorKind, RegisterClient, StartDeviceAuthorization,
+    TokenResponse, oidc_error_kind,
+};
+use crate::registration::{
+    Registration, RegistrationKeyInput, RegistrationKind, registration_file_name,
+};
+use crate::token::{CachedToken, TokenGrant, token_file_name};
+use crate::{Endpoint, Error, Operation, TransportKind};
+
+/// botocore's `PendingAuthorizationExpiredError` message: the device code or the browser
+/// authorization ran out before the user approved it.
+pub const PENDING_AUTHORIZATION_EXPIRED: &str = "The pending authorization to retrieve an SSO token has expired. The login flow to retrieve an SSO token must be restarted.";
+
+/// How long the browser login waits for the redirect overall (botocore's `_OVERALL_TIMEOUT`).
+pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// What a `slow_down` answer adds to the polling interval, cumulatively (RFC 8628 §3.5).
+pub const SLOW_DOWN_DELAY: Duration = Duration::from_secs(5);
+
+/// The prefix of the registered client's name (`botocore-client-<session or epoch seconds>`).
+pub const CLIENT_NAME_PREFIX: &str = "botocore-client-";
+
+/// What a login needs, all of it already resolved from the configuration by the caller.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LoginRequest {
+    /// The sso-session name; `None` for a legacy profile (`sso_start_url` in the profile).
+    pub session_name: Option<String>,
+    /// The start URL exactly as configured: it keys the caches and goes into the token file.
+    pub start_url: String,
+    /// `sso_region`.
+    pub sso_region: String,
+    /// `sso_registration_scopes` as parsed; empty when not configured.
+    pub scopes: Vec<String>,
+    /// `--use-device-code`. Legacy profiles always use the device code.
+    pub use_device_code: bool,
+    /// The SSO-OIDC endpoint of `sso_region` (resolved by the caller, overrides applied).
+    pub oidc_endpoint: Endpoint,
+    /// The token directory, `~/.aws/sso/cache`.
+    pub token_dir: PathBuf,
+    /// Fresh random bytes: the first 64 make the PKCE verifier, the next 16 the OAuth `state`;
+    /// the rest are unused. Secret.
+    pub random: [u8; 96],
+}
+
+impl LoginRequest {
+    /// The login method the AWS CLI picks: the browser for sso-sessions unless the device code
+    /// is asked for; the device code for legacy profiles.
+    pub fn kind(&self) -> RegistrationKind {
+        if self.session_name.is_some() && !self.use_device_code {
+            RegistrationKind::AuthorizationCode
+        } else {
+            RegistrationKind::DeviceCode
+        }
+    }
+
+    /// The registration cache file, `<token_dir>/<sha1 of the login's configuration>.json`.
+    pub fn registration_path(&self) -> PathBuf {
+        let scopes = (!self.scopes.is_empty()).then_some(self.scopes.as_slice());
+        self.token_dir
+            .join(registration_file_name(&RegistrationKeyInput {
+                start_url: &self.start_url,
+                region: &self.sso_region,
+                scopes,
+                session_name: self.session_name.as_deref(),
+            }))
+    }
+
+    /// The token file, `<token_dir>/<sha1 of the session name, else of the start URL>.json`.
+    pub fn token_path(&self) -> PathBuf {
+        let key = self.session_name.as_deref().unwrap_or(&self.start_url);
+        self.token_dir.join(token_file_name(key))
+    }
+}
+
+impl fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("session_name", &self.session_name)
+            .field("start_url", &self.start_url)
+            .field("sso_region", &self.sso_region)
+            .field("scopes", &self.scopes)
+            .field("use_device_code", &self.use_device_code)
+            .field("oidc_endpoint", &self.oidc_endpoint)
+            .field("token_dir", &self.token_dir)
+            .field("random", &"** redacted **")
+            .finish()
+    }
+}
+
+/// A successful login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginOutcome {
+    /// The configured start URL.
+    pub start_url: String,
+    /// Where the token was written.
+    pub token_path: PathBuf,
+    /// When the new access token expires.
+    pub expires_at: SystemTime,
+}
+
+impl LoginOutcome {
+    /// The line the AWS CLI prints on success.
+    pub fn message(&self) -> String {
+        format!("Successfully logged into Start URL: {}", self.start_url)
+    }
+}
+
+/// The `aws sso login` state machine. `Debug` shows only where the flow is, never its secrets.
+pub struct LoginFlow {
+    request: LoginRequest,
+    /// The start URL sent to the service, when the caller resolved a vanity URL.
+    resolved_start_url: Option<String>,
+    state: State,
+}
+
+/// Where the device-code flow is between polls.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DevicePhase {
+    /// The one CreateToken before the user is shown anything.
+    FirstAttempt,
+    ShowCode,
+    Wait,
+    ShowPolling,
+    Attempt,
+}
+
+/// The browser login's secrets and where the redirect comes back.
+struct Pkce {
+    registration: Registration,
+    redirect_uri: String,
+    state: String,
+    verifier: String,
+    url: String,
+}
+
+enum State {
+    ReadRegistration,
+    Register(RegisterClient),
+    WriteRegistration(Registration),
+    StartDevice(Registration),
+    Device {
+        registration: Registration,
+        authorization: DeviceAuthorization,
+        interval: Duration,
+        phase: DevicePhase,
+    },
+    Listen(Registration),
+    Authorize(Pkce),
+    AwaitCallback(Pkce),
+    ExchangeCode {
+        pkce: Pkce,
+        code: String,
+    },
+    WriteToken {
+        contents: Vec<u8>,
+        outcome: LoginOutcome,
+    },
+    Finished(Result<LoginOutcome, Error>),
+}
+
+impl State {
+    fn name(&self) -> &'static str {
+        match self {
+            State::ReadRegistration => "reading the client registration",
+            State::Register(_) => "registering the client",
+            State::WriteRegistration(_) => "writing the client registration",
+            State::StartDevice(_) => "starting the device authorization",
+            State::Device { phase, .. } => match phase {
+                DevicePhase::FirstAttempt | DevicePhase::Attempt => "polling for the token",
+                DevicePhase::ShowCode => "showing the device code",
+                DevicePhase::Wait => "waiting between polls",
+                DevicePhase::ShowPolling => "showing the polling progress",
+            },
+            State::Listen(_) => "starting the redirect listener",
+            State::Authorize(_) => "showing the authorization URL",
+            State::AwaitCallback(_) => "waiting for the browser redirect",
+            State::ExchangeCode { .. } => "exchanging the authorization code",
+            State::WriteToken { .. } => "writing the token",
+            State::Finished(_) => "finished",
+        }
+    }
+
+    /// The answer the step of this state expects, for the error when the driver sends another.
+    fn expected(&self) -> &'static str {
+        match self {
+            State::ReadRegistration => "File",
+            State::Register(_)
+            | State::StartDevice(_)
+            | State::ExchangeCode { .. }
+            | State::Device {
+                phase: DevicePhase::FirstAttempt | DevicePhase::Attempt,
+                ..
+            } => "Response",
+            State::WriteRegistration(_) | State::WriteToken { .. } => "Written",
+            State::Device {
+                phase: DevicePhase::Wait,
+                ..
+            } => "Waited",
+            State::Device { .. } | State::Authorize(_) => "Shown",
+            State::Listen(_) => "Listening",
+            State::AwaitCallback(_) => "Callback",
+            State::Finished(_) => "nothing",
+        }
+    }
+}
+
+impl LoginFlow {
+    /// A login for `request`.
+    pub fn new(request: LoginRequest) -> Self {
+        LoginFlow {
+            request,
+            resolved_start_url: None,
+            state: State::ReadRegistration,
+        }
+    }
+
+    /// Sends `url` to the service (`startUrl`, `issuerUrl`) instead of the configured start
+    /// URL, when the caller resolved a vanity start URL (WIRE §2.4 step 2). The caches and the
+    /// token file keep the configured URL.
+    pub fn with_resolved_start_url(mut self, url: impl Into<String>) -> Self {
+        self.resolved_start_url = Some(url.into());
+        self
+    }
+
+    /// What this login was asked for.
+    pub fn request(&self) -> &LoginRequest {
+        &self.request
+    }
+
+    fn service_start_url(&self) -> &str {
+        self.resolved_start_url
+            .as_deref()
+            .unwrap_or(&self.request.start_url)
+    }
+
+    fn register_client(&self, now: SystemTime) -> RegisterClient {
+        let r = &self.request;
+        let suffix = match &r.session_name {
+            Some(name) => name.clone(),
+            None => crate::time::epoch_secs(now).to_string(),
+        };
+        let name = format!("{CLIENT_NAME_PREFIX}{suffix}");
+        match r.kind() {
+            RegistrationKind::DeviceCode => {
+                RegisterClient::for_device_code(r.oidc_endpoint.clone(), name, r.scopes.clone())
+            }
+            RegistrationKind::AuthorizationCode => RegisterClient::for_authorization_code(
+                r.oidc_endpoint.clone(),
+                name,
+                r.scopes.clone(),
+                self.service_start_url(),
+            ),
+        }
+    }
+
+    /// The registration as the AWS CLI caches it: the scopes when any were registered, and
+    /// for the browser flow its grant types.
+    fn registration_from(&self, client: ClientRegistration) -> Registration {
+        let (scopes, grant_types) = match self.request.kind() {
+            RegistrationKind::DeviceCode => {
+                let scopes = (!self.request.scopes.is_empty()).then(|| self.request.scopes.clone());
+                (scopes, None)
+            }
+            RegistrationKind::AuthorizationCode => {
+                let scopes = if self.request.scopes.is_empty() {
+                    vec![DEFAULT_SCOPE.to_string()]
+                } else {
+                    self.request.scopes.clone()
+                };
+                let grants = vec![GRANT_AUTHORIZATION_CODE.into(), GRANT_REFRESH_TOKEN.into()];
+                (Some(scopes), Some(grants))
+            }
+        };
+        Registration {
+            client_id: client.client_id,
+            client_secret: client.client_secret,
+            expires_at: client.client_secret_expires_at,
+            scopes,
+            grant_types,
+        }
+    }
+
+    fn with_registration(&self, registration: Registration) -> State {
+        match self.request.kind() {
+            RegistrationKind::DeviceCode => State::StartDevice(registration),
+            RegistrationKind::AuthorizationCode => State::Listen(registration),
+        }
+    }
+
+    fn start_device(&self, registration: &Registration) -> StartDeviceAuthorization {
+        StartDeviceAuthorization {
+            endpoint: self.request.oidc_endpoint.clone(),
+            client_id: registration.client_id.clone(),
+            client_secret: registration.client_secret.clone(),
+            start_url: self.service_start_url().to_string(),
+        }
+    }
+
+    fn device_token(&self, registration: &Registration, device_code: &str) -> CreateToken {
+        CreateToken::new(
+            self.request.oidc_endpoint.clone(),
+            registration.client_id.clone(),
+            registration.client_secret.clone(),
+            Grant::DeviceCode {
+                device_code: device_code.to_string(),
+            },
+        )
+    }
+
+    fn code_token(&self, pkce: &Pkce, code: &str) -> CreateToken {
+        CreateToken::new(
+            self.request.oidc_endpoint.clone(),
+            pkce.registration.client_id.clone(),
+            pkce.registration.client_secret.clone(),
+            Grant::AuthorizationCode {
+                code: code.to_string(),
+                redirect_uri: pkce.redirect_uri.clone(),
+                code_verifier: pkce.verifier.clone(),
+            },
+        )
+    }
+
+    fn pkce(&self, registration: Registration, port: u16) -> Pkce {
+        let random = &self.request.random;
+        let mut verifier_bytes = [0u8; 64];
+        verifier_bytes.copy_from_slice(&random[..64]);
+        let mut state_bytes = [0u8; 16];
+        state_bytes.copy_from_slice(&random[64..80]);
+        let verifier = code_verifier(&verifier_bytes);
+        let state = crate::oidc::pkce::state_from_random(&state_bytes);
+        let redirect_uri = redirect_uri(port);
+        let url = authorize_url(
+            &self.request.oidc_endpoint,
+            &registration.client_id,
+            &redirect_uri,
+            &state,
+            &code_challenge(&verifier),
+            &self.request.scopes,
+        );
+        Pkce {
+            registration,
+            redirect_uri,
+            state,
+            verifier,
+            url,
+        }
+    }
+
+    /// The token file for a successful CreateToken (WIRE §2.7).
+    fn write_token(
+        &self,
+        registration: &Registration,
+        response: TokenResponse,
+        now: SystemTime,
+    ) -> State {
+        let Some(expires_in) = response.expires_in else {
+            return State::Finished(Err(Error::malformed(
+                CreateToken::NAME,
+                "`expiresIn` is missing",
+            )));
+        };
+        let grant = TokenGrant {
+            access_token: response.access_token,
+            expires_in,
+            refresh_token: response.refresh_token,
+        };
+        let token = CachedToken::from_login(
+            &self.request.start_url,
+            &self.request.sso_region,
+            &grant,
+            registration,
+            now,
+        );
+        State::WriteToken {
+            contents: token.to_json(),
+            outcome: LoginOutcome {
+                start_url: self.request.start_url.clone(),
+                token_path: self.request.token_path(),
+                expires_at: token.expires_at,
+            },
+        }
+    }
+
+    /// Sends `op`, or ends the flow when its request cannot be built.
+    fn send<O: Operation>(&mut self, op: &O, now: SystemTime) -> Step<LoginOutcome> {
+        match op.request(now) {
+            Ok(request) => Step::Send(request),
+            Err(e) => self.finish(Err(e)),
+        }
+    }
+
+    fn finish(&mut self, result: Result<LoginOutcome, Error>) -> Step<LoginOutcome> {
+        self.state = State::Finished(result.clone());
+        Step::Done(result)
+    }
+
+    fn on_input(&self, state: State, input: Input, now: SystemTime) -> State {
+        match (state, input) {
+            (State::ReadRegistration, Input::File(file)) => {
+                // An unreadable or unusable cache file is a cache miss, as in botocore.
+                let reusable = file
+                    .ok()
+                    .flatten()
+                    .and_then(|bytes| Registration::parse(&bytes).ok())
+                    .filter(|r| r.is_reusable(self.request.kind(), now));
+                match reusable {
+                    Some(registration) => self.with_registration(registration),
+                    None => State::Register(self.register_client(now)),
+                }
+            }
+            (State::Register(op), Input::Response(response)) => {
+                match response.and_then(|r| op.parse(&r)) {
+                    Ok(client) => State::WriteRegistration(self.registration_from(client)),
+                    Err(e) => State::Finished(Err(e)),
+                }
+            }
+            (State::WriteRegistration(registration), Input::Written(Ok(()))) => {
+                self.with_registration(registration)
+            }
+            (State::StartDevice(registration), Input::Response(response)) => {
+                let op = self.start_device(&registration);
+                match response.and_then(|r| op.parse(&r)) {
+                    Ok(authorization) => State::Device {
+                        registration,
+                        interval: authorization.poll_interval(),
+                        authorization,
+                        phase: DevicePhase::FirstAttempt,
+                    },
+                    Err(e) => State::Finished(Err(e)),
+                }
+            }
+            (
+                State::Device {
+                    registration,
+                    authorization,
+                    mut interval,
+                    phase: phase @ (DevicePhase::FirstAttempt | DevicePhase::Attempt),
+                },
+                Input::Response(response),
+            ) => {
+                let op = self.device_token(&registration, &authorization.device_code);
+                let error = match response {
+                    Err(transport) => return State::Finished(Err(transport)),
+                    Ok(r) => match op.parse(&r) {
+                        Ok(token) => return self.write_token(&registration, token, now),
+                        Err(e) => e,
+                    },
+                };
+                match oidc_error_kind(&error) {
+                    Some(OidcErrorKind::AuthorizationPending) => {}
+                    Some(OidcErrorKind::SlowDown) => interval += SLOW_DOWN_DELAY,
+                    Some(OidcErrorKind::ExpiredToken) => return pending_expired(),
+                    _ => return State::Finished(Err(error)),
+                }
+                let next = if phase == DevicePhase::FirstAttempt {
+                    DevicePhase::ShowCode
+                } else {
+                    DevicePhase::Wait
+                };
+                device(registration, authorization, interval, next)
+            }
+            (
+                State::Device {
+                    registration,
+                    authorization,
+                    interval,
+                    phase: DevicePhase::ShowCode,
+                },
+                Input::Shown,
+            ) => device(registration, authorization, interval, DevicePhase::Wait),
+            (
+                State::Device {
+                    registration,
+                    authorization,
+                    interval,
+                    phase: DevicePhase::Wait,
+                },
+                Input::Waited,
+            ) => device(
+                registration,
+                authorization,
+                interval,
+                DevicePhase::ShowPolling,
+            ),
+            (
+                State::Device {
+                    registration,
+                    authorization,
+                    interval,
+                    phase: DevicePhase::ShowPolling,
+                },
+                Input::Shown,
+            ) => device(registration, authorization, interval, DevicePhase::Attempt),
+            (State::Listen(registration), Input::Listening(Ok(port))) => {
+                State::Authorize(self.pkce(registration, port))
+            }
+            (State::Authorize(pkce), Input::Shown) => State::AwaitCallback(pkce),
+            (State::AwaitCallback(pkce), Input::Callback(Ok(query))) => {
+                match parse_callback(&query, &pkce.state) {
+                    Ok(code) => State::ExchangeCode { pkce, code },
+                    Err(e) => State::Finished(Err(e)),
+                }
+            }
+            (State::AwaitCallback(_), Input::Callback(Err(e))) => match e {
+                Error::Transport {
+                    kind: TransportKind::Timeout,
+                    ..
+                } => pending_expired(),
+                other => State::Finished(Err(other)),
+            },
+            (State::ExchangeCode { pkce, code }, Input::Response(response)) => {
+                let op = self.code_token(&pkce, &code);
+                match response.and_then(|r| op.parse(&r)) {
+                    Ok(token) => self.write_token(&pkce.registration, token, now),
+                    Err(e) if oidc_error_kind(&e) == Some(OidcErrorKind::ExpiredToken) => {
+                        pending_expired()
+                    }
+                    Err(e) => State::Finished(Err(e)),
+                }
+            }
+            (State::WriteToken { outcome, .. }, Input::Written(Ok(()))) => {
+                State::Finished(Ok(outcome))
+            }
+            (State::WriteRegistration(_) | State::WriteToken { .. }, Input::Written(Err(e)))
+            | (State::Listen(_), Input::Listening(Err(e))) => State::Finished(Err(e)),
+            (State::Finished(result), _) => State::Finished(result),
+            (state, input) => State::Finished(Err(unexpected(
+                "login",
+                state.name(),
+                state.expected(),
+                &input,
+            ))),
+        }
+    }
+}
+
+fn device(
+    registration: Registration,
+    authorization: DeviceAuthorization,
+    interval: Duration,
+    phase: DevicePhase,
+) -> State {
+    State::Device {
+        registration,
+        authorization,
+        interval,
+        phase,
+    }
+}
+
+fn pending_expired() -> State {
+    State::Finished(Err(Error::Login(PENDING_AUTHORIZATION_EXPIRED.into())))
+}
+
+/// The error for a driver that answered a step with the wrong kind of input. Names only the
+/// variant: the input itself may hold secrets.
+pub(crate) fn unexpected(flow: &str, doing: &str, expected: &str, input: &Input) -> Error {
+    let got = match input {
+        Input::File(_) => "File",
+        Input::Response(_) => "Response",
+        Input::Written(_) => "Written",
+        Input::Listed(_) => "Listed",
+        Input::Locked(_) => "Locked",
+        Input::Unlocked => "Unlocked",
+        Input::Waited => "Waited",
+        Input::ProcessOutput(_) => "ProcessOutput",
+        Input::TokenCode(_) => "TokenCode",
+        Input::Shown => "Shown",
+        Input::Listening(_) => "Listening",
+        Input::Callback(_) => "Callback",
+    };
+    Error::InvalidInput(format!(
+        "the {flow} flow was {doing} and expected Input::{expected}, but the driver answered \
+         Input::{got}; this is a bug in the driver"
+    ))
+}
+
+impl Flow for LoginFlow {
+    type Output = LoginOutcome;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<LoginOutcome> {
+        match &self.state {
+            State::ReadRegistration => Step::Read(self.request.registration_path()),
+            State::Register(op) => {
+                let op = op.clone();
+                self.send(&op, now)
+            }
+            State::WriteRegistration(registration) => Step::Write {
+                path: self.request.registration_path(),
+                contents: registration.to_json(),
+            },
+            State::StartDevice(registration) => {
+                let op = self.start_device(registration);
+                self.send(&op, now)
+            }
+            State::Device {
+                registration,
+                authorization,
+                interval,
+                phase,
+            } => match phase {
+                DevicePhase::FirstAttempt | DevicePhase::Attempt => {
+                    let op = self.device_token(registration, &authorization.device_code);
+                    self.send(&op, now)
+                }
+                DevicePhase::ShowCode => Step::Prompt(Prompt::DeviceCode {
+                    verification_uri: authorization.verification_uri.clone(),
+                    user_code: authorization.user_code.clone(),
+                    verification_uri_complete: authorization.verification_uri_complete.clone(),
+                }),
+                DevicePhase::Wait => Step::Wait(*interval),
+                DevicePhase::ShowPolling => Step::Prompt(Prompt::Polling),
+            },
+            State::Listen(_) => Step::Listen,
+            State::Authorize(pkce) => Step::Prompt(Prompt::Authorize {
+                url: pkce.url.clone(),
+            }),
+            State::AwaitCallback(_) => Step::AwaitCallback {
+                timeout: CALLBACK_TIMEOUT,
+            },
+            State::ExchangeCode { pkce, code } => {
+                let op = self.code_token(pkce, code);
+                self.send(&op, now)
+            }
+            State::WriteToken { contents, .. } => Step::Write {
+                path: self.request.token_path(),
+                contents: contents.clone(),
+            },
+            State::Finished(result) => Step::Done(result.clone()),
+        }
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        let state = std::mem::replace(&mut self.state, State::ReadRegistration);
+        self.state = self.on_input(state, input, now);
+    }
+}
+
+impl fmt::Debug for LoginFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("LoginFlow");
+        s.field("request", &self.request)
+            .field("resolved_start_url", &self.resolved_start_url)
+            .field("state", &self.state.name());
+        if let State::Device { interval, .. } = &self.state {
+            s.field("interval", interval);
+        }
+        s.finish()
+    }
+}

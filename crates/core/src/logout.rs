@@ -1,0 +1,232 @@
+//! `aws sso logout` as a sans-IO flow (WIRE §2.7).
+//!
+//! Every cached SSO token is invalidated at the portal of its region (best effort) and deleted;
+//! client registrations, which carry no access token, stay. Then every AWS CLI credential cache
+//! entry of an SSO role is deleted; other entries (assumed roles) stay.
+//!
+//! Step order: `List` token dir → per file { `Read` → [`Send` Logout] → `Remove` } → `List` CLI
+//! cache dir → per file { `Read` → [`Remove`] } → `Done`.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::cli_cache::is_sso_entry;
+use crate::endpoint::{EndpointConfig, Service, resolve};
+use crate::flow::{Flow, Input, Step};
+use crate::login::unexpected;
+use crate::sso::Logout;
+use crate::{Error, Operation};
+
+/// Where logout looks, and how to reach the portal of each token's region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoutRequest {
+    /// The token directory, `~/.aws/sso/cache`.
+    pub token_dir: PathBuf,
+    /// The AWS CLI credential cache, `~/.aws/cli/cache`.
+    pub cli_cache_dir: PathBuf,
+    /// The SSO portal endpoint settings (FIPS, dual-stack, a configured URL). Its `region` is
+    /// ignored: each token's own `region` is used, as the AWS CLI does.
+    pub sso_endpoint: EndpointConfig,
+}
+
+/// What a logout did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogoutOutcome {
+    /// How many cached SSO tokens were deleted.
+    pub sessions_logged_out: usize,
+    /// Every file deleted (tokens first, then CLI cache entries), in order.
+    pub files_removed: Vec<PathBuf>,
+}
+
+/// The `aws sso logout` state machine. `Debug` never shows the tokens it handles.
+pub struct LogoutFlow {
+    request: LogoutRequest,
+    queue: VecDeque<PathBuf>,
+    outcome: LogoutOutcome,
+    state: State,
+}
+
+enum State {
+    ListTokens,
+    ReadToken(PathBuf),
+    Logout { op: Logout, path: PathBuf },
+    RemoveToken(PathBuf),
+    ListCliCache,
+    ReadCliEntry(PathBuf),
+    RemoveCliEntry(PathBuf),
+    Finished(Result<LogoutOutcome, Error>),
+}
+
+impl State {
+    fn name(&self) -> &'static str {
+        match self {
+            State::ListTokens => "listing the SSO token cache",
+            State::ReadToken(_) => "reading an SSO cache file",
+            State::Logout { .. } => "calling Logout",
+            State::RemoveToken(_) => "deleting an SSO token",
+            State::ListCliCache => "listing the AWS CLI credential cache",
+            State::ReadCliEntry(_) => "reading an AWS CLI cache entry",
+            State::RemoveCliEntry(_) => "deleting an AWS CLI cache entry",
+            State::Finished(_) => "finished",
+        }
+    }
+
+    fn expected(&self) -> &'static str {
+        match self {
+            State::ListTokens | State::ListCliCache => "Listed",
+            State::ReadToken(_) | State::ReadCliEntry(_) => "File",
+            State::Logout { .. } => "Response",
+            State::RemoveToken(_) | State::RemoveCliEntry(_) => "Written",
+            State::Finished(_) => "nothing",
+        }
+    }
+}
+
+impl LogoutFlow {
+    /// A logout of every SSO session cached under `request.token_dir`.
+    pub fn new(request: LogoutRequest) -> Self {
+        LogoutFlow {
+            request,
+            queue: VecDeque::new(),
+            outcome: LogoutOutcome::default(),
+            state: State::ListTokens,
+        }
+    }
+
+    /// The next token-cache file to look at, or on to the CLI cache.
+    fn next_token(&mut self) -> State {
+        match self.queue.pop_front() {
+            Some(path) => State::ReadToken(path),
+            None => State::ListCliCache,
+        }
+    }
+
+    fn next_cli_entry(&mut self) -> State {
+        match self.queue.pop_front() {
+            Some(path) => State::ReadCliEntry(path),
+            None => State::Finished(Ok(self.outcome.clone())),
+        }
+    }
+
+    /// What to do with one token-cache file: files without `accessToken` (registrations,
+    /// unreadable files) are kept; tokens are deleted, after a Logout call when the token
+    /// names its region.
+    fn on_token_file(&mut self, path: PathBuf, bytes: &[u8]) -> State {
+        let Ok(Value::Object(contents)) = serde_json::from_slice::<Value>(bytes) else {
+            return self.next_token();
+        };
+        let Some(access_token) = contents.get("accessToken") else {
+            return self.next_token();
+        };
+        let region = contents
+            .get("region")
+            .and_then(Value::as_str)
+            .filter(|r| !r.is_empty());
+        let (Some(region), Some(access_token)) = (region, access_token.as_str()) else {
+            // Nothing to invalidate remotely: let the token expire on its own.
+            return State::RemoveToken(path);
+        };
+        let config = EndpointConfig {
+            region: Some(region.to_string()),
+            ..self.request.sso_endpoint.clone()
+        };
+        match resolve(Service::Sso, &config) {
+            Ok(endpoint) => State::Logout {
+                op: Logout {
+                    endpoint,
+                    access_token: access_token.to_string(),
+                },
+                path,
+            },
+            // A region that is no region cannot be called; the token is deleted all the same.
+            Err(_) => State::RemoveToken(path),
+        }
+    }
+
+    fn on_input(&mut self, state: State, input: Input) -> State {
+        match (state, input) {
+            (State::ListTokens, Input::Listed(Ok(files))) => {
+                self.queue = files.into();
+                self.next_token()
+            }
+            (State::ReadToken(path), Input::File(file)) => match file {
+                Ok(Some(bytes)) => self.on_token_file(path, &bytes),
+                // Vanished or unreadable: the AWS CLI skips such files too.
+                Ok(None) | Err(_) => self.next_token(),
+            },
+            // Logout failures are ignored: the token may have expired or been revoked already.
+            (State::Logout { path, .. }, Input::Response(_)) => State::RemoveToken(path),
+            (State::RemoveToken(path), Input::Written(Ok(()))) => {
+                self.outcome.sessions_logged_out += 1;
+                self.outcome.files_removed.push(path);
+                self.next_token()
+            }
+            (State::ListCliCache, Input::Listed(Ok(files))) => {
+                self.queue = files.into();
+                self.next_cli_entry()
+            }
+            (State::ReadCliEntry(path), Input::File(file)) => match file {
+                Ok(Some(bytes)) if is_sso_entry(&bytes) => State::RemoveCliEntry(path),
+                _ => self.next_cli_entry(),
+            },
+            (State::RemoveCliEntry(path), Input::Written(Ok(()))) => {
+                self.outcome.files_removed.push(path);
+                self.next_cli_entry()
+            }
+            (State::ListTokens | State::ListCliCache, Input::Listed(Err(e)))
+            | (State::RemoveToken(_) | State::RemoveCliEntry(_), Input::Written(Err(e))) => {
+                State::Finished(Err(e))
+            }
+            (State::Finished(result), _) => State::Finished(result),
+            (state, input) => State::Finished(Err(unexpected(
+                "logout",
+                state.name(),
+                state.expected(),
+                &input,
+            ))),
+        }
+    }
+}
+
+impl Flow for LogoutFlow {
+    type Output = LogoutOutcome;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<LogoutOutcome> {
+        match &self.state {
+            State::ListTokens => Step::List(self.request.token_dir.clone()),
+            State::ReadToken(path) | State::ReadCliEntry(path) => Step::Read(path.clone()),
+            State::Logout { op, path } => match op.request(now) {
+                Ok(request) => Step::Send(request),
+                // A token that cannot be sent (not a valid header value) is deleted unsent.
+                Err(_) => {
+                    let path = path.clone();
+                    self.state = State::RemoveToken(path.clone());
+                    Step::Remove(path)
+                }
+            },
+            State::RemoveToken(path) | State::RemoveCliEntry(path) => Step::Remove(path.clone()),
+            State::ListCliCache => Step::List(self.request.cli_cache_dir.clone()),
+            State::Finished(result) => Step::Done(result.clone()),
+        }
+    }
+
+    fn handle(&mut self, input: Input, _now: SystemTime) {
+        let state = std::mem::replace(&mut self.state, State::ListTokens);
+        self.state = self.on_input(state, input);
+    }
+}
+
+impl fmt::Debug for LogoutFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogoutFlow")
+            .field("request", &self.request)
+            .field("state", &self.state.name())
+            .field("files_left", &self.queue.len())
+            .field("outcome", &self.outcome)
+            .finish()
+    }
+}
