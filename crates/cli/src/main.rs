@@ -2,6 +2,7 @@
 //! side by side with the AWS CLI v2 (same files, same caches, same output formats).
 
 mod commands;
+mod demo;
 mod terminal;
 
 use std::process::ExitCode;

@@ -11,3 +11,5 @@ pub use flow_loop::{Interact, NonInteractive};
 pub use transport::{Client, ClientConfig, MAX_BODY};
 mod provider;
 pub use provider::Provider;
+mod sso_tools;
+pub use sso_tools::load_config;
