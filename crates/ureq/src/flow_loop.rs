@@ -1,0 +1,95 @@
+//! The flow loop: carries out the core's steps with real files, sockets, processes and sleeps.
+
+use std::time::SystemTime;
+
+use awscred_core::flow::{Flow, Input, ProcessOutput, Prompt, Step};
+use awscred_core::Error;
+use awscred_files::{callback::CallbackListener, FileLock};
+
+use crate::Client;
+
+/// What a flow may need from the person at the keyboard. The CLI implements it on the
+/// terminal; libraries usually use [`NonInteractive`].
+pub trait Interact {
+    /// Shows a login prompt (and opens the browser when appropriate).
+    fn show(&mut self, prompt: &Prompt);
+    /// Asks for the MFA code of `serial`.
+    fn token_code(&mut self, serial: &str) -> Result<String, Error>;
+}
+
+/// Refuses anything interactive: for servers and scripts.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NonInteractive;
+
+impl Interact for NonInteractive {
+    fn show(&mut self, _prompt: &Prompt) {}
+    fn token_code(&mut self, serial: &str) -> Result<String, Error> {
+        Err(Error::InvalidInput(format!(
+            "the profile needs an MFA code for {serial}, and no terminal is available to ask for it"
+        )))
+    }
+}
+
+impl Client {
+    /// Runs a flow to its end.
+    pub fn run<F: Flow>(&self, mut flow: F, interact: &mut dyn Interact) -> Result<F::Output, Error> {
+        let mut locks: Vec<(std::path::PathBuf, FileLock)> = Vec::new();
+        let mut listener: Option<CallbackListener> = None;
+        loop {
+            let input = match flow.next_step(SystemTime::now()) {
+                Step::Done(result) => return result,
+                Step::Read(path) => Input::File(awscred_files::read_if_present(&path).map_err(|e| io_error(&path, e))),
+                Step::Send(request) => Input::Response(self.send(request)),
+                Step::Write { path, contents } => Input::Written(
+                    awscred_files::write_private_atomic(&path, &contents).map_err(|e| io_error(&path, e)),
+                ),
+                Step::Remove(path) => {
+                    Input::Written(awscred_files::remove_if_present(&path).map_err(|e| io_error(&path, e)))
+                }
+                Step::List(dir) => Input::Listed(awscred_files::list_json(&dir).map_err(|e| io_error(&dir, e))),
+                Step::Lock(path) => Input::Locked(match FileLock::acquire(&path) {
+                    Ok(lock) => {
+                        locks.push((path, lock));
+                        Ok(())
+                    }
+                    Err(e) => Err(io_error(&path, e)),
+                }),
+                Step::Unlock(path) => {
+                    locks.retain(|(p, _)| p != &path);
+                    Input::Unlocked
+                }
+                Step::Wait(d) => {
+                    std::thread::sleep(d);
+                    Input::Waited
+                }
+                Step::Run(command) => Input::ProcessOutput(
+                    awscred_files::process::run(&command)
+                        .map(|f| ProcessOutput { status: f.status, stdout: f.stdout, stderr: f.stderr })
+                        .map_err(|e| Error::Process(e.to_string())),
+                ),
+                Step::AskTokenCode { serial } => Input::TokenCode(interact.token_code(&serial)),
+                Step::Prompt(prompt) => {
+                    interact.show(&prompt);
+                    Input::Shown
+                }
+                Step::Listen => Input::Listening(match CallbackListener::bind() {
+                    Ok(l) => {
+                        let port = l.port();
+                        listener = Some(l);
+                        Ok(port)
+                    }
+                    Err(e) => Err(io_error("the 127.0.0.1 callback listener", e)),
+                }),
+                Step::AwaitCallback { timeout } => Input::Callback(match listener.take() {
+                    Some(l) => l.wait(timeout).map_err(|e| Error::Login(e.to_string())),
+                    None => Err(Error::Login("no callback listener was started".into())),
+                }),
+            };
+            flow.handle(input, SystemTime::now());
+        }
+    }
+}
+
+fn io_error(path: impl AsRef<std::path::Path>, e: std::io::Error) -> Error {
+    Error::Io { path: path.as_ref().display().to_string(), message: e.to_string() }
+}

@@ -1,0 +1,11 @@
+//! awscred-ureq: the blocking driver of awscred.
+//!
+//! It runs the core's operations ([`Client::execute`]) and flows ([`Client::run`]) over ureq,
+//! with timeouts, retries with real sleeps, TLS required except on loopback, and response bodies
+//! capped at 1 MiB. Every decision is the core's; this crate only moves bytes, files and time.
+
+mod flow_loop;
+mod transport;
+
+pub use flow_loop::{Interact, NonInteractive};
+pub use transport::{Client, ClientConfig, MAX_BODY};
