@@ -238,3 +238,26 @@ async fn the_flow_ends_with_its_result() {
         .unwrap_err();
     assert_eq!(e, Error::Config("profile `x` not found".into()));
 }
+
+#[tokio::test]
+async fn flows_run_inside_spawned_tasks() {
+    // Resolvers box the flow's future as `Send`; spawning it proves it is.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.json");
+    let task = tokio::spawn(async move {
+        let flow = Script {
+            steps: vec![
+                Step::Write {
+                    path: file.clone(),
+                    contents: b"1".to_vec(),
+                },
+                Step::Read(file),
+            ],
+            log: Vec::new(),
+            port: Arc::default(),
+        };
+        let mut interact = NonInteractive;
+        Client::default().run(flow, &mut interact).await
+    });
+    assert_eq!(task.await.unwrap().unwrap(), ["written", "file: 1"]);
+}
