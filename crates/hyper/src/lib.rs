@@ -1,0 +1,22 @@
+//! awscred-hyper: the async driver of awscred.
+//!
+//! It runs the core's operations ([`Client::execute`]) and flows ([`Client::run`]) over hyper
+//! with hyper-util's pooled client and rustls (ring), on tokio: timeouts, retries with real
+//! sleeps, TLS required except on loopback, response bodies capped at 1 MiB. Every decision is
+//! the core's; this crate only moves bytes, files and time.
+//!
+//! [`Provider`] puts a credentials source behind [`CredentialsCache`], so that many concurrent
+//! callers share one refresh. With the `aws-sdk` feature it implements the AWS SDK for Rust's
+//! `ProvideCredentials`.
+
+#[cfg(feature = "aws-sdk")]
+mod aws_sdk;
+mod cache;
+mod flow_loop;
+mod provider;
+mod transport;
+
+pub use cache::{CredentialsCache, FAILED_REFRESH_BACKOFF};
+pub use flow_loop::{Interact, NonInteractive};
+pub use provider::{BoxFuture, Provider, Resolver};
+pub use transport::{Client, ClientConfig, MAX_BODY};
