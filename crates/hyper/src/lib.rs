@@ -17,6 +17,6 @@ mod provider;
 mod transport;
 
 pub use cache::{CredentialsCache, FAILED_REFRESH_BACKOFF};
-pub use flow_loop::{Interact, NonInteractive};
+pub use awscred_core::flow::{Interact, NonInteractive};
 pub use provider::{BoxFuture, Provider, Resolver};
 pub use transport::{Client, ClientConfig, MAX_BODY};

@@ -2,33 +2,11 @@
 
 use std::time::SystemTime;
 
-use awscred_core::flow::{Flow, Input, ProcessOutput, Prompt, Step};
+use awscred_core::flow::{Flow, Input, Interact, ProcessOutput, Step};
 use awscred_core::Error;
 use awscred_files::{callback::CallbackListener, FileLock};
 
 use crate::Client;
-
-/// What a flow may need from the person at the keyboard. The CLI implements it on the
-/// terminal; libraries usually use [`NonInteractive`].
-pub trait Interact {
-    /// Shows a login prompt (and opens the browser when appropriate).
-    fn show(&mut self, prompt: &Prompt);
-    /// Asks for the MFA code of `serial`.
-    fn token_code(&mut self, serial: &str) -> Result<String, Error>;
-}
-
-/// Refuses anything interactive: for servers and scripts.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NonInteractive;
-
-impl Interact for NonInteractive {
-    fn show(&mut self, _prompt: &Prompt) {}
-    fn token_code(&mut self, serial: &str) -> Result<String, Error> {
-        Err(Error::InvalidInput(format!(
-            "the profile needs an MFA code for {serial}, and no terminal is available to ask for it"
-        )))
-    }
-}
 
 impl Client {
     /// Runs a flow to its end.

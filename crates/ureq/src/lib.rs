@@ -7,7 +7,7 @@
 mod flow_loop;
 mod transport;
 
-pub use flow_loop::{Interact, NonInteractive};
+pub use awscred_core::flow::{Interact, NonInteractive};
 pub use transport::{Client, ClientConfig, MAX_BODY};
 mod provider;
 pub use provider::Provider;
