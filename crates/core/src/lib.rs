@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod oidc;
 pub mod operation;
 pub mod registration;
+pub mod resolve;
 pub mod retry;
 pub mod sigv4;
 pub mod sso;
