@@ -37,9 +37,9 @@ pub fn credentials(profile: Option<String>, format: ExportFormat) -> Result<Exit
 /// `awscred exec -- CMD ARGS…`.
 pub fn exec(profile: Option<String>, command: Vec<String>) -> Result<ExitCode, Error> {
     let resolved = resolve(env(), profile)?;
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| Error::InvalidInput("no command to run; usage: awscred exec -- CMD [ARGS…]".into()))?;
+    let (program, args) = command.split_first().ok_or_else(|| {
+        Error::InvalidInput("no command to run; usage: awscred exec -- CMD [ARGS…]".into())
+    })?;
     let creds = &resolved.credentials;
     let mut cmd = std::process::Command::new(program);
     cmd.args(args)
@@ -50,7 +50,10 @@ pub fn exec(profile: Option<String>, command: Vec<String>) -> Result<ExitCode, E
         None => cmd.env_remove("AWS_SESSION_TOKEN"),
     };
     match creds.expiry() {
-        Some(e) => cmd.env("AWS_CREDENTIAL_EXPIRATION", awscred_core::time::format_offset(e)),
+        Some(e) => cmd.env(
+            "AWS_CREDENTIAL_EXPIRATION",
+            awscred_core::time::format_offset(e),
+        ),
         None => cmd.env_remove("AWS_CREDENTIAL_EXPIRATION"),
     };
     if let Some(region) = &resolved.region {
@@ -58,7 +61,9 @@ pub fn exec(profile: Option<String>, command: Vec<String>) -> Result<ExitCode, E
     }
     // The child gets keys, not a profile: a profile left in its environment could make an SDK
     // resolve again (and prompt again) instead of using them.
-    cmd.env_remove("AWS_PROFILE").env_remove("AWS_DEFAULT_PROFILE").env_remove("AWS_SECURITY_TOKEN");
+    cmd.env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env_remove("AWS_SECURITY_TOKEN");
     let status = cmd
         .status()
         .map_err(|e| Error::InvalidInput(format!("could not run `{program}`: {e}")))?;
@@ -105,12 +110,20 @@ pub fn login(
 /// `awscred logout`.
 pub fn logout() -> Result<ExitCode, Error> {
     let outcome = Client::default().logout(&env(), &mut Terminal::new(false))?;
-    tracing::debug!(sessions = outcome.sessions_logged_out, files = outcome.files_removed.len(), "logged out");
+    tracing::debug!(
+        sessions = outcome.sessions_logged_out,
+        files = outcome.files_removed.len(),
+        "logged out"
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 /// `awscred accounts`.
-pub fn accounts(profile: Option<String>, sso_session: Option<String>, output: Output) -> Result<ExitCode, Error> {
+pub fn accounts(
+    profile: Option<String>,
+    sso_session: Option<String>,
+    output: Output,
+) -> Result<ExitCode, Error> {
     let env = env();
     let target = match sso_session {
         Some(s) => TokenTarget::SsoSession(s),
@@ -136,10 +149,17 @@ pub fn accounts(profile: Option<String>, sso_session: Option<String>, output: Ou
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
         }
         Output::Table => {
-            let mut table = vec![["ACCOUNT".to_string(), "NAME".to_string(), "ROLE".to_string()]];
+            let mut table = vec![[
+                "ACCOUNT".to_string(),
+                "NAME".to_string(),
+                "ROLE".to_string(),
+            ]];
             for (a, roles) in &rows {
                 let name = a.account_name.clone().unwrap_or_default();
                 if roles.is_empty() {
@@ -169,10 +189,20 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
                 warnings.extend(plan.warnings.iter().map(|w| w.to_string()));
                 let (kind, detail) = describe(&plan.source);
                 let chain: Vec<String> = plan.chain.iter().map(|s| s.role_arn.clone()).collect();
-                let kind = if chain.is_empty() { kind.to_string() } else { format!("{kind} + role chain") };
+                let kind = if chain.is_empty() {
+                    kind.to_string()
+                } else {
+                    format!("{kind} + role chain")
+                };
                 (kind, detail, chain, plan.region, None)
             }
-            Err(e) => ("error".to_string(), String::new(), Vec::new(), None, Some(e.to_string())),
+            Err(e) => (
+                "error".to_string(),
+                String::new(),
+                Vec::new(),
+                None,
+                Some(e.to_string()),
+            ),
         };
         entries.push((name, kind, detail, chain, region, error));
     }
@@ -189,13 +219,25 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
                 })).collect::<Vec<_>>(),
                 "warnings": warnings,
             });
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
         }
         Output::Table => {
-            let mut table = vec![["PROFILE".into(), "RESOLVES THROUGH".into(), "SOURCE".into(), "ROLE CHAIN".into()]];
+            let mut table = vec![[
+                "PROFILE".into(),
+                "RESOLVES THROUGH".into(),
+                "SOURCE".into(),
+                "ROLE CHAIN".into(),
+            ]];
             for (name, kind, detail, chain, _region, error) in &entries {
                 let detail = error.clone().unwrap_or_else(|| detail.clone());
-                let chain = if chain.is_empty() { "-".to_string() } else { chain.join(" -> ") };
+                let chain = if chain.is_empty() {
+                    "-".to_string()
+                } else {
+                    chain.join(" -> ")
+                };
                 table.push([name.clone(), kind.clone(), detail, chain]);
             }
             print_table(&table);
@@ -210,8 +252,14 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
 fn describe(source: &Source) -> (&'static str, String) {
     match source {
         Source::Sso(s) => match &s.session_name {
-            Some(session) => ("sso-session", format!("[sso-session {session}] {}/{}", s.account_id, s.role_name)),
-            None => ("legacy sso", format!("{} {}/{}", s.start_url, s.account_id, s.role_name)),
+            Some(session) => (
+                "sso-session",
+                format!("[sso-session {session}] {}/{}", s.account_id, s.role_name),
+            ),
+            None => (
+                "legacy sso",
+                format!("{} {}/{}", s.start_url, s.account_id, s.role_name),
+            ),
         },
         Source::Static(c) => ("static keys", c.access_key_id().to_string()),
         Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),

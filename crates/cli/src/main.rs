@@ -26,7 +26,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "awscred", version, about = "Temporary AWS credentials the way the AWS CLI v2 gets them")]
+#[command(
+    name = "awscred",
+    version,
+    about = "Temporary AWS credentials the way the AWS CLI v2 gets them"
+)]
 struct Cli {
     /// Print a trace of what awscred does on stderr (never secrets).
     #[arg(long, global = true)]
@@ -138,20 +142,34 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(exit::USAGE) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     if cli.debug {
-        tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(tracing::Level::DEBUG).init();
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::DEBUG)
+            .init();
     }
     let result = match cli.command {
-        Command::Login { profile, sso_session, use_device_code, no_browser } => {
-            commands::login(profile, sso_session, use_device_code, no_browser)
-        }
+        Command::Login {
+            profile,
+            sso_session,
+            use_device_code,
+            no_browser,
+        } => commands::login(profile, sso_session, use_device_code, no_browser),
         Command::Logout => commands::logout(),
         Command::Credentials { profile, format } => commands::credentials(profile, format.into()),
         Command::Exec { profile, command } => commands::exec(profile, command),
-        Command::Accounts { profile, sso_session, output } => commands::accounts(profile, sso_session, output),
+        Command::Accounts {
+            profile,
+            sso_session,
+            output,
+        } => commands::accounts(profile, sso_session, output),
         Command::Profiles { output } => commands::profiles(output),
         Command::Demo => commands::demo(),
         Command::Completions { shell } => {
@@ -175,7 +193,9 @@ fn exit_code(e: &awscred_core::Error) -> u8 {
     match e {
         E::Config(_) | E::InvalidInput(_) | E::Unsupported(_) => exit::CONFIG,
         E::LoginNeeded { .. } => exit::LOGIN_NEEDED,
-        E::Service(_) | E::Throttled(_) | E::MalformedResponse { .. } | E::Login(_) => exit::SERVICE,
+        E::Service(_) | E::Throttled(_) | E::MalformedResponse { .. } | E::Login(_) => {
+            exit::SERVICE
+        }
         E::Transport { .. } => exit::NETWORK,
         _ => exit::OTHER,
     }

@@ -2,8 +2,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use awscred_core::flow::Prompt;
 use awscred_core::Error;
+use awscred_core::flow::Prompt;
 use awscred_ureq::Interact;
 
 /// Talks to the user on stderr (stdout is for credentials).
@@ -18,7 +18,11 @@ pub struct Terminal {
 impl Terminal {
     /// A terminal that opens the browser unless told not to.
     pub fn new(open_browser: bool) -> Self {
-        Terminal { open_browser, progress_shown: false, dots: 0 }
+        Terminal {
+            open_browser,
+            progress_shown: false,
+            dots: 0,
+        }
     }
 
     fn end_progress(&mut self) {
@@ -38,7 +42,11 @@ impl Drop for Terminal {
 impl Interact for Terminal {
     fn show(&mut self, prompt: &Prompt) {
         match prompt {
-            Prompt::DeviceCode { verification_uri, user_code, verification_uri_complete } => {
+            Prompt::DeviceCode {
+                verification_uri,
+                user_code,
+                verification_uri_complete,
+            } => {
                 if self.open_browser {
                     eprintln!(
                         "Attempting to automatically open the SSO authorization page in your default browser.\n\
@@ -70,7 +78,10 @@ impl Interact for Terminal {
             Prompt::Polling => {
                 if std::io::stderr().is_terminal() {
                     self.dots = (self.dots % 3) + 1;
-                    eprint!("\rWaiting for authorization in the browser{:<3}", ".".repeat(self.dots));
+                    eprint!(
+                        "\rWaiting for authorization in the browser{:<3}",
+                        ".".repeat(self.dots)
+                    );
                     let _ = std::io::stderr().flush();
                     self.progress_shown = true;
                 }
@@ -89,7 +100,9 @@ impl Interact for Terminal {
             .map_err(|e| Error::InvalidInput(format!("could not read the MFA code: {e}")))?;
         let code = line.trim().to_string();
         if code.is_empty() {
-            return Err(Error::InvalidInput(format!("no MFA code was entered for {serial}")));
+            return Err(Error::InvalidInput(format!(
+                "no MFA code was entered for {serial}"
+            )));
         }
         Ok(code)
     }

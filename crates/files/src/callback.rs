@@ -88,7 +88,8 @@ fn serve_one(stream: TcpStream) -> io::Result<Option<String>> {
     let _ = stream.write_all(response.as_bytes());
     let _ = stream.flush();
     Ok(query.filter(|q| {
-        q.split('&').any(|kv| kv.starts_with("code=") || kv.starts_with("error="))
+        q.split('&')
+            .any(|kv| kv.starts_with("code=") || kv.starts_with("error="))
     }))
 }
 
@@ -110,7 +111,10 @@ mod tests {
                 assert!(out.starts_with("HTTP/1.1 200"));
             }
         });
-        assert_eq!(l.wait(Duration::from_secs(5)).unwrap(), "code=abc&state=xyz");
+        assert_eq!(
+            l.wait(Duration::from_secs(5)).unwrap(),
+            "code=abc&state=xyz"
+        );
         client.join().unwrap();
     }
 

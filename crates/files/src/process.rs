@@ -18,7 +18,10 @@ pub struct Finished {
 /// Runs `command_line`. Standard input stays the caller's, so a nested tool can still prompt.
 pub fn run(command_line: &str) -> io::Result<Finished> {
     let words = shlex::split(command_line).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the command line has an unclosed quote or a trailing backslash")
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the command line has an unclosed quote or a trailing backslash",
+        )
     })?;
     let (program, args) = words
         .split_first()
@@ -30,7 +33,11 @@ pub fn run(command_line: &str) -> io::Result<Finished> {
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| io::Error::new(e.kind(), format!("could not start `{program}`: {e}")))?;
-    Ok(Finished { status: output.status.code(), stdout: output.stdout, stderr: output.stderr })
+    Ok(Finished {
+        status: output.status.code(),
+        stdout: output.stdout,
+        stderr: output.stderr,
+    })
 }
 
 #[cfg(test)]

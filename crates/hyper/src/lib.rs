@@ -16,7 +16,7 @@ mod flow_loop;
 mod provider;
 mod transport;
 
-pub use cache::{CredentialsCache, FAILED_REFRESH_BACKOFF};
 pub use awscred_core::flow::{Interact, NonInteractive};
+pub use cache::{CredentialsCache, FAILED_REFRESH_BACKOFF};
 pub use provider::{BoxFuture, Provider, Resolver};
 pub use transport::{Client, ClientConfig, MAX_BODY};

@@ -2,29 +2,40 @@
 
 use std::time::SystemTime;
 
-use awscred_core::flow::{Flow, Input, Interact, ProcessOutput, Step};
 use awscred_core::Error;
-use awscred_files::{callback::CallbackListener, FileLock};
+use awscred_core::flow::{Flow, Input, Interact, ProcessOutput, Step};
+use awscred_files::{FileLock, callback::CallbackListener};
 
 use crate::Client;
 
 impl Client {
     /// Runs a flow to its end.
-    pub fn run<F: Flow>(&self, mut flow: F, interact: &mut dyn Interact) -> Result<F::Output, Error> {
+    pub fn run<F: Flow>(
+        &self,
+        mut flow: F,
+        interact: &mut dyn Interact,
+    ) -> Result<F::Output, Error> {
         let mut locks: Vec<(std::path::PathBuf, FileLock)> = Vec::new();
         let mut listener: Option<CallbackListener> = None;
         loop {
             let input = match flow.next_step(SystemTime::now()) {
                 Step::Done(result) => return result,
-                Step::Read(path) => Input::File(awscred_files::read_if_present(&path).map_err(|e| io_error(&path, e))),
+                Step::Read(path) => Input::File(
+                    awscred_files::read_if_present(&path).map_err(|e| io_error(&path, e)),
+                ),
                 Step::Send(request) => Input::Response(self.send(request)),
                 Step::Write { path, contents } => Input::Written(
-                    awscred_files::write_private_atomic(&path, &contents).map_err(|e| io_error(&path, e)),
+                    awscred_files::write_private_atomic(&path, &contents)
+                        .map_err(|e| io_error(&path, e)),
                 ),
-                Step::Remove(path) => {
-                    Input::Written(awscred_files::remove_if_present(&path).map(|_| ()).map_err(|e| io_error(&path, e)))
+                Step::Remove(path) => Input::Written(
+                    awscred_files::remove_if_present(&path)
+                        .map(|_| ())
+                        .map_err(|e| io_error(&path, e)),
+                ),
+                Step::List(dir) => {
+                    Input::Listed(awscred_files::list_json(&dir).map_err(|e| io_error(&dir, e)))
                 }
-                Step::List(dir) => Input::Listed(awscred_files::list_json(&dir).map_err(|e| io_error(&dir, e))),
                 Step::Lock(path) => Input::Locked(match FileLock::acquire(&path) {
                     Ok(lock) => {
                         locks.push((path, lock));
@@ -42,7 +53,11 @@ impl Client {
                 }
                 Step::Run(command) => Input::ProcessOutput(
                     awscred_files::process::run(&command)
-                        .map(|f| ProcessOutput { status: f.status, stdout: f.stdout, stderr: f.stderr })
+                        .map(|f| ProcessOutput {
+                            status: f.status,
+                            stdout: f.stdout,
+                            stderr: f.stderr,
+                        })
                         .map_err(|e| Error::Process(e.to_string())),
                 ),
                 Step::AskTokenCode { serial } => Input::TokenCode(interact.token_code(&serial)),
@@ -69,5 +84,8 @@ impl Client {
 }
 
 fn io_error(path: impl AsRef<std::path::Path>, e: std::io::Error) -> Error {
-    Error::Io { path: path.as_ref().display().to_string(), message: e.to_string() }
+    Error::Io {
+        path: path.as_ref().display().to_string(),
+        message: e.to_string(),
+    }
 }

@@ -100,13 +100,23 @@ impl Provider {
                     *last_attempt = resolved.refresh_attempted_at;
                 }
                 let credentials = Arc::new(resolved.credentials);
-                let refresh_at =
-                    awscred_core::cache::refresh_at(credentials.expiry(), crate::transport::jitter());
-                self.current.store(Some(Arc::new(Current { credentials: credentials.clone(), refresh_at })));
+                let refresh_at = awscred_core::cache::refresh_at(
+                    credentials.expiry(),
+                    crate::transport::jitter(),
+                );
+                self.current.store(Some(Arc::new(Current {
+                    credentials: credentials.clone(),
+                    refresh_at,
+                })));
                 Ok(credentials)
             }
             Err(e) => match self.current.load_full() {
-                Some(c) if awscred_core::cache::still_valid(c.credentials.expiry(), SystemTime::now()) => {
+                Some(c)
+                    if awscred_core::cache::still_valid(
+                        c.credentials.expiry(),
+                        SystemTime::now(),
+                    ) =>
+                {
                     Ok(c.credentials.clone())
                 }
                 _ => Err(e),

@@ -1,12 +1,12 @@
 //! What a tool needs beyond credentials: log in, log out, list accounts and roles.
 
+use awscred_core::Error;
 use awscred_core::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use awscred_core::endpoint::{self, Service};
 use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
 use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
-use awscred_core::Error;
 
 use crate::{Client, Interact};
 
@@ -14,8 +14,10 @@ use crate::{Client, Interact};
 pub fn load_config(env: &Env) -> Result<(ConfigPaths, ConfigSet), Error> {
     let paths = config::config_paths(env, Platform::current())?;
     let read = |path: &std::path::Path| {
-        awscred_files::read_if_present(path)
-            .map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })
+        awscred_files::read_if_present(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
     };
     let config_bytes = read(&paths.config)?;
     let credentials_bytes = read(&paths.credentials)?;
@@ -23,7 +25,9 @@ pub fn load_config(env: &Env) -> Result<(ConfigPaths, ConfigSet), Error> {
     let credentials_name = paths.credentials.display().to_string();
     let set = ConfigSet::load(
         config_bytes.as_deref().map(|b| (config_name.as_str(), b)),
-        credentials_bytes.as_deref().map(|b| (credentials_name.as_str(), b)),
+        credentials_bytes
+            .as_deref()
+            .map(|b| (credentials_name.as_str(), b)),
     )?;
     Ok((paths, set))
 }
@@ -69,7 +73,11 @@ impl Client {
         let (paths, set) = load_config(env)?;
         let profile = config::select_profile(env, None);
         let sso_endpoint = config::endpoint_config(env, &set, &profile, Service::Sso, None)?;
-        let request = LogoutRequest { token_dir: paths.sso_cache, cli_cache_dir: paths.cli_cache, sso_endpoint };
+        let request = LogoutRequest {
+            token_dir: paths.sso_cache,
+            cli_cache_dir: paths.cli_cache,
+            sso_endpoint,
+        };
         self.run(LogoutFlow::new(request), interact)
     }
 
@@ -80,7 +88,10 @@ impl Client {
         target: TokenTarget,
         interact: &mut dyn Interact,
     ) -> Result<SsoAccess, Error> {
-        self.run(SsoAccessFlow::new(env.clone(), target, Platform::current()), interact)
+        self.run(
+            SsoAccessFlow::new(env.clone(), target, Platform::current()),
+            interact,
+        )
     }
 
     /// Every account the SSO session may use (all pages).
@@ -100,7 +111,11 @@ impl Client {
 
     /// Every role the SSO session may use in `account_id` (all pages).
     pub fn list_roles(&self, access: &SsoAccess, account_id: &str) -> Result<Vec<RoleInfo>, Error> {
-        let mut op = ListAccountRoles::new(access.portal.clone(), access.access_token.clone(), account_id.to_string());
+        let mut op = ListAccountRoles::new(
+            access.portal.clone(),
+            access.access_token.clone(),
+            account_id.to_string(),
+        );
         let mut roles = Vec::new();
         loop {
             let page = self.execute(&op)?;

@@ -39,7 +39,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,7 +77,9 @@ impl Client {
         let mut attempt = 1;
         loop {
             let request = op.request(SystemTime::now())?;
-            let result = self.send_once(request).and_then(|response| op.parse(&response));
+            let result = self
+                .send_once(request)
+                .and_then(|response| op.parse(&response));
             match result {
                 Err(e) => match self.config.retry.should_retry(attempt, &e, jitter()) {
                     Some(delay) => std::thread::sleep(delay),
@@ -107,7 +111,10 @@ impl Client {
     }
 
     /// One attempt, no retries. Refuses plain HTTP except to loopback addresses.
-    pub fn send_once(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+    pub fn send_once(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         awscred_core::endpoint::check_transport_security(request.uri())?;
         let response = self.agent.run(request).map_err(transport_error)?;
         let (parts, mut body) = response.into_parts();
@@ -115,7 +122,10 @@ impl Client {
         body.as_reader()
             .take(MAX_BODY + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::Transport { kind: TransportKind::Io, message: format!("reading the response: {e}") })?;
+            .map_err(|e| Error::Transport {
+                kind: TransportKind::Io,
+                message: format!("reading the response: {e}"),
+            })?;
         if bytes.len() as u64 > MAX_BODY {
             return Err(Error::Transport {
                 kind: TransportKind::Protocol,
@@ -148,12 +158,17 @@ fn transport_error(e: ureq::Error) -> Error {
     let kind = match &e {
         ureq::Error::Timeout(_) => TransportKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportKind::Connect,
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => TransportKind::Connect,
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            TransportKind::Connect
+        }
         ureq::Error::Io(_) => TransportKind::Io,
         ureq::Error::Tls(_) => TransportKind::Tls,
         ureq::Error::Protocol(_) => TransportKind::Io,
         ureq::Error::BodyExceedsLimit(_) => TransportKind::Protocol,
         _ => TransportKind::Protocol,
     };
-    Error::Transport { kind, message: e.to_string() }
+    Error::Transport {
+        kind,
+        message: e.to_string(),
+    }
 }
