@@ -18,6 +18,7 @@ pub mod logout;
 pub mod oidc;
 pub mod operation;
 pub mod registration;
+pub mod resolve;
 pub mod retry;
 pub mod sigv4;
 pub mod sso;
