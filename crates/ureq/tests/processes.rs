@@ -24,9 +24,13 @@ const URL_ENV: &str = "AWSCRED_UREQ_EMULATOR";
 const START_ENV: &str = "AWSCRED_UREQ_START_MS";
 const TARGET_ENV: &str = "AWSCRED_UREQ_TARGET";
 const REFRESHERS: usize = 16;
-const KILL_ROUNDS: usize = 12;
+const MID_WRITE_KILLS: usize = 4;
+const MAX_KILL_ROUNDS: usize = 100;
 
-const TESTS: [&str; 2] = ["sixteen_processes_refresh_once", "killed_writer_leaves_a_whole_file"];
+const TESTS: [&str; 2] = [
+    "sixteen_processes_refresh_once",
+    "killed_writer_leaves_a_whole_file",
+];
 
 fn main() -> ExitCode {
     if let Ok(role) = env::var(CHILD_ENV) {
@@ -118,21 +122,27 @@ fn sixteen_processes_refresh_once() {
         world.audit.text("child stdout", &stdout);
         world.audit.text("child stderr", &stderr);
         assert!(out.status.success(), "child {i} failed: {stderr}");
-        assert!(stdout.contains("resolved ASIA"), "child {i} printed {stdout:?}");
+        assert!(
+            stdout.contains("resolved ASIA"),
+            "child {i} printed {stdout:?}"
+        );
         if stdout.contains("refreshed=true") {
             refreshed += 1;
         }
     }
-    assert_eq!(world.emulator.count("CreateToken"), 1, "one refresh for all processes");
+    assert_eq!(
+        world.emulator.count("CreateToken"),
+        1,
+        "one refresh for all processes"
+    );
     assert_eq!(refreshed, 1, "exactly one process made the refresh");
     let token = world.read_token("dev");
-    assert_ne!(token.access_token, issued.access_token, "the file has the new token");
+    assert_ne!(
+        token.access_token, issued.access_token,
+        "the file has the new token"
+    );
     assert!(
-        world
-            .emulator
-            .requests()
-            .iter()
-            .all(|r| r.status == 200),
+        world.emulator.requests().iter().all(|r| r.status == 200),
         "every call succeeded: {:?}",
         world.emulator.requests()
     );
@@ -155,7 +165,11 @@ fn assert_whole(path: &Path, context: &str) {
     let token = CachedToken::parse(&bytes)
         .unwrap_or_else(|e| panic!("{context}: the token file is not whole: {e}"));
     let padding = token.unknown.get("padding").and_then(|v| v.as_str());
-    assert_eq!(padding.map(str::len), Some(1 << 20), "{context}: padding cut");
+    assert_eq!(
+        padding.map(str::len),
+        Some(1 << 20),
+        "{context}: padding cut"
+    );
     let round = token.unknown.get("round").and_then(|v| v.as_u64());
     let round = round.unwrap_or_else(|| panic!("{context}: no round"));
     assert_eq!(token.access_token, format!("access-{round}"), "{context}");
@@ -165,7 +179,24 @@ fn killed_writer_leaves_a_whole_file() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let target: PathBuf = dir.path().join("sso").join("cache").join("token.json");
     awscred_files::write_private_atomic(&target, &big_token(0)).expect("the first write");
-    for round in 0..KILL_ROUNDS {
+    let temps = || {
+        std::fs::read_dir(target.parent().unwrap())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.'))
+            })
+            .count()
+    };
+    // A leftover temporary file is the documented trace of a write killed before its rename.
+    // Keep killing until enough kills landed mid-write for the test to mean something.
+    let mut round = 0;
+    while temps() < MID_WRITE_KILLS {
+        assert!(
+            round < MAX_KILL_ROUNDS,
+            "only {} of {round} kills landed mid-write",
+            temps()
+        );
         let mut child = spawn("writer", &[(TARGET_ENV, target.display().to_string())]);
         // Wait until the writer is writing (it prints a line just before its first write).
         let mut first = [0u8; 1];
@@ -176,20 +207,14 @@ fn killed_writer_leaves_a_whole_file() {
         thread::sleep(Duration::from_millis(pause));
         child.kill().expect("SIGKILL delivered");
         let status = child.wait().expect("the writer is reaped");
-        assert!(!status.success(), "round {round}: the writer was killed, not finished");
+        assert!(
+            !status.success(),
+            "round {round}: the writer was killed, not finished"
+        );
         assert_whole(&target, &format!("round {round} (killed after {pause} ms)"));
+        round += 1;
     }
-    // A leftover temporary file is the documented trace of a write killed before its rename;
-    // with the writer spending nearly all its time writing, some kills must have landed there.
-    let temps = std::fs::read_dir(target.parent().unwrap())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.'))
-        })
-        .count();
-    assert!(temps >= 1, "no kill landed mid-write: the test proved nothing");
-    println!("  ({KILL_ROUNDS} kills, {temps} of them mid-write)");
+    println!("  ({round} kills, {} of them mid-write)", temps());
 }
 
 fn child(role: &str) -> Result<(), String> {
@@ -203,8 +228,9 @@ fn child(role: &str) -> Result<(), String> {
                 .map_err(|_| "bad start time")?;
             let wait = start.saturating_sub(now_ms());
             thread::sleep(Duration::from_millis(wait as u64));
-            let provider = awscred_ureq::Provider::new(env_for(Path::new(&home), &url), Some("dev".into()))
-                .with_client(fast_client(Duration::from_secs(10)));
+            let provider =
+                awscred_ureq::Provider::new(env_for(Path::new(&home), &url), Some("dev".into()))
+                    .with_client(fast_client(Duration::from_secs(10)));
             let resolved = provider.resolve_now().map_err(|e| e.to_string())?;
             // Only what is not secret: the key id and whether this process refreshed.
             println!(

@@ -132,9 +132,10 @@ impl Audit {
             if secret.len() >= 8 && all.contains(secret.as_str()) {
                 let at = all.find(secret.as_str()).unwrap_or(0);
                 let line_start = all[..at].rfind('\n').map_or(0, |i| i + 1);
-                let label: String = all[line_start..at].chars().take(60).collect();
+                let line = &all[line_start..at];
+                let label = line.split(": ").next().unwrap_or_default();
                 panic!(
-                    "secret #{i} issued by the emulator leaked into the output (line starting {label:?})"
+                    "secret #{i} issued by the emulator leaked into the output (audit label {label:?})"
                 );
             }
         }
@@ -346,7 +347,8 @@ impl World {
         let flow = Audited::new(ResolveFlow::new(request), &self.audit, "resolve");
         let result = client.run(flow, &mut Recorder(self.audit.clone()));
         if let Ok(r) = &result {
-            self.audit.credentials("resolved credentials", &r.credentials);
+            self.audit
+                .credentials("resolved credentials", &r.credentials);
         }
         result
     }

@@ -96,7 +96,10 @@ fn check_error(target: Target, fault: &Fault, name: &str, e: &Error) {
         // botocore: a refresh that fails inside the mandatory window means logging in again.
         (Target::CreateToken, _) => match e {
             Error::LoginNeeded { reason, command } => {
-                assert_eq!(command, "awscred login --sso-session dev", "{target:?}/{name}");
+                assert_eq!(
+                    command, "awscred login --sso-session dev",
+                    "{target:?}/{name}"
+                );
                 assert!(reason.contains("could not be refreshed"), "{reason}");
             }
             other => panic!("{target:?}/{name}: expected LoginNeeded, got {other:?}"),
@@ -106,7 +109,10 @@ fn check_error(target: Target, fault: &Fault, name: &str, e: &Error) {
             "{target:?}/{name}: {e:?}"
         ),
         (_, Fault::CutConnection | Fault::Delay(_)) => {
-            assert!(matches!(e, Error::Transport { .. }), "{target:?}/{name}: {e:?}")
+            assert!(
+                matches!(e, Error::Transport { .. }),
+                "{target:?}/{name}: {e:?}"
+            )
         }
         (_, Fault::Throttle | Fault::ServerError | Fault::Unavailable) => assert!(
             matches!(e, Error::Throttled(_) | Error::Service(_)),
@@ -167,7 +173,9 @@ fn forever(target: Target) {
     for (fault, name) in faults() {
         let (world, profile) = target.world();
         let token_before = std::fs::read(world.token_path("dev")).ok();
-        world.emulator.inject(target.operation(), fault.clone(), 100);
+        world
+            .emulator
+            .inject(target.operation(), fault.clone(), 100);
         let result = world.resolve_with(&client_for(&fault), profile);
         let context = format!("{target:?} / {name} forever");
         world.assert_files_intact(&context);
@@ -180,7 +188,10 @@ fn forever(target: Target) {
         match fault {
             Fault::MalformedBody => assert_eq!(count, 1, "{context}: not retried"),
             Fault::Delay(_) => {}
-            _ => assert_eq!(count, ATTEMPTS, "{context}: every attempt made, then no more"),
+            _ => assert_eq!(
+                count, ATTEMPTS,
+                "{context}: every attempt made, then no more"
+            ),
         }
         assert_eq!(
             std::fs::read(world.token_path("dev")).ok(),
@@ -220,7 +231,9 @@ fn create_token_fault_forever_is_a_clear_error() {
 fn create_token_cut_in_the_advisory_window_keeps_the_old_token() {
     let world = World::new();
     let issued = world.seed_session(Duration::from_secs(12 * 60));
-    world.emulator.inject("CreateToken", Fault::CutConnection, 1);
+    world
+        .emulator
+        .inject("CreateToken", Fault::CutConnection, 1);
     let resolved = world.resolve("dev");
     world.assert_files_intact("advisory cut");
     resolved.expect("the old token still works");
@@ -237,4 +250,29 @@ fn assume_role_fault_once_is_retried() {
 #[test]
 fn assume_role_fault_forever_is_a_clear_error() {
     forever(Target::AssumeRole);
+}
+
+/// Nobody listening at the endpoint: retried, then a network error naming the failure.
+#[test]
+fn refused_connection_is_a_clear_network_error() {
+    let mut world = World::new();
+    world.seed_session(Duration::from_secs(3600));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    world.env = crate::common::env_for(world.home.path(), &format!("http://127.0.0.1:{port}"));
+    let e = world.resolve("dev").expect_err("nothing listens there");
+    assert!(
+        matches!(
+            e,
+            Error::Transport {
+                kind: awscred_core::TransportKind::Connect,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().starts_with("network error"), "{e}");
+    world.assert_files_intact("after a refused connection");
 }

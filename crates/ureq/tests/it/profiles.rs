@@ -34,9 +34,16 @@ fn sso_session_profile() {
     assert!(c.expiry().is_some());
     assert_eq!(c.account_id(), Some("111122223333"));
     assert_eq!(world.emulator.count("GetRoleCredentials"), 1);
-    assert_eq!(world.emulator.count("CreateToken"), 0, "a fresh token is used as is");
+    assert_eq!(
+        world.emulator.count("CreateToken"),
+        0,
+        "a fresh token is used as is"
+    );
     let arn = caller_arn(&world, c);
-    assert!(arn.contains("111122223333") && arn.contains("ReadOnlyAccess"), "{arn}");
+    assert!(
+        arn.contains("111122223333") && arn.contains("ReadOnlyAccess"),
+        "{arn}"
+    );
 
     // The AWS CLI's cache now holds them: a second resolution makes no call.
     let again = world.resolve("dev").expect("dev resolves again");
@@ -49,17 +56,26 @@ fn sso_session_profile() {
 #[test]
 fn legacy_profile() {
     let world = World::new();
-    world.seed(LEGACY_START_URL, LEGACY_START_URL, Duration::from_secs(3600));
+    world.seed(
+        LEGACY_START_URL,
+        LEGACY_START_URL,
+        Duration::from_secs(3600),
+    );
     let resolved = world.resolve("legacy").expect("legacy resolves");
     assert_eq!(resolved.credentials.account_id(), Some("444455556666"));
     let arn = caller_arn(&world, &resolved.credentials);
-    assert!(arn.contains("444455556666") && arn.contains("Deployer"), "{arn}");
+    assert!(
+        arn.contains("444455556666") && arn.contains("Deployer"),
+        "{arn}"
+    );
     assert_eq!(world.emulator.count("GetRoleCredentials"), 1);
 
     // A legacy token inside the refresh window is used as is, never refreshed.
     std::fs::remove_dir_all(world.cli_cache()).expect("cli cache removed");
     let issued = world.seed(LEGACY_START_URL, LEGACY_START_URL, Duration::from_secs(300));
-    world.resolve("legacy").expect("a legacy token with 5 minutes left still works");
+    world
+        .resolve("legacy")
+        .expect("a legacy token with 5 minutes left still works");
     assert_eq!(world.emulator.count("CreateToken"), 0);
     assert_eq!(
         world.read_token(LEGACY_START_URL).access_token,
@@ -84,7 +100,12 @@ fn sso_with_three_deep_assume_role_chain() {
     world.emulator.clear_requests();
     let again = world.resolve("r3").expect("r3 resolves again");
     assert!(again.from_cli_cache);
-    assert_eq!(world.emulator.requests().len(), 0, "{:?}", world.emulator.requests());
+    assert_eq!(
+        world.emulator.requests().len(),
+        0,
+        "{:?}",
+        world.emulator.requests()
+    );
     world.assert_files_intact("after the chain");
 }
 
@@ -95,7 +116,10 @@ fn static_keys_and_role() {
     assert_eq!(world.emulator.count("AssumeRole"), 1);
     assert_eq!(world.emulator.count("GetRoleCredentials"), 0);
     let arn = caller_arn(&world, &resolved.credentials);
-    assert!(arn.contains("123456789012") && arn.contains("assumed-role/app/"), "{arn}");
+    assert!(
+        arn.contains("123456789012") && arn.contains("assumed-role/app/"),
+        "{arn}"
+    );
 
     // A wrong secret: STS rejects the signature, clearly and without retrying.
     let world = World::new();
@@ -136,15 +160,25 @@ fn expired_token_without_refresh_token_needs_login() {
             }
             other => panic!("expected LoginNeeded, got {other:?}"),
         }
-        assert!(e.to_string().contains("run `awscred login --sso-session dev`"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("run `awscred login --sso-session dev`"),
+            "{e}"
+        );
     }
     assert_eq!(world.emulator.requests().len(), 0, "nothing was sent");
-    assert_eq!(std::fs::read(world.token_path("dev")).unwrap(), before, "file untouched");
+    assert_eq!(
+        std::fs::read(world.token_path("dev")).unwrap(),
+        before,
+        "file untouched"
+    );
 
     // A legacy profile names its own login command.
     token.start_url = Some(LEGACY_START_URL.into());
     world.write_token(LEGACY_START_URL, &token);
-    let e = world.resolve("legacy").expect_err("an expired legacy token fails");
+    let e = world
+        .resolve("legacy")
+        .expect_err("an expired legacy token fails");
     world.audit.error("legacy expired", &e);
     assert!(
         matches!(&e, Error::LoginNeeded { command, .. } if command == "awscred login --profile legacy"),
@@ -155,5 +189,8 @@ fn expired_token_without_refresh_token_needs_login() {
     std::fs::remove_file(world.token_path("dev")).unwrap();
     let e = world.resolve("dev").expect_err("no token fails");
     world.audit.error("no token", &e);
-    assert!(matches!(&e, Error::LoginNeeded { reason, .. } if reason.contains("no SSO token")), "{e:?}");
+    assert!(
+        matches!(&e, Error::LoginNeeded { reason, .. } if reason.contains("no SSO token")),
+        "{e:?}"
+    );
 }

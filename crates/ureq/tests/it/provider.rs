@@ -8,17 +8,27 @@ use awscred_emulator::{EmulatorConfig, Fault};
 
 use crate::common::World;
 
-/// Credentials living just over five minutes: the provider's refresh window is open at once.
+/// Credentials living just under five minutes: the provider's refresh window (five minutes
+/// plus up to 2.5 of jitter) is open at once, whatever the jitter.
 fn short_lived() -> World {
     World::with(EmulatorConfig {
-        credential_lifetime: Duration::from_secs(5 * 60 + 30),
+        credential_lifetime: Duration::from_secs(5 * 60 - 10),
+        ..EmulatorConfig::demo()
+    })
+}
+
+/// Credentials living ten minutes: outside the provider's refresh window (at most 7.5 minutes)
+/// but too short for the AWS CLI's cache (15 minutes), so only memory can spare a call.
+fn memory_only() -> World {
+    World::with(EmulatorConfig {
+        credential_lifetime: Duration::from_secs(10 * 60),
         ..EmulatorConfig::demo()
     })
 }
 
 #[test]
 fn sixty_four_threads_on_a_cold_provider_make_one_call() {
-    let world = World::new();
+    let world = memory_only();
     world.seed_session(Duration::from_secs(3600));
     let provider = Arc::new(world.provider("dev"));
     let barrier = Arc::new(Barrier::new(64));
@@ -39,8 +49,14 @@ fn sixty_four_threads_on_a_cold_provider_make_one_call() {
     let mut keys = Vec::new();
     for r in &results {
         world.audit.result("credentials", r);
-        keys.push(r.as_ref().expect("every caller gets credentials").access_key_id().to_string());
+        keys.push(
+            r.as_ref()
+                .expect("every caller gets credentials")
+                .access_key_id()
+                .to_string(),
+        );
     }
+    keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 1, "every caller got the same credentials");
     assert_eq!(world.emulator.count("GetRoleCredentials"), 1);
@@ -48,7 +64,7 @@ fn sixty_four_threads_on_a_cold_provider_make_one_call() {
 
 #[test]
 fn served_from_memory_until_the_refresh_window() {
-    let world = World::new();
+    let world = memory_only();
     world.seed_session(Duration::from_secs(3600));
     let provider = world.provider("r1");
     let first = provider.credentials_shared().expect("r1 resolves");
@@ -58,7 +74,10 @@ fn served_from_memory_until_the_refresh_window() {
     world.emulator.clear_requests();
     for _ in 0..10 {
         let again = provider.credentials_shared().expect("served from memory");
-        assert!(Arc::ptr_eq(&first, &again), "the same credentials, not a copy");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the same credentials, not a copy"
+        );
     }
     assert_eq!(world.emulator.requests().len(), 0);
     world.audit.debug("provider", &provider);
@@ -89,10 +108,18 @@ fn failed_refresh_keeps_serving_valid_credentials() {
     world.seed_session(Duration::from_secs(3600));
     let provider = world.provider("dev");
     let first = provider.credentials().expect("dev resolves");
-    world.emulator.inject("GetRoleCredentials", Fault::ServerError, 1000);
-    let second = provider.credentials().expect("still-valid credentials are served");
+    world
+        .emulator
+        .inject("GetRoleCredentials", Fault::ServerError, 1000);
+    let second = provider
+        .credentials()
+        .expect("still-valid credentials are served");
     assert_eq!(first.access_key_id(), second.access_key_id());
-    assert_eq!(world.emulator.count("GetRoleCredentials"), 1 + 3, "the refresh was tried");
+    assert_eq!(
+        world.emulator.count("GetRoleCredentials"),
+        1 + 3,
+        "the refresh was tried"
+    );
     world.audit.credentials("kept", &second);
     world.audit.debug("provider", &provider);
 
