@@ -129,3 +129,35 @@ fn failed_refresh_keeps_serving_valid_credentials() {
     world.audit.error("cold provider", &e);
     assert!(e.to_string().contains("500"), "{e}");
 }
+
+/// botocore's `_attempt_timeout`: after a refresh attempt, none for 60 s, and meanwhile the
+/// token in hand is used. A failed mandatory refresh is an error, but the next call within the
+/// minute must not hammer CreateToken again; it uses the still-valid token.
+#[test]
+fn failed_mandatory_refresh_is_not_retried_within_a_minute() {
+    let world = World::new();
+    world.seed_session(Duration::from_secs(5 * 60));
+    world
+        .emulator
+        .inject("CreateToken", Fault::ServerError, 1000);
+    let provider = world.provider("dev");
+    let first = provider.credentials();
+    world.audit.result("first", &first);
+    let e = first.expect_err("a mandatory refresh that fails is an error");
+    assert!(
+        matches!(&e, awscred_core::Error::LoginNeeded { reason, .. } if reason.contains("500")),
+        "{e:?}"
+    );
+    assert_eq!(world.emulator.count("CreateToken"), 3);
+
+    let second = provider.credentials();
+    world.audit.result("second", &second);
+    second.expect("the token still has five minutes: used as is");
+    assert_eq!(
+        world.emulator.count("CreateToken"),
+        3,
+        "no new attempt within 60 s"
+    );
+    assert_eq!(world.emulator.count("GetRoleCredentials"), 1);
+    world.audit.debug("provider", &provider);
+}
