@@ -123,7 +123,8 @@ impl Provider {
         }
     }
 
-    /// Resolves now, bypassing the in-memory cache (the files' caches still apply).
+    /// Resolves now, bypassing the in-memory cache (the files' caches still apply); waits for
+    /// a refresh in progress, so it too counts as the one refresh at a time.
     pub fn resolve_now(&self) -> Result<Resolved, Error> {
         let mut last_attempt = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
         self.resolve(&mut last_attempt)
