@@ -52,7 +52,8 @@ impl std::fmt::Debug for Provider {
         let mut d = f.debug_struct("Provider");
         if let Some(source) = &self.inner.profile {
             // Env's Debug shows variable names only, never their values.
-            d.field("profile", &source.profile).field("env", &source.env);
+            d.field("profile", &source.profile)
+                .field("env", &source.env);
         }
         d.field("client", &self.inner.client)
             .field("cache", &self.inner.cache)
