@@ -437,6 +437,11 @@ async fn with_client_keeps_the_profile() {
     let c = world.credentials(&provider).await.unwrap();
     assert_eq!(world.caller(&c).await.0, "444455556666");
     assert_eq!(provider.client().config().retry, world::fast_retry());
+    // The process-environment constructors only differ in where the snapshot comes from.
+    let named = format!("{:?}", Provider::from_profile("some-profile"));
+    assert!(named.contains("Some(\"some-profile\")"), "{named}");
+    let from_env = format!("{:?}", Provider::from_env());
+    assert!(from_env.contains("profile: None"), "{from_env}");
     world.finish();
 }
 
