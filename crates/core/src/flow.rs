@@ -71,6 +71,19 @@ pub enum Step<T> {
     Done(Result<T, Error>),
 }
 
+/// A flow borrowed by a driver stays inspectable after the driver is done with it.
+impl<F: Flow + ?Sized> Flow for &mut F {
+    type Output = F::Output;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<Self::Output> {
+        (**self).next_step(now)
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        (**self).handle(input, now)
+    }
+}
+
 /// What the user should be shown during a login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {

@@ -1062,3 +1062,20 @@ fn warnings_are_exposed() {
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert_eq!(r.warnings[0].line, 5);
 }
+
+#[test]
+fn a_failed_refresh_attempt_is_reported_even_when_the_resolution_fails() {
+    let mut d = sso_driver(mins(5), true)
+        .http(refreshing(|| service_error(400, "invalid_grant"), "unused"));
+    let mut flow = ResolveFlow::new(request(&[("AWS_PROFILE", "dev")]));
+    assert_eq!(flow.refresh_attempted_at(), None);
+    assert!(matches!(d.run(&mut flow), Err(Error::LoginNeeded { .. })));
+    assert_eq!(flow.refresh_attempted_at(), Some(now()));
+
+    // Nothing under a lock, nothing attempted.
+    let mut fresh =
+        sso_driver(mins(60), true).http(|_| Ok(role_credentials("ASIAFRESH", 4_000_000_000_000)));
+    let mut flow = ResolveFlow::new(request(&[("AWS_PROFILE", "dev")]));
+    assert!(fresh.run(&mut flow).is_ok());
+    assert_eq!(flow.refresh_attempted_at(), None);
+}

@@ -75,13 +75,13 @@ impl ProfileSource {
         let mut request = ResolveRequest::new(self.env.clone());
         request.profile = self.profile.clone();
         request.last_refresh_attempt = *self.last_attempt();
-        let resolved = client
-            .run(ResolveFlow::new(request), &mut NonInteractive)
-            .await?;
-        if resolved.refresh_attempted_at.is_some() {
-            *self.last_attempt() = resolved.refresh_attempted_at;
+        let mut flow = ResolveFlow::new(request);
+        let result = client.run(&mut flow, &mut NonInteractive).await;
+        // A failed resolution's refresh attempt counts too (botocore's one-a-minute back-off).
+        if let Some(at) = flow.refresh_attempted_at() {
+            *self.last_attempt() = Some(at);
         }
-        Ok(resolved)
+        result
     }
 
     fn last_attempt(&self) -> std::sync::MutexGuard<'_, Option<SystemTime>> {

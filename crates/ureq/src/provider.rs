@@ -1,13 +1,11 @@
 //! A credentials provider that resolves a profile once and serves it from memory until the
 //! refresh window, with exactly one refresh at a time.
 
-use std::cell::Cell;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
 use awscred_core::config::Env;
-use awscred_core::flow::{Flow, Input, Step};
 use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved};
 use awscred_core::{Credentials, Error};
 
@@ -145,51 +143,15 @@ impl Provider {
         let mut request = ResolveRequest::new(self.env.clone());
         request.profile = self.profile.clone();
         request.last_refresh_attempt = *last_attempt;
-        let attempted = Cell::new(None);
-        let flow = NoteRefresh {
-            inner: ResolveFlow::new(request),
-            locks: 0,
-            attempted: &attempted,
-        };
+        let mut flow = ResolveFlow::new(request);
         let mut interact = self.interact.lock().unwrap_or_else(|p| p.into_inner());
-        let result = self.client.run(flow, &mut **interact);
-        // A failed resolution has no `Resolved` to say so, but its refresh attempt counts all
-        // the same: without it every call would retry CreateToken at once (botocore waits 60 s
-        // and meanwhile uses the token it has).
-        let at = match &result {
-            Ok(resolved) => resolved.refresh_attempted_at,
-            Err(_) => attempted.get(),
-        };
+        let result = self.client.run(&mut flow, &mut **interact);
+        // A failed resolution's refresh attempt counts too: without it every call would retry
+        // CreateToken at once (botocore waits 60 s and meanwhile uses the token it has).
+        let at = flow.refresh_attempted_at();
         if at.is_some() {
             *last_attempt = at;
         }
         result
-    }
-}
-
-/// Notes when the flow sends a request while it holds a lock: in a resolution, the only
-/// request made under a lock is the SSO token refresh.
-struct NoteRefresh<'a, F> {
-    inner: F,
-    locks: usize,
-    attempted: &'a Cell<Option<SystemTime>>,
-}
-
-impl<F: Flow> Flow for NoteRefresh<'_, F> {
-    type Output = F::Output;
-
-    fn next_step(&mut self, now: SystemTime) -> Step<F::Output> {
-        let step = self.inner.next_step(now);
-        match &step {
-            Step::Lock(_) => self.locks += 1,
-            Step::Unlock(_) => self.locks = self.locks.saturating_sub(1),
-            Step::Send(_) if self.locks > 0 => self.attempted.set(Some(now)),
-            _ => {}
-        }
-        step
-    }
-
-    fn handle(&mut self, input: Input, now: SystemTime) {
-        self.inner.handle(input, now);
     }
 }

@@ -100,6 +100,10 @@ pub struct Resolved {
 pub struct ResolveFlow {
     request: ResolveRequest,
     phase: Phase,
+    // The SSO token refresh is the one request made under a lock; tracking it here survives a
+    // failed resolution, which has no `Resolved` to carry it.
+    locks_held: usize,
+    refresh_attempted_at: Option<SystemTime>,
 }
 
 /// What the flow resolved so far, shared by the source and chain runners.
@@ -194,7 +198,16 @@ impl ResolveFlow {
         ResolveFlow {
             request,
             phase: Phase::Start,
+            locks_held: 0,
+            refresh_attempted_at: None,
         }
+    }
+
+    /// When this resolution attempted an SSO token refresh, whether it ended well or not.
+    /// Providers keep it for the next [`ResolveRequest::last_refresh_attempt`], so a failing
+    /// refresh is tried at most once a minute (botocore's back-off) instead of on every call.
+    pub fn refresh_attempted_at(&self) -> Option<SystemTime> {
+        self.refresh_attempted_at
     }
 
     fn finish(&mut self, result: Result<Resolved, Error>) {
@@ -324,7 +337,7 @@ pub(crate) fn load_config(
 impl Flow for ResolveFlow {
     type Output = Resolved;
 
-    fn next_step(&mut self, _now: SystemTime) -> Step<Resolved> {
+    fn next_step(&mut self, now: SystemTime) -> Step<Resolved> {
         loop {
             match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
                 Phase::Start => {
@@ -341,6 +354,14 @@ impl Flow for ResolveFlow {
                 }
                 Phase::Pending(action, next) => {
                     self.phase = *next;
+                    match &action {
+                        Action::Lock(_) => self.locks_held += 1,
+                        Action::Unlock(_) => self.locks_held = self.locks_held.saturating_sub(1),
+                        Action::Send(_) if self.locks_held > 0 => {
+                            self.refresh_attempted_at = Some(now)
+                        }
+                        _ => {}
+                    }
                     return action.into_step();
                 }
                 Phase::Finished(Some(result)) => return Step::Done(result),
