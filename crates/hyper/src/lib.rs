@@ -5,8 +5,10 @@
 //! sleeps, TLS required except on loopback, response bodies capped at 1 MiB. Every decision is
 //! the core's; this crate only moves bytes, files and time.
 //!
-//! [`Provider`] puts a credentials source behind [`CredentialsCache`], so that many concurrent
-//! callers share one refresh. With the `aws-sdk` feature it implements the AWS SDK for Rust's
+//! [`Provider`] resolves a profile like the AWS CLI v2 ([`Provider::from_profile`],
+//! [`Provider::from_env`], [`Provider::new`]: config files, SSO token refresh, AssumeRole
+//! chains, the AWS CLI's caches) — or any other source ([`Provider::from_resolver`]) — behind
+//! [`CredentialsCache`], so that many concurrent callers share one refresh. With the `aws-sdk` feature it implements the AWS SDK for Rust's
 //! `ProvideCredentials`.
 
 #[cfg(feature = "aws-sdk")]

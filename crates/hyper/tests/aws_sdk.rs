@@ -137,3 +137,56 @@ async fn provider_errors_reach_the_sdk_as_credentials_errors() {
         "nothing is sent without credentials"
     );
 }
+
+mod common;
+
+#[tokio::test]
+async fn sdk_calls_are_signed_with_a_profile_providers_credentials() {
+    let world = common::world::World::start();
+    world.seed_session_token(Duration::from_secs(8 * 3600));
+    // The profile as the brief's users write it: an SSO profile, and a role chain on top.
+    for (profile, account, role) in [
+        ("dev", "111122223333", "ReadOnlyAccess"),
+        ("r3", "333333333333", "three"),
+    ] {
+        let provider = Provider::new(world.env(), Some(profile.into()))
+            .with_client(common::world::fast_client());
+        let sts = sts(&world.emulator, provider.clone());
+        for _ in 0..2 {
+            let identity = sts.get_caller_identity().send().await.unwrap();
+            assert_eq!(identity.account(), Some(account), "{profile}");
+            assert!(
+                identity.arn().is_some_and(|a| a.contains(role)),
+                "{profile}: {identity:?}"
+            );
+            world.audit.debug("the SDK's answer", &identity);
+        }
+        let sdk = provider.provide_credentials().await.unwrap();
+        world.audit.debug("the SDK's credentials", &sdk);
+        world.audit.debug("the provider", &provider);
+        assert_eq!(
+            sdk.access_key_id(),
+            provider.credentials().await.unwrap().access_key_id()
+        );
+    }
+    assert_eq!(
+        world.emulator.count("GetRoleCredentials"),
+        1,
+        "r3's chain starts from the cache of dev"
+    );
+    assert_eq!(world.emulator.count("AssumeRole"), 3);
+    assert_eq!(world.emulator.count("GetCallerIdentity"), 4);
+
+    // A provider whose profile needs a login: the SDK's error carries our message.
+    let provider = Provider::new(world.env(), Some("legacy".into()));
+    let e = provider.provide_credentials().await.unwrap_err();
+    let mut shown = format!("{e} {e:?}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        shown.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert!(shown.contains("awscred login --profile legacy"), "{shown}");
+    world.audit.text("the SDK's credentials error", shown);
+    world.finish();
+}

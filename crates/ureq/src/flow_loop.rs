@@ -18,7 +18,9 @@ impl Client {
         let mut locks: Vec<(std::path::PathBuf, FileLock)> = Vec::new();
         let mut listener: Option<CallbackListener> = None;
         loop {
-            let input = match flow.next_step(SystemTime::now()) {
+            let step = flow.next_step(SystemTime::now());
+            trace_step(&step);
+            let input = match step {
                 Step::Done(result) => return result,
                 Step::Read(path) => Input::File(
                     awscred_files::read_if_present(&path).map_err(|e| io_error(&path, e)),
@@ -87,5 +89,32 @@ fn io_error(path: impl AsRef<std::path::Path>, e: std::io::Error) -> Error {
     Error::Io {
         path: path.as_ref().display().to_string(),
         message: e.to_string(),
+    }
+}
+
+/// Logs what a step does, never what it carries (file contents, request bodies).
+fn trace_step<T>(step: &Step<T>) {
+    match step {
+        Step::Read(p) => tracing::debug!(path = %p.display(), "read file"),
+        Step::Send(r) => {
+            tracing::debug!(method = %r.method(), host = r.uri().host().unwrap_or(""), path = r.uri().path(), "send")
+        }
+        Step::Write { path, contents } => {
+            tracing::debug!(path = %path.display(), bytes = contents.len(), "write file")
+        }
+        Step::Remove(p) => tracing::debug!(path = %p.display(), "remove file"),
+        Step::List(p) => tracing::debug!(dir = %p.display(), "list directory"),
+        Step::Lock(p) => tracing::debug!(path = %p.display(), "lock"),
+        Step::Unlock(p) => tracing::debug!(path = %p.display(), "unlock"),
+        Step::Wait(d) => tracing::debug!(ms = d.as_millis() as u64, "wait"),
+        Step::Run(_) => tracing::debug!("run credential_process"),
+        Step::AskTokenCode { serial } => tracing::debug!(%serial, "ask for MFA code"),
+        Step::Prompt(_) => tracing::debug!("prompt"),
+        Step::Listen => tracing::debug!("listen for the OAuth redirect"),
+        Step::AwaitCallback { timeout } => {
+            tracing::debug!(timeout_s = timeout.as_secs(), "await the OAuth redirect")
+        }
+        Step::Done(Ok(_)) => tracing::debug!("done"),
+        Step::Done(Err(e)) => tracing::debug!(error = %e, "failed"),
     }
 }

@@ -1,11 +1,13 @@
 //! A credentials provider that resolves a profile once and serves it from memory until the
 //! refresh window, with exactly one refresh at a time.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
 use awscred_core::config::Env;
+use awscred_core::flow::{Flow, Input, Step};
 use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved};
 use awscred_core::{Credentials, Error};
 
@@ -94,11 +96,8 @@ impl Provider {
         if let Some(fresh) = self.fresh(SystemTime::now()) {
             return Ok(fresh);
         }
-        match self.resolve(*last_attempt) {
+        match self.resolve(&mut last_attempt) {
             Ok(resolved) => {
-                if resolved.refresh_attempted_at.is_some() {
-                    *last_attempt = resolved.refresh_attempted_at;
-                }
                 let credentials = Arc::new(resolved.credentials);
                 let refresh_at = awscred_core::cache::refresh_at(
                     credentials.expiry(),
@@ -124,10 +123,11 @@ impl Provider {
         }
     }
 
-    /// Resolves now, bypassing the in-memory cache (the files' caches still apply).
+    /// Resolves now, bypassing the in-memory cache (the files' caches still apply); waits for
+    /// a refresh in progress, so it too counts as the one refresh at a time.
     pub fn resolve_now(&self) -> Result<Resolved, Error> {
-        let last = *self.refresh.lock().unwrap_or_else(|p| p.into_inner());
-        self.resolve(last)
+        let mut last_attempt = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        self.resolve(&mut last_attempt)
     }
 
     fn fresh(&self, now: SystemTime) -> Option<Arc<Credentials>> {
@@ -139,11 +139,57 @@ impl Provider {
         }
     }
 
-    fn resolve(&self, last_attempt: Option<SystemTime>) -> Result<Resolved, Error> {
+    /// Resolves once and updates `last_attempt` with this resolution's SSO token refresh
+    /// attempt, if it made one.
+    fn resolve(&self, last_attempt: &mut Option<SystemTime>) -> Result<Resolved, Error> {
         let mut request = ResolveRequest::new(self.env.clone());
         request.profile = self.profile.clone();
-        request.last_refresh_attempt = last_attempt;
+        request.last_refresh_attempt = *last_attempt;
+        let attempted = Cell::new(None);
+        let flow = NoteRefresh {
+            inner: ResolveFlow::new(request),
+            locks: 0,
+            attempted: &attempted,
+        };
         let mut interact = self.interact.lock().unwrap_or_else(|p| p.into_inner());
-        self.client.run(ResolveFlow::new(request), &mut **interact)
+        let result = self.client.run(flow, &mut **interact);
+        // A failed resolution has no `Resolved` to say so, but its refresh attempt counts all
+        // the same: without it every call would retry CreateToken at once (botocore waits 60 s
+        // and meanwhile uses the token it has).
+        let at = match &result {
+            Ok(resolved) => resolved.refresh_attempted_at,
+            Err(_) => attempted.get(),
+        };
+        if at.is_some() {
+            *last_attempt = at;
+        }
+        result
+    }
+}
+
+/// Notes when the flow sends a request while it holds a lock: in a resolution, the only
+/// request made under a lock is the SSO token refresh.
+struct NoteRefresh<'a, F> {
+    inner: F,
+    locks: usize,
+    attempted: &'a Cell<Option<SystemTime>>,
+}
+
+impl<F: Flow> Flow for NoteRefresh<'_, F> {
+    type Output = F::Output;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<F::Output> {
+        let step = self.inner.next_step(now);
+        match &step {
+            Step::Lock(_) => self.locks += 1,
+            Step::Unlock(_) => self.locks = self.locks.saturating_sub(1),
+            Step::Send(_) if self.locks > 0 => self.attempted.set(Some(now)),
+            _ => {}
+        }
+        step
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        self.inner.handle(input, now);
     }
 }

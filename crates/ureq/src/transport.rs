@@ -82,7 +82,10 @@ impl Client {
                 .and_then(|response| op.parse(&response));
             match result {
                 Err(e) => match self.config.retry.should_retry(attempt, &e, jitter()) {
-                    Some(delay) => std::thread::sleep(delay),
+                    Some(delay) => {
+                        tracing::debug!(operation = O::NAME, attempt, delay_ms = delay.as_millis() as u64, error = %e, "retrying");
+                        std::thread::sleep(delay)
+                    }
                     None => return Err(e),
                 },
                 ok => return ok,
@@ -103,7 +106,10 @@ impl Client {
             };
             let Some(error) = verdict else { return result };
             match self.config.retry.should_retry(attempt, &error, jitter()) {
-                Some(delay) => std::thread::sleep(delay),
+                Some(delay) => {
+                    tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                    std::thread::sleep(delay)
+                }
                 None => return result,
             }
             attempt += 1;
@@ -116,7 +122,33 @@ impl Client {
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
         awscred_core::endpoint::check_transport_security(request.uri())?;
-        let response = self.agent.run(request).map_err(transport_error)?;
+        // Method, host and path only: queries and headers may carry tokens.
+        let (method, host, path) = (
+            request.method().clone(),
+            request.uri().host().unwrap_or("").to_string(),
+            request.uri().path().to_string(),
+        );
+        let started = std::time::Instant::now();
+        tracing::debug!(%method, %host, %path, "sending request");
+        let authority = request
+            .uri()
+            .authority()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let response = self.agent.run(request).map_err(|e| {
+            let e = match transport_error(e) {
+                Error::Transport { kind, message } => Error::Transport {
+                    kind,
+                    message: format!(
+                        "could not reach {authority}: {}",
+                        message.strip_prefix("io: ").unwrap_or(&message)
+                    ),
+                },
+                other => other,
+            };
+            tracing::debug!(%method, %host, %path, error = %e, "request failed");
+            e
+        })?;
         let (parts, mut body) = response.into_parts();
         let mut bytes = Vec::new();
         body.as_reader()
@@ -132,6 +164,13 @@ impl Client {
                 message: format!("the response body is larger than {MAX_BODY} bytes"),
             });
         }
+        tracing::debug!(
+            %method, %host, %path,
+            status = parts.status.as_u16(),
+            bytes = bytes.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "response"
+        );
         Ok(http::Response::from_parts(parts, bytes))
     }
 }

@@ -200,3 +200,6 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Se
     buffer.drain(..end + length);
     Some(Seen { head, body })
 }
+
+pub mod audit;
+pub mod world;
