@@ -4,6 +4,7 @@
 mod commands;
 mod demo;
 mod terminal;
+mod trace;
 
 use std::process::ExitCode;
 

@@ -282,8 +282,7 @@ fn cli_cache_entries_written_by_the_aws_cli_are_reused_by_awscred() {
     let home = Home::new(CONFIG);
     seed_tokens(&emulator, &home);
 
-    let mut theirs = Vec::new();
-    for profile in ["chained", "legacy", "sso"] {
+    let export = |profile: &str| {
         let r = run(aws(
             &tool,
             &home,
@@ -291,27 +290,39 @@ fn cli_cache_entries_written_by_the_aws_cli_are_reused_by_awscred() {
             &["configure", "export-credentials", "--profile", profile],
         ));
         r.ok();
-        theirs.push((profile, key_id(&r)));
-    }
-    // The AWS CLI caches the chain's AssumeRole result but keeps the SSO credentials of its
-    // source in memory only, so `sso` costs a second GetRoleCredentials.
-    assert_eq!(emulator.count("GetRoleCredentials"), 3);
-    assert_eq!(emulator.count("AssumeRole"), 1);
-    let entries = home.cli_cache_entries().len();
-    assert_eq!(entries, 3, "sso, legacy and the chained role are cached");
-
-    let before = emulator.requests().len();
-    for (profile, key) in &theirs {
+        key_id(&r)
+    };
+    let reuse = |profile: &str, key: &str| {
+        let before = emulator.requests().len();
         let r = run(ours(&home, &url, &["credentials", "--profile", profile]));
         r.ok();
-        assert_eq!(&key_id(&r), key, "{profile}: not the cached credentials");
+        assert_eq!(key_id(&r), key, "{profile}: not the cached credentials");
+        assert_eq!(
+            emulator.requests().len(),
+            before,
+            "{profile}: awscred made requests instead of using the AWS CLI's cache"
+        );
+    };
+
+    // The AWS CLI caches the chain's AssumeRole result; the SSO credentials of its source stay
+    // in its memory. awscred, like the AWS CLI, looks at the role's entry first.
+    let chained = export("chained");
+    assert_eq!(emulator.count("GetRoleCredentials"), 1);
+    assert_eq!(emulator.count("AssumeRole"), 1);
+    assert_eq!(home.cli_cache_entries().len(), 1);
+    reuse("chained", &chained);
+
+    for profile in ["legacy", "sso"] {
+        let key = export(profile);
+        reuse(profile, &key);
     }
-    assert_eq!(
-        emulator.requests().len(),
-        before,
-        "awscred made requests instead of using the AWS CLI's cache"
-    );
-    assert_eq!(home.cli_cache_entries().len(), entries);
+    assert_eq!(home.cli_cache_entries().len(), 3);
+
+    // With the SSO tokens gone, the cached entries still answer, as they do for the AWS CLI.
+    for (name, _) in home.tokens() {
+        std::fs::remove_file(home.sso_cache().join(name)).expect("remove a token");
+    }
+    reuse("chained", &chained);
 }
 
 /// Replaces the credential values (taken from the same tool's `process` print) by placeholders.

@@ -199,6 +199,13 @@ fn device_code_login_then_credentials_exec_accounts_profiles_logout() {
             ));
             r.ok();
             audit.stderr(&r);
+            if profile == "sso" && i == 0 {
+                assert!(
+                    r.stderr.contains("/federation/credentials"),
+                    "--debug traces the requests: {}",
+                    r.stderr
+                );
+            }
             key_ids.push(check_export(format, &r.stdout, profile != "static"));
             if i > 0 {
                 assert_eq!(
