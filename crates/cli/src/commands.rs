@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::Output;
 use crate::terminal::Terminal;
+use crate::trace::Traced;
 
 fn env() -> Env {
     Env::from_pairs(std::env::vars())
@@ -20,7 +21,8 @@ fn env() -> Env {
 fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
-    let resolved = Client::default().run(ResolveFlow::new(request), &mut Terminal::new(false))?;
+    let resolved =
+        Client::default().run(Traced(ResolveFlow::new(request)), &mut Terminal::new(false))?;
     for w in &resolved.warnings {
         tracing::warn!("{w}");
     }
@@ -30,7 +32,7 @@ fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
 /// `awscred credentials`.
 pub fn credentials(profile: Option<String>, format: ExportFormat) -> Result<ExitCode, Error> {
     let resolved = resolve(env(), profile)?;
-    print!("{}", resolved.credentials.export(format));
+    emit(&resolved.credentials.export(format))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -103,7 +105,7 @@ pub fn login(
     let mut terminal = Terminal::new(!no_browser);
     let outcome = Client::default().login(&env, target, use_device_code, &mut terminal)?;
     drop(terminal);
-    println!("{}", outcome.message());
+    emit(&format!("{}\n", outcome.message()))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -149,10 +151,7 @@ pub fn accounts(
                     })
                 })
                 .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            emit_json(&serde_json::Value::from(value))?;
         }
         Output::Table => {
             let mut table = vec![[
@@ -169,7 +168,7 @@ pub fn accounts(
                     table.push([a.account_id.clone(), name.clone(), r.role_name.clone()]);
                 }
             }
-            print_table(&table);
+            print_table(&table)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -219,10 +218,7 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
                 })).collect::<Vec<_>>(),
                 "warnings": warnings,
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            emit_json(&value)?;
         }
         Output::Table => {
             let mut table = vec![[
@@ -240,7 +236,7 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
                 };
                 table.push([name.clone(), kind.clone(), detail, chain]);
             }
-            print_table(&table);
+            print_table(&table)?;
             for w in &warnings {
                 eprintln!("warning: {w}");
             }
@@ -269,13 +265,14 @@ fn describe(source: &Source) -> (&'static str, String) {
     }
 }
 
-fn print_table<const N: usize>(rows: &[[String; N]]) {
+fn print_table<const N: usize>(rows: &[[String; N]]) -> Result<(), Error> {
     let mut widths = [0usize; N];
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
+    let mut out = String::new();
     for row in rows {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
@@ -285,8 +282,31 @@ fn print_table<const N: usize>(rows: &[[String; N]]) {
                 line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
             }
         }
-        println!("{}", line.trim_end());
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
+    emit(&out)
+}
+
+/// Writes `text` to standard output. A closed or failing stdout (`awscred … | head`) is an
+/// error to report, not a panic as `print!` would make it.
+pub fn emit(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Io {
+            path: "standard output".into(),
+            message: e.to_string(),
+        })
+}
+
+fn emit_json(value: &serde_json::Value) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io {
+        path: "standard output".into(),
+        message: format!("could not format JSON: {e}"),
+    })?;
+    emit(&format!("{text}\n"))
 }
 
 /// `awscred demo`.

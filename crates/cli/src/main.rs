@@ -4,6 +4,7 @@
 mod commands;
 mod demo;
 mod terminal;
+mod trace;
 
 use std::process::ExitCode;
 
@@ -174,8 +175,9 @@ fn main() -> ExitCode {
         Command::Demo => commands::demo(),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "awscred", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "awscred", &mut script);
+            commands::emit(&String::from_utf8_lossy(&script)).map(|()| ExitCode::SUCCESS)
         }
     };
     match result {

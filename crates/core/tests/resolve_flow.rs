@@ -545,18 +545,66 @@ fn cli_cache_is_reused_and_refilled() {
             &format_z(now() + mins(30))[..19]
         ),
     );
-    // The SSO source is still resolved first (its cache is empty, so the token is needed).
-    d = d
-        .file(
-            token_path("dev"),
-            token_json("ACCESSTOKEN", now() + mins(600), true),
-        )
-        .http(portal("ACCESSTOKEN"));
+    // As in the AWS CLI, the source is not resolved at all: no token is even read.
     let r = resolve(&mut d, request(&[("AWS_REGION", "us-east-1")]).profile("r")).unwrap();
     assert_eq!(r.credentials.access_key_id(), "ASIAROLECACHED");
     assert_eq!(r.credentials.account_id(), Some("123456789012"));
     assert!(r.from_cli_cache);
-    assert_eq!(d.sends(), 1, "only GetRoleCredentials");
+    assert_eq!(d.sends(), 0, "no GetRoleCredentials, no AssumeRole");
+    assert!(!d.events.contains(&Event::Read(token_path("dev"))));
+}
+
+/// The outermost cached role of a chain is found before the source is resolved (botocore's
+/// deferred source credentials): with `r1` cached, `r2` is assumed with `r1`'s cached keys and
+/// the SSO token (here absent) is never needed.
+#[test]
+fn a_cached_inner_role_spares_the_source() {
+    let config = format!(
+        "{SSO_CONFIG}\n[profile r1]\nrole_arn = arn:aws:iam::111111111111:role/one\nsource_profile = dev\n\n\
+         [profile r2]\nrole_arn = arn:aws:iam::222222222222:role/two\nsource_profile = r1\nregion = us-east-1\n"
+    );
+    let key = |json: &str| {
+        PathBuf::from(format!(
+            "/home/.aws/cli/cache/{}.json",
+            hex::encode(Sha1::digest(json))
+        ))
+    };
+    let r1_cache = key("{\"RoleArn\": \"arn:aws:iam::111111111111:role/one\"}");
+    let r2_cache = key("{\"RoleArn\": \"arn:aws:iam::222222222222:role/two\"}");
+    let signers = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = signers.clone();
+    let mut d = Driver::new(now())
+        .file(CONFIG, config)
+        .file(
+            &r1_cache,
+            format!(
+                "{{\"Credentials\": {{\"AccessKeyId\": \"ASIAONECACHED\", \"SecretAccessKey\": \"S\", \
+                 \"SessionToken\": \"T\", \"Expiration\": \"{}\"}}}}",
+                format_z(now() + mins(40))
+            ),
+        )
+        .http(move |r| {
+            assert_eq!(form_value(r, "Action").as_deref(), Some("AssumeRole"));
+            log.borrow_mut().push(signing_key_id(r).unwrap_or_default());
+            Ok(assume_role_response(
+                "ASIATWO",
+                "222222222222",
+                "x",
+                &format_z(now() + mins(60)),
+            ))
+        });
+    let r = resolve(&mut d, request(&[]).profile("r2")).unwrap();
+    assert_eq!(r.credentials.access_key_id(), "ASIATWO");
+    assert!(!r.from_cli_cache);
+    assert_eq!(*signers.borrow(), vec!["ASIAONECACHED".to_string()]);
+    assert!(!d.events.contains(&Event::Read(token_path("dev"))));
+    assert!(d.text(&r2_cache).unwrap().contains("ASIATWO"));
+
+    // Now r2 is cached too: nothing is sent.
+    let r = resolve(&mut d, request(&[]).profile("r2")).unwrap();
+    assert_eq!(r.credentials.access_key_id(), "ASIATWO");
+    assert!(r.from_cli_cache);
+    assert_eq!(d.sends(), 1);
 }
 
 #[test]

@@ -47,6 +47,17 @@ impl ChainRunner {
         }
     }
 
+    /// A chain whose steps before `index` are done: `credentials` are those of step
+    /// `index - 1` (found in the AWS CLI cache), so the source is never needed.
+    pub(crate) fn starting_at(index: usize, credentials: Credentials) -> Self {
+        ChainRunner {
+            index,
+            credentials,
+            from_cli_cache: true,
+            state: State::Begin,
+        }
+    }
+
     pub(crate) fn name(&self) -> &'static str {
         match self.state {
             State::Begin => "starting the next AssumeRole",
@@ -176,7 +187,7 @@ impl ChainRunner {
 }
 
 /// The AWS CLI cache file of `step`'s credentials.
-fn cache_path(ctx: &Ctx, step: &RoleStep) -> Option<PathBuf> {
+pub(crate) fn cache_path(ctx: &Ctx, step: &RoleStep) -> Option<PathBuf> {
     let key = assume_role_cache_key(&AssumeRoleKeyInput {
         role_arn: &step.role_arn,
         role_session_name: step.role_session_name.as_deref(),

@@ -12,7 +12,8 @@
 //! sso-session, for listing accounts and roles.
 //!
 //! Step order of an SSO profile with one role (cache misses):
-//! `Read` config → `Read` credentials → `Read` CLI cache (SSO) → `Read` token →
+//! `Read` config → `Read` credentials → `Read` CLI cache (role: a hit ends here, as in the AWS
+//! CLI, whose source credentials are deferred) → `Read` CLI cache (SSO) → `Read` token →
 //! [`Lock` → `Read` token → `Send` CreateToken → `Write` token → `Unlock`] →
 //! `Send` GetRoleCredentials → `Write` CLI cache (SSO) → `Read` CLI cache (role) →
 //! [`AskTokenCode`] → `Send` AssumeRole → `Write` CLI cache (role) → `Done`.
@@ -31,7 +32,7 @@ pub use access::{SsoAccess, SsoAccessFlow, TokenTarget};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
 use crate::flow::{Flow, Input, Step};
-use crate::{Credentials, Endpoint, Error, Service};
+use crate::{Credentials, Endpoint, Error, Service, cli_cache};
 use chain::ChainRunner;
 use source::SourceRunner;
 
@@ -164,6 +165,12 @@ enum Phase {
         paths: ConfigPaths,
         config: Option<Vec<u8>>,
     },
+    /// Reading the AWS CLI cache entry of chain step `index`, outermost first, before the
+    /// source is resolved at all (botocore's deferred source credentials).
+    Probe {
+        ctx: Box<Ctx>,
+        index: usize,
+    },
     Source {
         ctx: Box<Ctx>,
         runner: SourceRunner,
@@ -184,6 +191,7 @@ impl Phase {
             Phase::Start => "starting",
             Phase::ReadConfig(_) => "reading the config file",
             Phase::ReadCredentials { .. } => "reading the credentials file",
+            Phase::Probe { .. } => "reading the AWS CLI cache for the outermost role",
             Phase::Source { runner, .. } => runner.name(),
             Phase::Chain { runner, .. } => runner.name(),
             Phase::Pending(_, next) => next.name(),
@@ -259,8 +267,59 @@ impl ResolveFlow {
             use_cli_cache: self.request.use_cli_cache,
             last_refresh_attempt: self.request.last_refresh_attempt,
         });
+        match ctx.plan.chain.len().checked_sub(1) {
+            Some(last) if ctx.use_cli_cache => self.probe(ctx, last, now),
+            _ => self.start_source(ctx, now),
+        }
+    }
+
+    fn start_source(&mut self, ctx: Box<Ctx>, now: SystemTime) {
         let runner = SourceRunner::new(&ctx);
         self.advance_source(ctx, runner, None, now);
+    }
+
+    /// Like the AWS CLI, a role whose credentials are cached needs nothing of what it is
+    /// chained on: look for the outermost cached role before resolving the source, so a cached
+    /// chain costs no request and no SSO token.
+    fn probe(&mut self, ctx: Box<Ctx>, index: usize, now: SystemTime) {
+        match ctx
+            .plan
+            .chain
+            .get(index)
+            .and_then(|s| chain::cache_path(&ctx, s))
+        {
+            Some(path) => {
+                self.phase =
+                    Phase::Pending(Action::Read(path), Box::new(Phase::Probe { ctx, index }))
+            }
+            None => self.probe_missed(ctx, index, now),
+        }
+    }
+
+    fn probe_missed(&mut self, ctx: Box<Ctx>, index: usize, now: SystemTime) {
+        match index.checked_sub(1) {
+            Some(inner) => self.probe(ctx, inner, now),
+            None => self.start_source(ctx, now),
+        }
+    }
+
+    fn probe_answered(&mut self, ctx: Box<Ctx>, index: usize, input: Input, now: SystemTime) {
+        let cached = match input {
+            Input::File(Ok(Some(bytes))) => cli_cache::parse_entry(&bytes)
+                .ok()
+                .filter(|c| cli_cache::is_reusable(c, now)),
+            // The cache is an optimisation: an unreadable entry is a miss.
+            Input::File(_) => None,
+            other => return self.finish(Err(unexpected(&other, "reading the AWS CLI cache"))),
+        };
+        match cached {
+            Some(credentials) => {
+                let refresh_attempted_at = ctx.last_refresh_attempt;
+                let runner = ChainRunner::starting_at(index + 1, credentials);
+                self.advance_chain(ctx, runner, refresh_attempted_at, None, now);
+            }
+            None => self.probe_missed(ctx, index, now),
+        }
     }
 
     fn advance_source(
@@ -403,6 +462,7 @@ impl Flow for ResolveFlow {
                 Input::File(Err(e)) => self.finish(Err(e)),
                 other => self.finish(Err(unexpected(&other, "reading the credentials file"))),
             },
+            Phase::Probe { ctx, index } => self.probe_answered(ctx, index, input, now),
             Phase::Source { ctx, runner } => self.advance_source(ctx, runner, Some(input), now),
             Phase::Chain {
                 ctx,
