@@ -11,7 +11,6 @@ use serde_json::json;
 
 use crate::Output;
 use crate::terminal::Terminal;
-use crate::trace::Traced;
 
 fn env() -> Env {
     Env::from_pairs(std::env::vars())
@@ -21,8 +20,7 @@ fn env() -> Env {
 fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
-    let resolved =
-        Client::default().run(Traced(ResolveFlow::new(request)), &mut Terminal::new(false))?;
+    let resolved = Client::default().run(ResolveFlow::new(request), &mut Terminal::new(false))?;
     for w in &resolved.warnings {
         tracing::warn!("{w}");
     }

@@ -11,6 +11,14 @@ use awscred_core::resolve::{ResolveFlow, ResolveRequest, TokenTarget};
 use awscred_emulator::{Emulator, EmulatorConfig};
 use awscred_ureq::{Client, Interact};
 
+/// `println!` that does not panic when stdout is closed (`awscred demo | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Prints the device-code prompt the way a user would see it, without opening a browser
 /// (the emulator approves the request itself).
 struct Narrator;
@@ -23,8 +31,8 @@ impl Interact for Narrator {
             ..
         } = prompt
         {
-            println!("   A real login would now ask you to open {verification_uri}");
-            println!("   and enter the code {user_code}; the emulator approves it by itself.");
+            say!("   A real login would now ask you to open {verification_uri}");
+            say!("   and enter the code {user_code}; the emulator approves it by itself.");
         }
     }
     fn token_code(&mut self, serial: &str) -> Result<String, Error> {
@@ -44,7 +52,7 @@ impl Drop for TempHome {
 }
 
 fn step(n: u32, text: &str) {
-    println!("\n{n}. {text}");
+    say!("\n{n}. {text}");
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {
@@ -56,8 +64,8 @@ fn io(path: &Path, e: std::io::Error) -> Error {
 
 /// Runs the demo.
 pub fn run() -> Result<ExitCode, Error> {
-    println!("awscred demo: IAM Identity Center login, role credentials and an AssumeRole chain,");
-    println!(
+    say!("awscred demo: IAM Identity Center login, role credentials and an AssumeRole chain,");
+    say!(
         "against a local emulator on 127.0.0.1 (no AWS account, nothing leaves this machine)."
     );
 
@@ -70,7 +78,7 @@ pub fn run() -> Result<ExitCode, Error> {
             path: "the emulator".into(),
             message: e.to_string(),
         })?;
-    println!("   listening on {}", emulator.url());
+    say!("   listening on {}", emulator.url());
 
     let home = TempHome(std::env::temp_dir().join(format!(
         "awscred-demo-{}-{}",
@@ -105,7 +113,7 @@ region = us-east-1
         &format!("Wrote a throw-away config in {}:", config_path.display()),
     );
     for line in config.lines() {
-        println!("   | {line}");
+        say!("   | {line}");
     }
 
     let env = Env::from_pairs([
@@ -119,8 +127,8 @@ region = us-east-1
         "Logging in to the sso-session `demo` with the device-code flow (`awscred login --sso-session demo --use-device-code`)…",
     );
     let outcome = client.login(&env, LoginTarget::SsoSession("demo"), true, &mut Narrator)?;
-    println!("   {}", outcome.message());
-    println!(
+    say!("   {}", outcome.message());
+    say!(
         "   token cached in {} (the AWS CLI reads the same file)",
         outcome.token_path.display()
     );
@@ -133,7 +141,7 @@ region = us-east-1
         ResolveFlow::new(ResolveRequest::new(env.clone()).profile("dev")),
         &mut Narrator,
     )?;
-    println!("   got {}", dev.credentials);
+    say!("   got {}", dev.credentials);
 
     step(
         5,
@@ -143,7 +151,7 @@ region = us-east-1
         ResolveFlow::new(ResolveRequest::new(env.clone()).profile("deploy")),
         &mut Narrator,
     )?;
-    println!("   got {}", deploy.credentials);
+    say!("   got {}", deploy.credentials);
 
     step(
         6,
@@ -154,7 +162,7 @@ region = us-east-1
         ResolveFlow::new(ResolveRequest::new(env.clone()).profile("deploy")),
         &mut Narrator,
     )?;
-    println!(
+    say!(
         "   got {} ({} requests to the emulator)",
         again.credentials,
         emulator.requests().len() - before
@@ -168,7 +176,7 @@ region = us-east-1
     for account in client.list_accounts(&access)? {
         let roles = client.list_roles(&access, &account.account_id)?;
         let names: Vec<String> = roles.into_iter().map(|r| r.role_name).collect();
-        println!(
+        say!(
             "   {} {:<12} {}",
             account.account_id,
             account.account_name.unwrap_or_default(),
@@ -178,15 +186,15 @@ region = us-east-1
 
     step(8, "What went over the wire:");
     for r in emulator.requests() {
-        println!(
+        say!(
             "   {:<4} {:<26} {:<24} {}",
             r.method, r.path, r.operation, r.status
         );
     }
 
-    println!(
+    say!(
         "\nDone. Secrets were never printed; `awscred credentials --format env` would print them for a shell."
     );
-    println!("Next: point `AWS_CONFIG_FILE`/`HOME` at your own setup and run `awscred login`.");
+    say!("Next: point `AWS_CONFIG_FILE`/`HOME` at your own setup and run `awscred login`.");
     Ok(ExitCode::SUCCESS)
 }

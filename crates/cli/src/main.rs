@@ -4,7 +4,6 @@
 mod commands;
 mod demo;
 mod terminal;
-mod trace;
 
 use std::process::ExitCode;
 
