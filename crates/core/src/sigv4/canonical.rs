@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 use crate::Error;
 
@@ -27,8 +27,8 @@ pub const UNSIGNED_HEADERS: [&str; 12] = [
 /// Where a signed header's value comes from.
 #[derive(Clone, Copy)]
 pub(crate) enum Value<'a> {
-    /// Every value of the request header of this name, in order, joined with `,`.
-    Request,
+    /// Every value of this request header, in order, joined with `,`.
+    Request(&'a HeaderName),
     /// A value the signer sets (`x-amz-date`, the session token, the host from the URI…).
     Fixed(&'a str),
 }
@@ -40,7 +40,7 @@ pub(crate) struct HeaderEntry<'a> {
     pub(crate) value: Value<'a>,
 }
 
-const INLINE_HEADERS: usize = 24;
+const INLINE_HEADERS: usize = 12;
 
 /// The headers to sign, on the stack unless a request has unusually many.
 pub(crate) struct HeaderList<'a> {
@@ -130,13 +130,13 @@ pub(crate) fn write(
 
     if parts.normalize_path {
         normalize_path(parts.path, &mut bufs.path);
-        push_encoded(out, bufs.path.bytes(), |b| b == b'/');
+        push_encoded_str(out, &bufs.path, |b| b == b'/');
     } else if parts.path.is_empty() {
         out.push('/');
     } else {
         // S3 style: the path is signed as sent, only characters that cannot appear in a
         // request line are escaped (existing `%XX` escapes stay).
-        push_encoded(out, parts.path.bytes(), |b| b == b'/' || b == b'%');
+        push_encoded_str(out, parts.path, |b| b == b'/' || b == b'%');
     }
     out.push('\n');
 
@@ -154,8 +154,8 @@ pub(crate) fn write(
         out.push(':');
         match entry.value {
             Value::Fixed(v) => push_folded(out, v),
-            Value::Request => {
-                for (i, v) in parts.headers.get_all(entry.name).iter().enumerate() {
+            Value::Request(name) => {
+                for (i, v) in parts.headers.get_all(name).iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
@@ -193,6 +193,13 @@ pub(crate) fn push_signed_header_names(out: &mut String, list: &[HeaderEntry<'_>
 
 /// Trims and folds inner whitespace runs to one space (botocore `' '.join(value.split())`).
 fn push_folded(out: &mut String, value: &str) {
+    // Almost every value (dates, hosts, tokens) has no space or control byte at all: one
+    // branch-free scan the compiler vectorises, then one copy.
+    let has_space_or_control = value.bytes().fold(false, |acc, c| acc | (c <= b' '));
+    if !has_space_or_control {
+        out.push_str(value);
+        return;
+    }
     for (i, word) in value.split_ascii_whitespace().enumerate() {
         if i > 0 {
             out.push(' ');
@@ -249,6 +256,24 @@ pub(crate) fn push_encoded(
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 15)]));
         }
+    }
+}
+
+/// [`push_encoded`] for text, copying runs that need no escaping in one go.
+fn push_encoded_str(out: &mut String, text: &str, keep: impl Fn(u8) -> bool) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let run = rest
+            .bytes()
+            .position(|b| !(is_unreserved(b) || keep(b)))
+            .unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        out.push_str(plain);
+        // One character at a time: its bytes are all escaped (UTF-8 continuation bytes are never kept).
+        let end = tail.chars().next().map_or(0, char::len_utf8);
+        let (to_escape, tail) = tail.split_at(end);
+        push_encoded(out, to_escape.bytes(), |_| false);
+        rest = tail;
     }
 }
 

@@ -12,10 +12,11 @@ pub(crate) struct AmzDate([u8; 16]);
 impl AmzDate {
     /// The SigV4 form of `time`. Times before 1970 or after 9999 cannot be written in that form.
     pub(crate) fn new(time: SystemTime) -> Result<Self, Error> {
-        let secs = time
-            .duration_since(UNIX_EPOCH)
-            .map_err(|_| Error::InvalidInput("the signing time is before 1970".into()))?
-            .as_secs();
+        Self::from_secs(epoch_secs(time)?)
+    }
+
+    /// The SigV4 form of `secs` seconds after the epoch.
+    pub(crate) fn from_secs(secs: u64) -> Result<Self, Error> {
         let (year, month, day) = civil_from_days(secs / 86_400);
         if year > 9999 {
             return Err(Error::InvalidInput(
@@ -56,6 +57,13 @@ impl AmzDate {
     pub(crate) fn day(&self) -> &str {
         self.as_str().get(..8).unwrap_or("")
     }
+}
+
+/// Whole seconds since the epoch; SigV4 cannot express earlier times.
+pub(crate) fn epoch_secs(time: SystemTime) -> Result<u64, Error> {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| Error::InvalidInput("the signing time is before 1970".into()))
 }
 
 fn put_digits(out: &mut [u8], mut value: u64) {

@@ -260,12 +260,29 @@ impl<'a> SigningOutput<'a> {
 
     /// Sets the headers on `headers`, replacing earlier values; nothing is set if one is unusable.
     pub fn apply(self, headers: &mut HeaderMap) -> Result<(), Error> {
+        self.apply_with(headers, &mut None)
+    }
+
+    /// [`Self::apply`], reusing the token's header value from the last call when it is the same
+    /// token (building it copies and validates a string of a kilobyte or so).
+    fn apply_with(
+        self,
+        headers: &mut HeaderMap,
+        last_token: &mut Option<HeaderValue>,
+    ) -> Result<(), Error> {
         let token = match self.session_token {
-            Some(t) => Some(HeaderValue::from_str(t).map_err(|_| {
-                Error::InvalidInput(
-                    "the session token has characters not allowed in an HTTP header".into(),
-                )
-            })?),
+            Some(t) => match last_token.as_ref().filter(|v| v.as_bytes() == t.as_bytes()) {
+                Some(v) => Some(v.clone()),
+                None => {
+                    let v = HeaderValue::from_str(t).map_err(|_| {
+                        Error::InvalidInput(
+                            "the session token has characters not allowed in an HTTP header".into(),
+                        )
+                    })?;
+                    *last_token = Some(v.clone());
+                    Some(v)
+                }
+            },
             None => None,
         };
         let content = match self.content_sha256 {
@@ -353,6 +370,10 @@ struct Signed {
 pub struct Signer {
     buffers: Buffers,
     keys: KeyCache,
+    /// The header value of the last session token, to clone instead of rebuilding.
+    last_token: Option<HeaderValue>,
+    /// The last signing second and its `X-Amz-Date` form.
+    last_date: Option<(u64, AmzDate)>,
 }
 
 impl fmt::Debug for Signer {
@@ -377,7 +398,7 @@ impl Signer {
     ) -> Result<(), Error> {
         ensure_host(request)?;
         let output = self.compute(&SignableRequest::from_http(request), params)?;
-        output.apply(request.headers_mut())
+        output.apply_with(request.headers_mut(), &mut self.last_token)
     }
 
     /// The headers a header signature of `request` adds, without touching the request.
@@ -495,7 +516,15 @@ impl Signer {
         mode: Mode,
     ) -> Result<Signed, Error> {
         params.check()?;
-        let amz_date = AmzDate::new(params.time)?;
+        let secs = date::epoch_secs(params.time)?;
+        let amz_date = match self.last_date {
+            Some((s, date)) if s == secs => date,
+            _ => {
+                let date = AmzDate::from_secs(secs)?;
+                self.last_date = Some((secs, date));
+                date
+            }
+        };
         let payload_hash = sha256_hex(request.body);
         let range = self.write_canonical(request, params, mode, &amz_date, &payload_hash)?;
         let canonical = self.buffers.canonical.as_str();
@@ -542,19 +571,21 @@ impl Signer {
         let mut names = String::new();
         match mode {
             Mode::Headers => {
+                let mut has_host = false;
                 for name in request.headers.keys() {
                     let n = name.as_str();
+                    has_host |= n == "host";
                     let replaced = n == X_AMZ_DATE
                         || (token.is_some() && n == X_AMZ_SECURITY_TOKEN)
                         || (params.sign_body && n == X_AMZ_CONTENT_SHA256);
                     if !replaced && !UNSIGNED_HEADERS.contains(&n) {
                         list.push(HeaderEntry {
                             name: n,
-                            value: Value::Request,
+                            value: Value::Request(name),
                         });
                     }
                 }
-                if !request.headers.contains_key(HOST) {
+                if !has_host {
                     list.push(HeaderEntry {
                         name: "host",
                         value: Value::Fixed(request.fallback_host()?),
@@ -584,7 +615,7 @@ impl Signer {
                     if !UNSIGNED_HEADERS.contains(&n) {
                         list.push(HeaderEntry {
                             name: n,
-                            value: Value::Request,
+                            value: Value::Request(name),
                         });
                     }
                 }

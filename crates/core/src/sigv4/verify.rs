@@ -1,7 +1,7 @@
 //! The receiving side: parse an `Authorization` header and check its signature.
 
 use hmac::Mac;
-use http::header::{AUTHORIZATION, HOST};
+use http::header::AUTHORIZATION;
 
 use super::canonical::{self, Buffers, HeaderEntry, HeaderList, Parts, Value};
 use super::date::AmzDate;
@@ -187,10 +187,10 @@ pub fn verify(
     }
     let mut list = HeaderList::new();
     for name in &auth.signed_headers {
-        let value = if name == "host" && !headers.contains_key(HOST) {
+        let value = if let Some(key) = headers.keys().find(|k| k.as_str() == name) {
+            Value::Request(key)
+        } else if name == "host" {
             Value::Fixed(signable.fallback_host()?)
-        } else if headers.contains_key(name.as_str()) {
-            Value::Request
         } else {
             return Err(mismatch(&format!(
                 "signed header `{}` is not in the request",
