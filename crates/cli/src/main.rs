@@ -2,6 +2,7 @@
 //! side by side with the AWS CLI v2 (same files, same caches, same output formats).
 
 mod commands;
+mod debug_log;
 mod demo;
 mod terminal;
 
@@ -150,10 +151,7 @@ fn main() -> ExitCode {
         }
     };
     if cli.debug {
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_max_level(tracing::Level::DEBUG)
-            .init();
+        debug_log::install();
     }
     let result = match cli.command {
         Command::Login {

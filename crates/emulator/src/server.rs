@@ -43,20 +43,25 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
-    loop {
-        tokio::select! {
-            _ = &mut stop => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let shared = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| handle(Arc::clone(&shared), req));
-                    // A failed connection (client gone, injected cut) concerns only that client.
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                });
-            }
+    // Accept on a task of its own and abort it when told to stop (no `select!`, so the
+    // emulator needs no tokio macros).
+    let accepting = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+                // A failed connection (client gone, injected cut) concerns only that client.
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
         }
-    }
+    });
+    let _ = (&mut stop).await;
+    accepting.abort();
 }
 
 /// Which operation a request is, and in which dialect its errors are written.
