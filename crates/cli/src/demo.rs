@@ -65,7 +65,9 @@ fn io(path: &Path, e: std::io::Error) -> Error {
 /// Runs the demo.
 pub fn run() -> Result<ExitCode, Error> {
     say!("awscred demo: IAM Identity Center login, role credentials and an AssumeRole chain,");
-    say!("against a local emulator on 127.0.0.1 (no AWS account, nothing leaves this machine).");
+    say!(
+        "against a local emulator on 127.0.0.1 (no AWS account, nothing leaves this machine)."
+    );
 
     step(
         1,
@@ -186,10 +188,7 @@ region = us-east-1
     for r in emulator.requests() {
         say!(
             "   {:<4} {:<26} {:<24} {}",
-            r.method,
-            r.path,
-            r.operation,
-            r.status
+            r.method, r.path, r.operation, r.status
         );
     }
 
