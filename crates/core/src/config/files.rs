@@ -1,9 +1,11 @@
 //! Both shared files merged into profiles, `[sso-session]`s and `[services]` (WIRE §5.1, §5.2).
 
 use std::collections::BTreeMap;
+use std::collections::btree_map;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
-use super::parse::{ParsedFile, RawSection, parse_bytes};
+use super::parse::{ParsedFile, RawProperty, RawSection, parse_bytes};
 use super::{FileKind, Origin, Warning, is_secret_key};
 use crate::Error;
 
@@ -12,8 +14,43 @@ use crate::Error;
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Section {
     name: String,
-    values: BTreeMap<String, (String, Origin)>,
+    values: BTreeMap<String, Entry>,
 }
+
+/// One value and where it was set.
+#[derive(Clone)]
+struct Entry {
+    value: String,
+    /// The file's name, one allocation per file rather than per value.
+    file: Arc<str>,
+    kind: FileKind,
+    line: usize,
+    /// The [`Origin`] [`Section::origin`] hands out, built on first use: few values are ever
+    /// asked where they came from, and building one copies the file name.
+    origin: OnceLock<Origin>,
+}
+
+impl Entry {
+    fn origin(&self) -> &Origin {
+        self.origin.get_or_init(|| Origin {
+            file: self.file.to_string(),
+            kind: self.kind,
+            line: self.line,
+        })
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        // The cached origin is derived from the other fields.
+        self.value == other.value
+            && self.file == other.file
+            && self.kind == other.kind
+            && self.line == other.line
+    }
+}
+
+impl Eq for Entry {}
 
 impl Section {
     /// The profile, session or services name.
@@ -23,7 +60,7 @@ impl Section {
 
     /// The raw value of `key` (lower-case), possibly empty.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key).map(|(v, _)| v.as_str())
+        self.values.get(key).map(|e| e.value.as_str())
     }
 
     /// The value of `key` when it is set to something non-empty. Empty values count as unset,
@@ -39,14 +76,14 @@ impl Section {
 
     /// Where `key` was set.
     pub fn origin(&self, key: &str) -> Option<&Origin> {
-        self.values.get(key).map(|(_, o)| o)
+        self.values.get(key).map(Entry::origin)
     }
 
     /// All keys and raw values, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.values
             .iter()
-            .map(|(k, (v, _))| (k.as_str(), v.as_str()))
+            .map(|(k, e)| (k.as_str(), e.value.as_str()))
     }
 
     /// The sub-properties of `key` (`s3 =` followed by indented `name = value` lines), keys and
@@ -63,19 +100,19 @@ impl Section {
         Some(out)
     }
 
-    fn set(&mut self, key: String, value: String, origin: Origin) {
-        self.values.insert(key, (value, origin));
+    fn set(&mut self, key: String, entry: Entry) {
+        self.values.insert(key, entry);
     }
 }
 
 impl fmt::Debug for Section {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
-        for (k, (v, _)) in &self.values {
+        for (k, e) in &self.values {
             if is_secret_key(k) {
                 m.entry(k, &"** redacted **");
             } else {
-                m.entry(k, v);
+                m.entry(k, &e.value);
             }
         }
         m.finish()
@@ -112,12 +149,10 @@ impl ConfigSet {
     pub fn from_parsed(config: Option<ParsedFile>, credentials: Option<ParsedFile>) -> ConfigSet {
         let mut set = ConfigSet::default();
         if let Some(file) = config {
-            set.add_config(&file);
-            set.take_parse_warnings(file);
+            set.add_config(file);
         }
         if let Some(file) = credentials {
-            set.add_credentials(&file);
-            set.take_parse_warnings(file);
+            set.add_credentials(file);
         }
         set
     }
@@ -149,28 +184,30 @@ impl ConfigSet {
 
     /// Adds the parser's warnings to the merge's for the same file, in line order (warnings about
     /// the whole file last).
-    fn take_parse_warnings(&mut self, file: ParsedFile) {
+    fn take_parse_warnings(&mut self, source: &str, warnings: Vec<Warning>) {
         let start = self
             .warnings
             .iter()
-            .rposition(|w| w.file != file.source)
+            .rposition(|w| w.file != source)
             .map_or(0, |i| i + 1);
-        self.warnings.extend(file.warnings);
+        self.warnings.extend(warnings);
         if let Some(tail) = self.warnings.get_mut(start..) {
             tail.sort_by_key(|w| if w.line == 0 { usize::MAX } else { w.line });
         }
     }
 
-    fn add_config(&mut self, file: &ParsedFile) {
+    fn add_config(&mut self, file: ParsedFile) {
+        let (file, sections, properties) = Consumed::split(file);
         let mut plain_default: Option<Section> = None;
         let mut has_prefixed_default = false;
         let mut fresh = FileSections::default();
-        for raw in &file.sections {
+        let mut seen = SeenHeaders::default();
+        for (raw, properties) in sections.iter().zip(properties) {
             let header = raw.header.as_str();
             let (map, name) = if header == "default" {
                 let section = plain_default.get_or_insert_with(|| named("default"));
-                fresh.note_duplicate(file, raw, &mut self.warnings);
-                fill(section, file, raw, &mut self.warnings);
+                seen.note(&file, raw, &mut self.warnings);
+                file.fill(section, raw, properties, &mut self.warnings);
                 continue;
             } else if let Some(name) = prefixed(header, "profile") {
                 has_prefixed_default |= name == "default";
@@ -181,25 +218,26 @@ impl ConfigSet {
                 (&mut fresh.services, name)
             } else {
                 if header == "DEFAULT" {
-                    self.warnings.push(default_section_warning(file, raw));
+                    self.warnings.push(default_section_warning(&file.name, raw));
                 }
                 // The AWS CLI ignores other sections too (plugins, typos).
                 continue;
             };
             if !valid_name(name) {
-                self.warnings.push(invalid_name_warning(file, raw, name));
+                self.warnings
+                    .push(invalid_name_warning(&file.name, raw, name));
                 continue;
             }
             let section = map.entry(name.to_string()).or_insert_with(|| named(name));
-            fill(section, file, raw, &mut self.warnings);
-            fresh.note_duplicate(file, raw, &mut self.warnings);
+            file.fill(section, raw, properties, &mut self.warnings);
+            seen.note(&file, raw, &mut self.warnings);
         }
         if let Some(plain) = plain_default {
             if has_prefixed_default {
                 let message = "both [default] and [profile default] are set: awscred uses [profile default] \
                                (the AWS CLI uses whichever comes last); remove one";
                 self.warnings.push(Warning {
-                    file: file.source.clone(),
+                    file: file.name.to_string(),
                     line: 0,
                     message: message.into(),
                 });
@@ -210,53 +248,137 @@ impl ConfigSet {
         merge_into(&mut self.profiles, fresh.profiles);
         merge_into(&mut self.sso_sessions, fresh.sso_sessions);
         merge_into(&mut self.services, fresh.services);
+        self.take_parse_warnings(&file.name, file.warnings);
     }
 
-    fn add_credentials(&mut self, file: &ParsedFile) {
+    fn add_credentials(&mut self, file: ParsedFile) {
+        let (file, sections, properties) = Consumed::split(file);
         let mut fresh = FileSections::default();
-        for raw in &file.sections {
+        let mut seen = SeenHeaders::default();
+        for (raw, properties) in sections.iter().zip(properties) {
             let name = raw.header.as_str();
             if name == "DEFAULT" {
-                self.warnings.push(default_section_warning(file, raw));
+                self.warnings.push(default_section_warning(&file.name, raw));
             }
             if !valid_name(name) {
-                self.warnings.push(invalid_name_warning(file, raw, name));
+                self.warnings
+                    .push(invalid_name_warning(&file.name, raw, name));
                 continue;
             }
             let section = fresh
                 .profiles
                 .entry(name.to_string())
                 .or_insert_with(|| named(name));
-            fill(section, file, raw, &mut self.warnings);
-            fresh.note_duplicate(file, raw, &mut self.warnings);
+            file.fill(section, raw, properties, &mut self.warnings);
+            seen.note(&file, raw, &mut self.warnings);
         }
         merge_into(&mut self.profiles, fresh.profiles);
+        self.take_parse_warnings(&file.name, file.warnings);
     }
 }
 
-/// One file's sections before they merge into the set; also remembers headers already seen.
+/// What is left of a parsed file once its sections and properties are taken out of it, so
+/// that values move into the set instead of being copied.
+struct Consumed {
+    name: Arc<str>,
+    kind: FileKind,
+    warnings: Vec<Warning>,
+}
+
+impl Consumed {
+    /// The file-wide parts, the sections (emptied of properties, so that their headers can be
+    /// borrowed while the properties move on) and each section's properties.
+    fn split(file: ParsedFile) -> (Consumed, Vec<RawSection>, Vec<Vec<RawProperty>>) {
+        let ParsedFile {
+            source,
+            kind,
+            mut sections,
+            warnings,
+        } = file;
+        let properties = sections
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.properties))
+            .collect();
+        let consumed = Consumed {
+            name: Arc::from(source),
+            kind,
+            warnings,
+        };
+        (consumed, sections, properties)
+    }
+
+    /// Moves `properties` (those of `raw`) into `section`: invalid keys are skipped, repeated
+    /// keys overwrite.
+    fn fill(
+        &self,
+        section: &mut Section,
+        raw: &RawSection,
+        properties: Vec<RawProperty>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        for prop in properties {
+            let warn = |message: String| Warning {
+                file: self.name.to_string(),
+                line: prop.line,
+                message,
+            };
+            if !valid_name(&prop.key) {
+                warnings.push(warn(format!(
+                    "`{}` in [{}] is ignored: keys may only use letters, digits and - / . % @ _ +",
+                    prop.key, raw.header
+                )));
+                continue;
+            }
+            if let Some(previous) = section.values.get(&prop.key) {
+                warnings.push(warn(format!(
+                    "`{}` is already set in [{}] on line {}: awscred uses this later value, but the AWS CLI \
+                     refuses a file with a duplicate key",
+                    prop.key, raw.header, previous.line
+                )));
+            }
+            let entry = Entry {
+                value: prop.value,
+                file: Arc::clone(&self.name),
+                kind: self.kind,
+                line: prop.line,
+                origin: OnceLock::new(),
+            };
+            section.set(prop.key, entry);
+        }
+    }
+}
+
+/// One file's sections before they merge into the set.
 #[derive(Default)]
 struct FileSections {
     profiles: BTreeMap<String, Section>,
     sso_sessions: BTreeMap<String, Section>,
     services: BTreeMap<String, Section>,
-    headers: BTreeMap<String, usize>,
 }
 
-impl FileSections {
-    fn note_duplicate(&mut self, file: &ParsedFile, raw: &RawSection, warnings: &mut Vec<Warning>) {
-        if let Some(first) = self.headers.get(&raw.header) {
-            warnings.push(Warning {
-                file: file.source.clone(),
+/// The section headers of one file already seen, and their lines, borrowed from the file.
+#[derive(Default)]
+struct SeenHeaders<'a> {
+    first_line: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> SeenHeaders<'a> {
+    /// Warns when `raw`'s header already appeared in the file.
+    fn note(&mut self, file: &Consumed, raw: &'a RawSection, warnings: &mut Vec<Warning>) {
+        match self.first_line.entry(raw.header.as_str()) {
+            btree_map::Entry::Occupied(first) => warnings.push(Warning {
+                file: file.name.to_string(),
                 line: raw.line,
                 message: format!(
-                    "[{}] already appears on line {first}: awscred merges the two (the last value of a key wins) \
+                    "[{}] already appears on line {}: awscred merges the two (the last value of a key wins) \
                      but the AWS CLI refuses a file with a duplicate section",
-                    raw.header
+                    raw.header,
+                    first.get()
                 ),
-            });
-        } else {
-            self.headers.insert(raw.header.clone(), raw.line);
+            }),
+            btree_map::Entry::Vacant(slot) => {
+                slot.insert(raw.line);
+            }
         }
     }
 }
@@ -268,43 +390,18 @@ fn named(name: &str) -> Section {
     }
 }
 
-/// Copies `raw`'s properties into `section`: invalid keys are skipped, repeated keys overwrite.
-fn fill(section: &mut Section, file: &ParsedFile, raw: &RawSection, warnings: &mut Vec<Warning>) {
-    for prop in &raw.properties {
-        let origin = Origin {
-            file: file.source.clone(),
-            kind: file.kind,
-            line: prop.line,
-        };
-        if !valid_name(&prop.key) {
-            warnings.push(Warning::at(
-                &origin,
-                format!(
-                    "`{}` in [{}] is ignored: keys may only use letters, digits and - / . % @ _ +",
-                    prop.key, raw.header
-                ),
-            ));
-            continue;
-        }
-        if let Some(previous) = section.origin(&prop.key) {
-            warnings.push(Warning::at(
-                &origin,
-                format!(
-                    "`{}` is already set in [{}] on line {}: awscred uses this later value, but the AWS CLI \
-                     refuses a file with a duplicate key",
-                    prop.key, raw.header, previous.line
-                ),
-            ));
-        }
-        section.set(prop.key.clone(), prop.value.clone(), origin);
-    }
-}
-
 fn merge_into(target: &mut BTreeMap<String, Section>, fresh: BTreeMap<String, Section>) {
     for (name, section) in fresh {
-        let into = target.entry(name.clone()).or_insert_with(|| named(&name));
-        for (k, (v, o)) in section.values {
-            into.set(k, v, o);
+        match target.entry(name) {
+            btree_map::Entry::Vacant(slot) => {
+                slot.insert(section);
+            }
+            btree_map::Entry::Occupied(slot) => {
+                let into = slot.into_mut();
+                for (k, e) in section.values {
+                    into.set(k, e);
+                }
+            }
         }
     }
 }
@@ -323,9 +420,9 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
 }
 
-fn invalid_name_warning(file: &ParsedFile, raw: &RawSection, name: &str) -> Warning {
+fn invalid_name_warning(file: &str, raw: &RawSection, name: &str) -> Warning {
     Warning {
-        file: file.source.clone(),
+        file: file.to_string(),
         line: raw.line,
         message: format!(
             "[{}] is ignored: the name `{name}` may only use letters, digits and - / . % @ _ : +",
@@ -334,9 +431,9 @@ fn invalid_name_warning(file: &ParsedFile, raw: &RawSection, name: &str) -> Warn
     }
 }
 
-fn default_section_warning(file: &ParsedFile, raw: &RawSection) -> Warning {
+fn default_section_warning(file: &str, raw: &RawSection) -> Warning {
     Warning {
-        file: file.source.clone(),
+        file: file.to_string(),
         line: raw.line,
         message: "the AWS CLI copies the keys of [DEFAULT] into every profile; awscred does not. \
                   Move them into the profiles that need them"

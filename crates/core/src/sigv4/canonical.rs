@@ -103,6 +103,16 @@ pub(crate) struct Buffers {
     pairs: Vec<[usize; 4]>,
 }
 
+impl Buffers {
+    /// Empty scratch space whose canonical request holds `canonical` bytes before regrowing.
+    pub(crate) fn with_capacity(canonical: usize) -> Self {
+        Buffers {
+            canonical: String::with_capacity(canonical),
+            ..Buffers::default()
+        }
+    }
+}
+
 /// A query parameter the signer adds (presigning): already decoded, so only encoded.
 pub(crate) type ExtraParam<'a> = (&'a str, &'a str);
 
@@ -129,8 +139,13 @@ pub(crate) fn write(
     out.push('\n');
 
     if parts.normalize_path {
-        normalize_path(parts.path, &mut bufs.path);
-        push_encoded_str(out, &bufs.path, |b| b == b'/');
+        let path = if is_normalized(parts.path) {
+            parts.path
+        } else {
+            normalize_path(parts.path, &mut bufs.path);
+            &bufs.path
+        };
+        push_encoded_str(out, path, |b| b == b'/');
     } else if parts.path.is_empty() {
         out.push('/');
     } else {
@@ -206,6 +221,26 @@ fn push_folded(out: &mut String, value: &str) {
         }
         out.push_str(word);
     }
+}
+
+/// Whether [`normalize_path`] would return `path` unchanged (the usual case: `/` or a plain
+/// absolute path), so it can be encoded without a copy.
+fn is_normalized(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    // Every segment must be kept as is; only the last may be empty (a trailing slash).
+    let mut segments = rest.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        if segment == "." || segment == ".." || (segment.is_empty() && !last) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Removes `.` and `..` segments and empty segments (`//`), keeping a leading and a trailing
@@ -344,6 +379,38 @@ mod tests {
         assert_eq!(norm("/a/b/../c/"), "/a/c/");
         assert_eq!(norm("/../../a"), "/a");
         assert_eq!(norm("a/./b"), "a/b");
+    }
+
+    #[test]
+    fn normalized_paths_are_recognised() {
+        let paths = [
+            "",
+            "/",
+            "//",
+            "/./",
+            "/.",
+            "/..",
+            "/a",
+            "/a/",
+            "/a//",
+            "/a/b",
+            "/a/./b",
+            "/a/../b",
+            "/a/.",
+            "/a/..",
+            "//a",
+            "a",
+            "a/",
+            "./a",
+            "/.a/a./..b/",
+            "/a/b/c/",
+            "/%2E/",
+        ];
+        for p in paths {
+            // Relative paths are left to `normalize_path`: a shortcut only for absolute ones.
+            let expected = p.starts_with('/') && norm(p) == p;
+            assert_eq!(is_normalized(p), expected, "{p:?}");
+        }
     }
 
     #[test]

@@ -260,30 +260,28 @@ impl<'a> SigningOutput<'a> {
 
     /// Sets the headers on `headers`, replacing earlier values; nothing is set if one is unusable.
     pub fn apply(self, headers: &mut HeaderMap) -> Result<(), Error> {
-        self.apply_with(headers, &mut None)
+        self.apply_with(headers, None)
     }
 
-    /// [`Self::apply`], reusing the token's header value from the last call when it is the same
-    /// token (building it copies and validates a string of a kilobyte or so).
+    /// [`Self::apply`]; with `last_token` (a [`Signer`]'s), reusing the token's header value
+    /// from the last call when it is the same token (building it copies and validates a string
+    /// of a kilobyte or so), and keeping the new one otherwise.
     fn apply_with(
         self,
         headers: &mut HeaderMap,
-        last_token: &mut Option<HeaderValue>,
+        last_token: Option<&mut Option<HeaderValue>>,
     ) -> Result<(), Error> {
-        let token = match self.session_token {
-            Some(t) => match last_token.as_ref().filter(|v| v.as_bytes() == t.as_bytes()) {
+        let token = match (self.session_token, last_token) {
+            (None, _) => None,
+            (Some(t), Some(last)) => match last.as_ref().filter(|v| v.as_bytes() == t.as_bytes()) {
                 Some(v) => Some(v.clone()),
                 None => {
-                    let v = HeaderValue::from_str(t).map_err(|_| {
-                        Error::InvalidInput(
-                            "the session token has characters not allowed in an HTTP header".into(),
-                        )
-                    })?;
-                    *last_token = Some(v.clone());
+                    let v = token_header(t)?;
+                    *last = Some(v.clone());
                     Some(v)
                 }
             },
-            None => None,
+            (Some(t), None) => Some(token_header(t)?),
         };
         let content = match self.content_sha256 {
             Some(h) => Some(
@@ -321,6 +319,13 @@ impl fmt::Debug for SigningOutput<'_> {
             .field("authorization", &self.authorization)
             .finish()
     }
+}
+
+/// The session token as a header value (validated and copied once).
+fn token_header(token: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(token).map_err(|_| {
+        Error::InvalidInput("the session token has characters not allowed in an HTTP header".into())
+    })
 }
 
 fn invalid_header(name: &str) -> Error {
@@ -398,7 +403,7 @@ impl Signer {
     ) -> Result<(), Error> {
         ensure_host(request)?;
         let output = self.compute(&SignableRequest::from_http(request), params)?;
-        output.apply_with(request.headers_mut(), &mut self.last_token)
+        output.apply_with(request.headers_mut(), Some(&mut self.last_token))
     }
 
     /// The headers a header signature of `request` adds, without touching the request.
@@ -408,36 +413,7 @@ impl Signer {
         params: &SigningParams<'p>,
     ) -> Result<SigningOutput<'p>, Error> {
         let signed = self.run(request, params, Mode::Headers)?;
-        let akid = params.credentials.access_key_id();
-        let names = self
-            .buffers
-            .canonical
-            .get(signed.signed_headers)
-            .unwrap_or("");
-        let mut authorization =
-            String::with_capacity(ALGORITHM.len() + akid.len() + names.len() + 160);
-        authorization.push_str(ALGORITHM);
-        authorization.push_str(" Credential=");
-        authorization.push_str(akid);
-        authorization.push('/');
-        push_scope(
-            &mut authorization,
-            signed.amz_date.day(),
-            params.region,
-            params.service,
-        );
-        authorization.push_str(", SignedHeaders=");
-        authorization.push_str(names);
-        authorization.push_str(", Signature=");
-        let signature_start = authorization.len();
-        authorization.push_str(hex_str(&signed.signature));
-        Ok(SigningOutput {
-            amz_date: signed.amz_date,
-            session_token: params.session_token(),
-            content_sha256: params.sign_body.then_some(signed.payload_hash),
-            authorization,
-            signature_start,
-        })
+        Ok(header_output(&self.buffers.canonical, signed, params))
     }
 
     /// Presigns `request` like [`presign`], reusing cached keys and buffers.
@@ -508,7 +484,7 @@ impl Signer {
         Ok(query)
     }
 
-    /// The shared steps: canonical request, string to sign, signature.
+    /// The shared steps with this signer's cached date, key and buffers.
     fn run(
         &mut self,
         request: &SignableRequest<'_>,
@@ -525,136 +501,210 @@ impl Signer {
                 date
             }
         };
-        let payload_hash = sha256_hex(request.body);
-        let range = self.write_canonical(request, params, mode, &amz_date, &payload_hash)?;
-        let canonical = self.buffers.canonical.as_str();
-        let canonical_hash = sha256_hex(canonical.as_bytes());
-        let mut mac = self
-            .keys
-            .get(
-                params.credentials.secret_access_key(),
-                amz_date.day(),
-                params.region,
-                params.service,
-            )
-            .clone();
-        for piece in string_to_sign_pieces(
-            &amz_date,
-            params.region,
-            params.service,
-            hex_str(&canonical_hash),
-        ) {
-            mac.update(piece.as_bytes());
-        }
-        let signature = hex32(&mac.finalize().into_bytes());
-        Ok(Signed {
-            amz_date,
-            payload_hash,
-            signed_headers: range,
-            signature,
-        })
+        let keys = KeySource::Cached(&mut self.keys);
+        run(&mut self.buffers, keys, amz_date, request, params, mode)
     }
+}
 
-    fn write_canonical(
-        &mut self,
-        request: &SignableRequest<'_>,
-        params: &SigningParams<'_>,
-        mode: Mode,
-        amz_date: &AmzDate,
-        payload_hash: &[u8; 64],
-    ) -> Result<std::ops::Range<usize>, Error> {
-        let token = params.session_token();
-        let mut list = HeaderList::new();
-        let mut scope = String::new();
-        let mut expires = String::new();
-        let mut extra: Vec<(&str, &str)> = Vec::new();
-        let mut names = String::new();
-        match mode {
-            Mode::Headers => {
-                let mut has_host = false;
-                for name in request.headers.keys() {
-                    let n = name.as_str();
-                    has_host |= n == "host";
-                    let replaced = n == X_AMZ_DATE
-                        || (token.is_some() && n == X_AMZ_SECURITY_TOKEN)
-                        || (params.sign_body && n == X_AMZ_CONTENT_SHA256);
-                    if !replaced && !UNSIGNED_HEADERS.contains(&n) {
-                        list.push(HeaderEntry {
-                            name: n,
-                            value: Value::Request(name),
-                        });
-                    }
-                }
-                if !has_host {
+/// Where the signing key comes from.
+enum KeySource<'k> {
+    /// A [`Signer`]'s cache: derived once per (secret, day, region, service).
+    Cached(&'k mut KeyCache),
+    /// Derived for this one signature, on the stack (a one-shot signature has nothing to reuse
+    /// it for, and caching would copy the secret and scope to the heap).
+    Derived,
+}
+
+/// The steps every signature shares: canonical request (into `buffers.canonical`), string to
+/// sign, signature. `params` must have passed [`SigningParams::check`].
+fn run(
+    buffers: &mut Buffers,
+    keys: KeySource<'_>,
+    amz_date: AmzDate,
+    request: &SignableRequest<'_>,
+    params: &SigningParams<'_>,
+    mode: Mode,
+) -> Result<Signed, Error> {
+    let payload_hash = sha256_hex(request.body);
+    let range = write_canonical(buffers, request, params, mode, &amz_date, &payload_hash)?;
+    let canonical_hash = sha256_hex(buffers.canonical.as_bytes());
+    let secret = params.credentials.secret_access_key();
+    let day = amz_date.day();
+    let mut mac = match keys {
+        KeySource::Cached(cache) => cache
+            .get(secret, day, params.region, params.service)
+            .clone(),
+        KeySource::Derived => {
+            key::mac_for(&signing_key(secret, day, params.region, params.service))
+        }
+    };
+    for piece in string_to_sign_pieces(
+        &amz_date,
+        params.region,
+        params.service,
+        hex_str(&canonical_hash),
+    ) {
+        mac.update(piece.as_bytes());
+    }
+    let signature = hex32(&mac.finalize().into_bytes());
+    Ok(Signed {
+        amz_date,
+        payload_hash,
+        signed_headers: range,
+        signature,
+    })
+}
+
+/// The headers of a header signature whose canonical request is `canonical`.
+fn header_output<'p>(
+    canonical: &str,
+    signed: Signed,
+    params: &SigningParams<'p>,
+) -> SigningOutput<'p> {
+    let akid = params.credentials.access_key_id();
+    let names = canonical.get(signed.signed_headers).unwrap_or("");
+    let mut authorization = String::with_capacity(ALGORITHM.len() + akid.len() + names.len() + 160);
+    authorization.push_str(ALGORITHM);
+    authorization.push_str(" Credential=");
+    authorization.push_str(akid);
+    authorization.push('/');
+    push_scope(
+        &mut authorization,
+        signed.amz_date.day(),
+        params.region,
+        params.service,
+    );
+    authorization.push_str(", SignedHeaders=");
+    authorization.push_str(names);
+    authorization.push_str(", Signature=");
+    let signature_start = authorization.len();
+    authorization.push_str(hex_str(&signed.signature));
+    SigningOutput {
+        amz_date: signed.amz_date,
+        session_token: params.session_token(),
+        content_sha256: params.sign_body.then_some(signed.payload_hash),
+        authorization,
+        signature_start,
+    }
+}
+
+/// Bytes the canonical request of `request` will take, give or take the percent-encoding of
+/// path and query: enough that a one-shot signature writes it without regrowing the buffer.
+fn canonical_size_hint(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> usize {
+    // Each header: `name:value\n` plus `name;` in the signed list.
+    let headers: usize = request
+        .headers
+        .iter()
+        .map(|(n, v)| 2 * n.as_str().len() + v.len() + 3)
+        .sum();
+    let token = params.session_token().map_or(0, str::len);
+    let host = request.authority.map_or(0, str::len);
+    // Method, path and query lines; the date, token, host and content-hash lines the signer
+    // adds (names twice, values, separators); the payload hash.
+    request.method.len() + request.path.len() + request.query.len() + headers + token + host + 320
+}
+
+/// Writes the canonical request of `request` into `buffers.canonical`; returns where its
+/// signed-header list is.
+fn write_canonical(
+    buffers: &mut Buffers,
+    request: &SignableRequest<'_>,
+    params: &SigningParams<'_>,
+    mode: Mode,
+    amz_date: &AmzDate,
+    payload_hash: &[u8; 64],
+) -> Result<std::ops::Range<usize>, Error> {
+    let token = params.session_token();
+    let mut list = HeaderList::new();
+    let mut scope = String::new();
+    let mut expires = String::new();
+    let mut extra: Vec<(&str, &str)> = Vec::new();
+    let mut names = String::new();
+    match mode {
+        Mode::Headers => {
+            let mut has_host = false;
+            for name in request.headers.keys() {
+                let n = name.as_str();
+                has_host |= n == "host";
+                let replaced = n == X_AMZ_DATE
+                    || (token.is_some() && n == X_AMZ_SECURITY_TOKEN)
+                    || (params.sign_body && n == X_AMZ_CONTENT_SHA256);
+                if !replaced && !UNSIGNED_HEADERS.contains(&n) {
                     list.push(HeaderEntry {
-                        name: "host",
-                        value: Value::Fixed(request.fallback_host()?),
+                        name: n,
+                        value: Value::Request(name),
                     });
                 }
-                list.push(HeaderEntry {
-                    name: X_AMZ_DATE,
-                    value: Value::Fixed(amz_date.as_str()),
-                });
-                if let Some(t) = token.filter(|_| !params.omit_session_token) {
-                    list.push(HeaderEntry {
-                        name: X_AMZ_SECURITY_TOKEN,
-                        value: Value::Fixed(t),
-                    });
-                }
-                if params.sign_body {
-                    list.push(HeaderEntry {
-                        name: X_AMZ_CONTENT_SHA256,
-                        value: Value::Fixed(hex_str(payload_hash)),
-                    });
-                }
-                list.sort();
             }
-            Mode::Query { expires: secs } => {
-                for name in request.headers.keys() {
-                    let n = name.as_str();
-                    if !UNSIGNED_HEADERS.contains(&n) {
-                        list.push(HeaderEntry {
-                            name: n,
-                            value: Value::Request(name),
-                        });
-                    }
-                }
-                if !request.headers.contains_key(HOST) {
+            if !has_host {
+                list.push(HeaderEntry {
+                    name: "host",
+                    value: Value::Fixed(request.fallback_host()?),
+                });
+            }
+            list.push(HeaderEntry {
+                name: X_AMZ_DATE,
+                value: Value::Fixed(amz_date.as_str()),
+            });
+            if let Some(t) = token.filter(|_| !params.omit_session_token) {
+                list.push(HeaderEntry {
+                    name: X_AMZ_SECURITY_TOKEN,
+                    value: Value::Fixed(t),
+                });
+            }
+            if params.sign_body {
+                list.push(HeaderEntry {
+                    name: X_AMZ_CONTENT_SHA256,
+                    value: Value::Fixed(hex_str(payload_hash)),
+                });
+            }
+            list.sort();
+        }
+        Mode::Query { expires: secs } => {
+            for name in request.headers.keys() {
+                let n = name.as_str();
+                if !UNSIGNED_HEADERS.contains(&n) {
                     list.push(HeaderEntry {
-                        name: "host",
-                        value: Value::Fixed(request.fallback_host()?),
+                        name: n,
+                        value: Value::Request(name),
                     });
                 }
-                list.sort();
-                canonical::push_signed_header_names(&mut names, list.as_slice());
-                scope.push_str(params.credentials.access_key_id());
-                scope.push('/');
-                push_scope(&mut scope, amz_date.day(), params.region, params.service);
-                // Writing to a String cannot fail.
-                let _ = write!(expires, "{secs}");
-                extra.extend([
-                    ("X-Amz-Algorithm", ALGORITHM),
-                    ("X-Amz-Credential", scope.as_str()),
-                    ("X-Amz-Date", amz_date.as_str()),
-                    ("X-Amz-Expires", expires.as_str()),
-                    ("X-Amz-SignedHeaders", names.as_str()),
-                ]);
-                if let Some(t) = token.filter(|_| !params.omit_session_token) {
-                    extra.push(("X-Amz-Security-Token", t));
-                }
+            }
+            if !request.headers.contains_key(HOST) {
+                list.push(HeaderEntry {
+                    name: "host",
+                    value: Value::Fixed(request.fallback_host()?),
+                });
+            }
+            list.sort();
+            canonical::push_signed_header_names(&mut names, list.as_slice());
+            scope.push_str(params.credentials.access_key_id());
+            scope.push('/');
+            push_scope(&mut scope, amz_date.day(), params.region, params.service);
+            // Writing to a String cannot fail.
+            let _ = write!(expires, "{secs}");
+            extra.extend([
+                ("X-Amz-Algorithm", ALGORITHM),
+                ("X-Amz-Credential", scope.as_str()),
+                ("X-Amz-Date", amz_date.as_str()),
+                ("X-Amz-Expires", expires.as_str()),
+                ("X-Amz-SignedHeaders", names.as_str()),
+            ]);
+            if let Some(t) = token.filter(|_| !params.omit_session_token) {
+                extra.push(("X-Amz-Security-Token", t));
             }
         }
-        let parts = Parts {
-            method: request.method,
-            path: request.path,
-            query: request.query,
-            normalize_path: params.normalize_path,
-            extra_query: &extra,
-            headers: request.headers,
-            payload_hash: hex_str(payload_hash),
-        };
-        canonical::write(&mut self.buffers, &parts, list.as_slice())
     }
+    let parts = Parts {
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        normalize_path: params.normalize_path,
+        extra_query: &extra,
+        headers: request.headers,
+        payload_hash: hex_str(payload_hash),
+    };
+    canonical::write(buffers, &parts, list.as_slice())
 }
 
 fn presign_expiry(expires_in: Duration) -> Result<u64, Error> {
@@ -717,7 +767,20 @@ fn ensure_host(request: &mut http::Request<Vec<u8>>) -> Result<(), Error> {
 /// request has none, from the URI) and `authorization`. Derives the key each time; a [`Signer`]
 /// caches it.
 pub fn sign(request: &mut http::Request<Vec<u8>>, params: &SigningParams<'_>) -> Result<(), Error> {
-    Signer::new().sign(request, params)
+    ensure_host(request)?;
+    let signable = SignableRequest::from_http(request);
+    params.check()?;
+    let amz_date = AmzDate::new(params.time)?;
+    let mut buffers = Buffers::with_capacity(canonical_size_hint(&signable, params));
+    let signed = run(
+        &mut buffers,
+        KeySource::Derived,
+        amz_date,
+        &signable,
+        params,
+        Mode::Headers,
+    )?;
+    header_output(&buffers.canonical, signed, params).apply_with(request.headers_mut(), None)
 }
 
 /// Presigns `request`: appends the `X-Amz-*` parameters (algorithm, credential, date, signed
@@ -762,9 +825,16 @@ fn canonical_for(
     params.check()?;
     let amz_date = AmzDate::new(params.time)?;
     let payload_hash = sha256_hex(request.body);
-    let mut signer = Signer::new();
-    signer.write_canonical(request, params, mode, &amz_date, &payload_hash)?;
-    Ok(std::mem::take(&mut signer.buffers.canonical))
+    let mut buffers = Buffers::default();
+    write_canonical(
+        &mut buffers,
+        request,
+        params,
+        mode,
+        &amz_date,
+        &payload_hash,
+    )?;
+    Ok(buffers.canonical)
 }
 
 /// The string to sign for `canonical_request`:

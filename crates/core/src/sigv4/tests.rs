@@ -458,7 +458,13 @@ mod properties {
             if let Ok(uri) = target.parse::<http::Uri>() {
                 let mut req = http::Request::get(uri).body(body.clone()).expect("request");
                 *req.headers_mut() = headers.clone();
-                if sign(&mut req, &params).is_ok() && normalize {
+                let mut cached = req.clone();
+                let one_shot = sign(&mut req, &params);
+                // The one-shot path (derived key, presized buffer) signs as a Signer does.
+                let with_signer = Signer::new().sign(&mut cached, &params);
+                prop_assert_eq!(one_shot.is_ok(), with_signer.is_ok());
+                prop_assert_eq!(req.headers(), cached.headers());
+                if one_shot.is_ok() && normalize {
                     prop_assert!(verify(&req, &creds).is_ok());
                 }
                 let _ = presign(&mut req, &params, Duration::from_secs(60));
