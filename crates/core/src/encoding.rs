@@ -3,8 +3,9 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 /// RFC 3986: everything except the unreserved characters `A-Za-z0-9-._~` is encoded.
-/// Used for query strings, form bodies (space → `%20`, every reserved character encoded, which is
-/// what botocore's signer and moto's re-encoding expect) and SigV4 canonicalisation.
+/// Used for query strings and SigV4 canonicalisation, and for form bodies, where every reserved
+/// character must be encoded because servers such as moto re-encode the form before checking the
+/// signature (STS bodies then turn `%20` into `+`, as Python's `urlencode` does).
 pub const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')

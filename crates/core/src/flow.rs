@@ -71,6 +71,19 @@ pub enum Step<T> {
     Done(Result<T, Error>),
 }
 
+/// A flow borrowed by a driver stays inspectable after the driver is done with it.
+impl<F: Flow + ?Sized> Flow for &mut F {
+    type Output = F::Output;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<Self::Output> {
+        (**self).next_step(now)
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        (**self).handle(input, now)
+    }
+}
+
 /// What the user should be shown during a login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
@@ -142,4 +155,26 @@ pub trait Flow {
 
     /// The answer to the last step.
     fn handle(&mut self, input: Input, now: SystemTime);
+}
+
+/// What a flow may need from the person at the keyboard, for drivers to hand to their flow
+/// loop. The CLI implements it on the terminal; libraries and servers use [`NonInteractive`].
+pub trait Interact {
+    /// Shows a login prompt (and opens the browser when appropriate).
+    fn show(&mut self, prompt: &Prompt);
+    /// Asks for the MFA code of `serial`.
+    fn token_code(&mut self, serial: &str) -> Result<String, Error>;
+}
+
+/// Refuses anything interactive: for servers and scripts.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NonInteractive;
+
+impl Interact for NonInteractive {
+    fn show(&mut self, _prompt: &Prompt) {}
+    fn token_code(&mut self, serial: &str) -> Result<String, Error> {
+        Err(Error::InvalidInput(format!(
+            "the profile needs an MFA code for {serial}, and no terminal is available to ask for it"
+        )))
+    }
 }

@@ -3,6 +3,43 @@
 //! Everything here is pure: file contents, the environment, the current time and random bytes
 //! come in as arguments; HTTP requests, file writes and waits go out as values. Drivers
 //! (`awscred-ureq`, `awscred-hyper`) move the bytes.
+//!
+//! One operation, end to end, with the network played by a canned response:
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use awscred_core::{endpoint, sso::GetRoleCredentials, EndpointConfig, Operation, Service};
+//!
+//! let portal = endpoint::resolve(
+//!     Service::Sso,
+//!     &EndpointConfig { region: Some("eu-west-1".into()), ..Default::default() },
+//! )?;
+//! let op = GetRoleCredentials {
+//!     endpoint: portal,
+//!     access_token: "token-from-the-sso-cache".into(),
+//!     account_id: "123456789012".into(),
+//!     role_name: "ReadOnly".into(),
+//! };
+//! let request = op.request(SystemTime::now())?;
+//! assert_eq!(
+//!     request.uri().to_string(),
+//!     "https://portal.sso.eu-west-1.amazonaws.com/federation/credentials?role_name=ReadOnly&account_id=123456789012"
+//! );
+//!
+//! // A driver sends `request`; here is what the portal answers.
+//! let body = br#"{"roleCredentials":{"accessKeyId":"ASIAEXAMPLE","secretAccessKey":"s",
+//!     "sessionToken":"t","expiration":1795341600000}}"#;
+//! let response = http::Response::builder().status(200).body(body.to_vec())?;
+//! let credentials = op.parse(&response)?;
+//! assert_eq!(credentials.access_key_id(), "ASIAEXAMPLE");
+//! assert_eq!(credentials.account_id(), Some("123456789012"));
+//! // Secrets stay out of logs:
+//! assert!(!format!("{credentials:?}").contains("\"s\""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Multi-step work (resolve a profile, log in, log out) is a [`flow::Flow`]: the driver asks
+//! for the next [`flow::Step`] and answers with an [`flow::Input`]; see [`resolve::ResolveFlow`].
 
 pub mod cache;
 pub mod cli_cache;
@@ -18,6 +55,7 @@ pub mod logout;
 pub mod oidc;
 pub mod operation;
 pub mod registration;
+pub mod resolve;
 pub mod retry;
 pub mod sigv4;
 pub mod sso;

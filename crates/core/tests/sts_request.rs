@@ -63,11 +63,11 @@ fn decode_form(body: &str) -> Vec<(String, String)> {
 
 #[test]
 fn assume_role_body_matches_botocore() {
-    // Same members, same order, same bytes except that space is `%20` instead of `+`.
+    // Same members, same order, same bytes (`+` for space included).
     let ours = AssumeRole::new(endpoint(), creds(), wire_params("s-e"))
         .body()
         .unwrap();
-    let expected = BOTOCORE_BODY.replace("s+e", "s-e").replace('+', "%20");
+    let expected = BOTOCORE_BODY.replace("s+e", "s-e");
     assert_eq!(ours, expected);
     assert_eq!(
         decode_form(&ours),
@@ -106,7 +106,7 @@ fn reserved_characters_are_all_encoded() {
     let params = AssumeRoleParams::new(ROLE, "ss").policy("*'()! ~+&=");
     let body = AssumeRole::new(endpoint(), creds(), params).body().unwrap();
     assert!(
-        body.ends_with("&Policy=%2A%27%28%29%21%20~%2B%26%3D"),
+        body.ends_with("&Policy=%2A%27%28%29%21+~%2B%26%3D"),
         "{body}"
     );
 }
@@ -221,8 +221,8 @@ proptest! {
             .tag("k", tag_value.clone())
             .external_id(external_id.clone());
         let body = AssumeRole::new(endpoint(), creds(), params).body().unwrap();
-        // Only unreserved characters, `%`, `=` and `&` survive encoding.
-        prop_assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%=&".contains(&b)), "{}", body);
+        // Only unreserved characters, `%`, `=`, `&` and `+` (a space) survive encoding.
+        prop_assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%=&+".contains(&b)), "{}", body);
         let pairs = decode_form(&body);
         let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         prop_assert_eq!(get("RoleSessionName"), Some(session));

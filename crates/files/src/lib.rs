@@ -6,6 +6,9 @@
 //! never half of one, and an advisory lock so that several processes refreshing the same token
 //! do it once. Blocking `std::fs` only; async drivers call it from a blocking task.
 
+pub mod callback;
+pub mod process;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -1,9 +1,10 @@
 //! STS on the wire (WIRE §6): AssumeRole (SigV4-signed), AssumeRoleWithWebIdentity (unsigned)
 //! and GetCallerIdentity (signed), over the AWS Query protocol.
 //!
-//! Requests are `POST /` with a form body whose every reserved character is percent-encoded
-//! RFC 3986 style (space is `%20`, never `+`): servers that re-encode the form before checking
-//! the signature (moto) then see exactly the bytes that were signed.
+//! Requests are `POST /` with a form body encoded exactly as botocore encodes it (Python's
+//! `urlencode`): every reserved character percent-encoded, and space as `+`. Servers that decode
+//! the form and re-encode it that way before checking the signature (moto) then see exactly the
+//! bytes that were signed; a `%20` for a space would fail their check.
 //! Answers are XML, read with a real XML reader that ignores namespaces and unknown elements.
 
 mod assume_role;
@@ -40,11 +41,13 @@ pub fn is_expired_token(error: &Error) -> bool {
     matches!(error.code(), Some("ExpiredToken" | "ExpiredTokenException"))
 }
 
-/// The form body `Action=…&Version=2011-06-15&…`, every key and value RFC 3986-encoded.
+/// The form body `Action=…&Version=2011-06-15&…`, byte for byte what botocore sends: every key
+/// and value RFC 3986-encoded, then `+` for space.
 pub(crate) fn form_body(action: &str, members: &[(String, String)]) -> String {
     let head = [("Action", action), ("Version", API_VERSION)];
     let rest = members.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    crate::encoding::encode_pairs(head.into_iter().chain(rest))
+    // A `%` of the input is encoded as `%25`, so every `%20` of the output is a space.
+    crate::encoding::encode_pairs(head.into_iter().chain(rest)).replace("%20", "+")
 }
 
 /// The unsigned `POST /` carrying `body` to `endpoint`.

@@ -1,0 +1,295 @@
+//! The commands. Each returns the process exit code or an error for `main` to report.
+
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use awscred_core::config::{self, Env, LoginTarget, Source};
+use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved, TokenTarget};
+use awscred_core::{Error, ExportFormat};
+use awscred_ureq::{Client, load_config};
+use serde_json::json;
+
+use crate::Output;
+use crate::terminal::Terminal;
+
+fn env() -> Env {
+    Env::from_pairs(std::env::vars())
+}
+
+/// Resolves `profile` (or the one the environment selects), asking on the terminal for MFA codes.
+fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
+    let mut request = ResolveRequest::new(env);
+    request.profile = profile;
+    let resolved = Client::default().run(ResolveFlow::new(request), &mut Terminal::new(false))?;
+    for w in &resolved.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(resolved)
+}
+
+/// `awscred credentials`.
+pub fn credentials(profile: Option<String>, format: ExportFormat) -> Result<ExitCode, Error> {
+    let resolved = resolve(env(), profile)?;
+    print!("{}", resolved.credentials.export(format));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awscred exec -- CMD ARGS…`.
+pub fn exec(profile: Option<String>, command: Vec<String>) -> Result<ExitCode, Error> {
+    let resolved = resolve(env(), profile)?;
+    let (program, args) = command.split_first().ok_or_else(|| {
+        Error::InvalidInput("no command to run; usage: awscred exec -- CMD [ARGS…]".into())
+    })?;
+    let creds = &resolved.credentials;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args)
+        .env("AWS_ACCESS_KEY_ID", creds.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key());
+    match creds.session_token() {
+        Some(t) => cmd.env("AWS_SESSION_TOKEN", t),
+        None => cmd.env_remove("AWS_SESSION_TOKEN"),
+    };
+    match creds.expiry() {
+        Some(e) => cmd.env(
+            "AWS_CREDENTIAL_EXPIRATION",
+            awscred_core::time::format_offset(e),
+        ),
+        None => cmd.env_remove("AWS_CREDENTIAL_EXPIRATION"),
+    };
+    if let Some(region) = &resolved.region {
+        cmd.env("AWS_REGION", region);
+    }
+    // The child gets keys, not a profile: a profile left in its environment could make an SDK
+    // resolve again (and prompt again) instead of using them.
+    cmd.env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env_remove("AWS_SECURITY_TOKEN");
+    let status = cmd
+        .status()
+        .map_err(|e| Error::InvalidInput(format!("could not run `{program}`: {e}")))?;
+    Ok(ExitCode::from(exit_status_code(status)))
+}
+
+fn exit_status_code(status: std::process::ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return u8::try_from(code & 0xff).unwrap_or(1);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return u8::try_from(128 + signal).unwrap_or(1);
+        }
+    }
+    1
+}
+
+/// `awscred login`.
+pub fn login(
+    profile: Option<String>,
+    sso_session: Option<String>,
+    use_device_code: bool,
+    no_browser: bool,
+) -> Result<ExitCode, Error> {
+    let env = env();
+    let selected;
+    let target = match &sso_session {
+        Some(s) => LoginTarget::SsoSession(s),
+        None => {
+            selected = config::select_profile(&env, profile.as_deref());
+            LoginTarget::Profile(&selected)
+        }
+    };
+    let mut terminal = Terminal::new(!no_browser);
+    let outcome = Client::default().login(&env, target, use_device_code, &mut terminal)?;
+    drop(terminal);
+    println!("{}", outcome.message());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awscred logout`.
+pub fn logout() -> Result<ExitCode, Error> {
+    let outcome = Client::default().logout(&env(), &mut Terminal::new(false))?;
+    tracing::debug!(
+        sessions = outcome.sessions_logged_out,
+        files = outcome.files_removed.len(),
+        "logged out"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awscred accounts`.
+pub fn accounts(
+    profile: Option<String>,
+    sso_session: Option<String>,
+    output: Output,
+) -> Result<ExitCode, Error> {
+    let env = env();
+    let target = match sso_session {
+        Some(s) => TokenTarget::SsoSession(s),
+        None => TokenTarget::Profile(profile),
+    };
+    let client = Client::default();
+    let access = client.sso_access(&env, target, &mut Terminal::new(false))?;
+    let mut rows = Vec::new();
+    for account in client.list_accounts(&access)? {
+        let roles = client.list_roles(&access, &account.account_id)?;
+        rows.push((account, roles));
+    }
+    match output {
+        Output::Json => {
+            let value: Vec<_> = rows
+                .iter()
+                .map(|(a, roles)| {
+                    json!({
+                        "accountId": a.account_id,
+                        "accountName": a.account_name,
+                        "emailAddress": a.email_address,
+                        "roles": roles.iter().map(|r| r.role_name.clone()).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Output::Table => {
+            let mut table = vec![[
+                "ACCOUNT".to_string(),
+                "NAME".to_string(),
+                "ROLE".to_string(),
+            ]];
+            for (a, roles) in &rows {
+                let name = a.account_name.clone().unwrap_or_default();
+                if roles.is_empty() {
+                    table.push([a.account_id.clone(), name.clone(), "-".into()]);
+                }
+                for r in roles {
+                    table.push([a.account_id.clone(), name.clone(), r.role_name.clone()]);
+                }
+            }
+            print_table(&table);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awscred profiles`.
+pub fn profiles(output: Output) -> Result<ExitCode, Error> {
+    let env = env();
+    let (paths, set) = load_config(&env)?;
+    let now = SystemTime::now();
+    let mut entries = Vec::new();
+    let mut warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
+    for section in set.profiles() {
+        let name = section.name().to_string();
+        let (kind, detail, chain, region, error) = match config::plan(&set, &name, &env, now) {
+            Ok(plan) => {
+                warnings.extend(plan.warnings.iter().map(|w| w.to_string()));
+                let (kind, detail) = describe(&plan.source);
+                let chain: Vec<String> = plan.chain.iter().map(|s| s.role_arn.clone()).collect();
+                let kind = if chain.is_empty() {
+                    kind.to_string()
+                } else {
+                    format!("{kind} + role chain")
+                };
+                (kind, detail, chain, plan.region, None)
+            }
+            Err(e) => (
+                "error".to_string(),
+                String::new(),
+                Vec::new(),
+                None,
+                Some(e.to_string()),
+            ),
+        };
+        entries.push((name, kind, detail, chain, region, error));
+    }
+    warnings.sort();
+    warnings.dedup();
+    match output {
+        Output::Json => {
+            let value = json!({
+                "configFile": paths.config.display().to_string(),
+                "credentialsFile": paths.credentials.display().to_string(),
+                "profiles": entries.iter().map(|(name, kind, detail, chain, region, error)| json!({
+                    "profile": name, "resolvesThrough": kind, "source": detail,
+                    "roleChain": chain, "region": region, "error": error,
+                })).collect::<Vec<_>>(),
+                "warnings": warnings,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Output::Table => {
+            let mut table = vec![[
+                "PROFILE".into(),
+                "RESOLVES THROUGH".into(),
+                "SOURCE".into(),
+                "ROLE CHAIN".into(),
+            ]];
+            for (name, kind, detail, chain, _region, error) in &entries {
+                let detail = error.clone().unwrap_or_else(|| detail.clone());
+                let chain = if chain.is_empty() {
+                    "-".to_string()
+                } else {
+                    chain.join(" -> ")
+                };
+                table.push([name.clone(), kind.clone(), detail, chain]);
+            }
+            print_table(&table);
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(source: &Source) -> (&'static str, String) {
+    match source {
+        Source::Sso(s) => match &s.session_name {
+            Some(session) => (
+                "sso-session",
+                format!("[sso-session {session}] {}/{}", s.account_id, s.role_name),
+            ),
+            None => (
+                "legacy sso",
+                format!("{} {}/{}", s.start_url, s.account_id, s.role_name),
+            ),
+        },
+        Source::Static(c) => ("static keys", c.access_key_id().to_string()),
+        Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),
+        Source::Process(p) => ("credential_process", p.command.clone()),
+        #[allow(unreachable_patterns)]
+        _ => ("other", String::new()),
+    }
+}
+
+fn print_table<const N: usize>(rows: &[[String; N]]) {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        println!("{}", line.trim_end());
+    }
+}
+
+/// `awscred demo`.
+pub fn demo() -> Result<ExitCode, Error> {
+    crate::demo::run()
+}

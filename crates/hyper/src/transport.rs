@@ -1,0 +1,327 @@
+//! Sending requests over hyper: the pooled client, timeouts, the TLS rule, the body cap and retries.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use awscred_core::retry::{self, RetryPolicy};
+use awscred_core::{Error, Operation, TransportKind};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client as PooledClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use awscred_core::endpoint::check_transport_security;
+
+/// Response bodies larger than this are refused: no AWS answer we read comes close.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+const USER_AGENT: &str = concat!("awscred/", env!("CARGO_PKG_VERSION"));
+
+/// Timeouts and retries of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// How long establishing a new connection may take (botocore: 60 s, WIRE §8).
+    pub connect_timeout: Duration,
+    /// How long the whole response (headers and body) may take once connected
+    /// (botocore's read timeout: 60 s). One attempt is abandoned after
+    /// `connect_timeout + read_timeout` at the latest.
+    pub read_timeout: Duration,
+    /// Attempts and backoff.
+    pub retry: RetryPolicy,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            connect_timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+type Pool = PooledClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// An async HTTP client for AWS calls. Cheap to clone: clones share one connection pool.
+///
+/// It needs a tokio runtime with the time and I/O drivers enabled.
+#[derive(Clone)]
+pub struct Client {
+    /// `Err` only when rustls refused its own defaults; every request then reports it.
+    pool: Result<Pool, Arc<str>>,
+    config: ClientConfig,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new(ClientConfig::default())
+    }
+}
+
+impl Client {
+    /// A client with these timeouts and retries. Trusts the Mozilla root certificates
+    /// (webpki-roots), the way the AWS CLI trusts its bundled certifi roots.
+    pub fn new(config: ClientConfig) -> Self {
+        let pool = tls_config().map(|tls| {
+            let mut http = HttpConnector::new();
+            // The https connector below decides which schemes are allowed; the TLS rule is ours.
+            http.enforce_http(false);
+            http.set_connect_timeout(Some(config.connect_timeout));
+            http.set_nodelay(true);
+            let https = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_or_http()
+                .enable_http1()
+                .wrap_connector(http);
+            PooledClient::builder(TokioExecutor::new())
+                .pool_idle_timeout(Duration::from_secs(90))
+                .build(https)
+        });
+        Client {
+            pool: pool.map_err(|e| Arc::from(e.to_string())),
+            config,
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Runs one operation: builds, sends, parses, and retries what the core's policy says is
+    /// retryable, sleeping between attempts. Each attempt rebuilds (and so re-signs) the request.
+    pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        let mut attempt = 1;
+        loop {
+            let result = match op.request(SystemTime::now()) {
+                Ok(request) => self
+                    .send_once(request)
+                    .await
+                    .and_then(|response| op.parse(&response)),
+                // A request that cannot be built will not build next time either.
+                Err(e) => return Err(e),
+            };
+            match result {
+                Ok(output) => return Ok(output),
+                Err(e) => match self.config.retry.should_retry(attempt, &e, jitter()) {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(e),
+                },
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Sends a prepared request, retrying retryable answers and transport failures.
+    /// The request is re-sent as it is (a signature stays valid for minutes). After the last
+    /// attempt the caller gets the last response (whatever its status) or the transport error.
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        let mut attempt = 1;
+        loop {
+            let result = self.send_once(clone_request(&request)).await;
+            let verdict = match &result {
+                Ok(response) => retry::response_error(response),
+                Err(e) => Some(e.clone()),
+            };
+            let Some(error) = verdict else { return result };
+            match self.config.retry.should_retry(attempt, &error, jitter()) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return result,
+            }
+            attempt += 1;
+        }
+    }
+
+    /// One attempt, no retries. Refuses plain HTTP except to loopback addresses, and bodies
+    /// larger than [`MAX_BODY`].
+    pub async fn send_once(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        check_transport_security(request.uri())?;
+        let pool = self.pool.as_ref().map_err(|message| Error::Transport {
+            kind: TransportKind::Tls,
+            message: format!("TLS could not be set up: {message}"),
+        })?;
+        let (mut parts, body) = request.into_parts();
+        if !parts.headers.contains_key(http::header::USER_AGENT) {
+            parts.headers.insert(
+                http::header::USER_AGENT,
+                http::HeaderValue::from_static(USER_AGENT),
+            );
+        }
+        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
+        let deadline = self
+            .config
+            .connect_timeout
+            .saturating_add(self.config.read_timeout);
+        let exchange = async {
+            let response = pool.request(request).await.map_err(client_error)?;
+            let (parts, body) = response.into_parts();
+            let bytes = read_capped(body, &parts.headers).await?;
+            Ok(http::Response::from_parts(parts, bytes))
+        };
+        match tokio::time::timeout(deadline, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Transport {
+                kind: TransportKind::Timeout,
+                message: format!("no complete response within {} s", deadline.as_secs_f64()),
+            }),
+        }
+    }
+}
+
+/// rustls with the ring provider chosen explicitly, so that no process-wide default (and no
+/// aws-lc-rs) is needed.
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+fn too_large() -> Error {
+    Error::Transport {
+        kind: TransportKind::Protocol,
+        message: format!("the response body is larger than {MAX_BODY} bytes"),
+    }
+}
+
+/// Reads the body, stopping as soon as it passes the cap (a declared length past it is
+/// refused before reading anything).
+async fn read_capped(
+    mut body: hyper::body::Incoming,
+    headers: &http::HeaderMap,
+) -> Result<Vec<u8>, Error> {
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Error::Transport {
+            kind: TransportKind::Io,
+            message: format!("reading the response: {}", describe(&e)),
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > MAX_BODY {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
+}
+
+fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+/// A jitter value in [0, 1) for the retry backoff and the cache's refresh window.
+pub(crate) fn jitter() -> f64 {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Sorts a hyper-util client error into the kinds the retry policy knows.
+fn client_error(e: hyper_util::client::legacy::Error) -> Error {
+    let io_kind = find_io_kind(&e);
+    let tls = find_tls(&e);
+    let kind = if tls {
+        TransportKind::Tls
+    } else if io_kind == Some(std::io::ErrorKind::TimedOut) {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else if find::<hyper::Error>(&e)
+        .is_some_and(|h| h.is_parse() || h.is_parse_status() || h.is_parse_too_large())
+    {
+        TransportKind::Protocol
+    } else {
+        // Reset, closed before the answer, broken pipe: the exchange broke mid-way.
+        TransportKind::Io
+    };
+    Error::Transport {
+        kind,
+        message: describe(&e),
+    }
+}
+
+/// The error and its causes on one line.
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// The errors of a chain, outermost first. An `io::Error` wrapping another error reports that
+/// error's *cause* as its `source()`, skipping the wrapped error itself (hyper-rustls wraps
+/// rustls's error in two of them), so descend into wrapped errors explicitly.
+fn chain<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |err| {
+        let wrapped = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref());
+        match wrapped {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        }
+    })
+}
+
+fn find<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    chain(e).find_map(|err| err.downcast_ref::<T>())
+}
+
+/// The innermost I/O error kind: wrappers add `Other`, the socket's own error says what happened.
+fn find_io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    chain(e)
+        .filter_map(|err| err.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind)
+        .last()
+}
+
+/// Whether rustls refused the handshake.
+fn find_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    chain(e).any(|err| err.is::<rustls::Error>())
+}

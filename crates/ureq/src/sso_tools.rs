@@ -1,0 +1,130 @@
+//! What a tool needs beyond credentials: log in, log out, list accounts and roles.
+
+use awscred_core::Error;
+use awscred_core::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
+use awscred_core::endpoint::{self, Service};
+use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
+use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
+use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
+use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
+
+use crate::{Client, Interact};
+
+/// Reads and parses the config and credentials files the environment points at.
+pub fn load_config(env: &Env) -> Result<(ConfigPaths, ConfigSet), Error> {
+    let paths = config::config_paths(env, Platform::current())?;
+    let read = |path: &std::path::Path| {
+        awscred_files::read_if_present(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    };
+    let config_bytes = read(&paths.config)?;
+    let credentials_bytes = read(&paths.credentials)?;
+    let config_name = paths.config.display().to_string();
+    let credentials_name = paths.credentials.display().to_string();
+    let set = ConfigSet::load(
+        config_bytes.as_deref().map(|b| (config_name.as_str(), b)),
+        credentials_bytes
+            .as_deref()
+            .map(|b| (credentials_name.as_str(), b)),
+    )?;
+    Ok((paths, set))
+}
+
+impl Client {
+    /// Logs in like `aws sso login`: device code when asked (or for legacy profiles), else
+    /// authorization code with PKCE in the browser. Writes the token and registration caches.
+    pub fn login(
+        &self,
+        env: &Env,
+        target: LoginTarget<'_>,
+        use_device_code: bool,
+        interact: &mut dyn Interact,
+    ) -> Result<LoginOutcome, Error> {
+        let (paths, set) = load_config(env)?;
+        let login = config::sso_login_config(&set, target)?;
+        let profile = match target {
+            LoginTarget::Profile(p) => p.to_string(),
+            LoginTarget::SsoSession(_) => config::select_profile(env, None),
+        };
+        let endpoint_config =
+            config::endpoint_config(env, &set, &profile, Service::SsoOidc, Some(&login.region))?;
+        let oidc_endpoint = endpoint::resolve(Service::SsoOidc, &endpoint_config)?;
+        let mut random = [0u8; 96];
+        getrandom::fill(&mut random)
+            .map_err(|e| Error::Login(format!("the system's random source failed: {e}")))?;
+        let request = LoginRequest {
+            session_name: login.session_name,
+            start_url: login.start_url,
+            sso_region: login.region,
+            scopes: login.registration_scopes.unwrap_or_default(),
+            use_device_code,
+            oidc_endpoint,
+            token_dir: paths.sso_cache,
+            random,
+        };
+        self.run(LoginFlow::new(request), interact)
+    }
+
+    /// Logs out like `aws sso logout`: every cached SSO session is logged out and its token
+    /// removed, with the AWS CLI's cached SSO role credentials.
+    pub fn logout(&self, env: &Env, interact: &mut dyn Interact) -> Result<LogoutOutcome, Error> {
+        let (paths, set) = load_config(env)?;
+        let profile = config::select_profile(env, None);
+        let sso_endpoint = config::endpoint_config(env, &set, &profile, Service::Sso, None)?;
+        let request = LogoutRequest {
+            token_dir: paths.sso_cache,
+            cli_cache_dir: paths.cli_cache,
+            sso_endpoint,
+        };
+        self.run(LogoutFlow::new(request), interact)
+    }
+
+    /// The SSO access token of a profile or sso-session (refreshed if due) and its portal.
+    pub fn sso_access(
+        &self,
+        env: &Env,
+        target: TokenTarget,
+        interact: &mut dyn Interact,
+    ) -> Result<SsoAccess, Error> {
+        self.run(
+            SsoAccessFlow::new(env.clone(), target, Platform::current()),
+            interact,
+        )
+    }
+
+    /// Every account the SSO session may use (all pages).
+    pub fn list_accounts(&self, access: &SsoAccess) -> Result<Vec<AccountInfo>, Error> {
+        let mut op = ListAccounts::new(access.portal.clone(), access.access_token.clone());
+        let mut accounts = Vec::new();
+        loop {
+            let page = self.execute(&op)?;
+            let next = op.next_page(&page);
+            accounts.extend(page.accounts);
+            match next {
+                Some(n) => op = n,
+                None => return Ok(accounts),
+            }
+        }
+    }
+
+    /// Every role the SSO session may use in `account_id` (all pages).
+    pub fn list_roles(&self, access: &SsoAccess, account_id: &str) -> Result<Vec<RoleInfo>, Error> {
+        let mut op = ListAccountRoles::new(
+            access.portal.clone(),
+            access.access_token.clone(),
+            account_id.to_string(),
+        );
+        let mut roles = Vec::new();
+        loop {
+            let page = self.execute(&op)?;
+            let next = op.next_page(&page);
+            roles.extend(page.roles);
+            match next {
+                Some(n) => op = n,
+                None => return Ok(roles),
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The blocking driver end to end, over real HTTP on 127.0.0.1, each test on a fresh emulator
+//! with its own home directory. Every test feeds its errors and `Debug` output to the secrets
+//! audit of `common`, checked when the test's `World` is dropped.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod faults;
+mod profiles;
+mod provider;
+mod refresh;
+mod tools;
