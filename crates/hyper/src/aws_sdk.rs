@@ -14,7 +14,7 @@ impl ProvideCredentials for Provider {
     {
         future::ProvideCredentials::new(async move {
             let credentials = self
-                .credentials()
+                .credentials_shared()
                 .await
                 .map_err(CredentialsError::provider_error)?;
             Ok(to_sdk(&credentials))

@@ -21,7 +21,8 @@ pub const FAILED_REFRESH_BACKOFF: Duration = Duration::from_secs(30);
 
 #[derive(Debug)]
 struct Entry {
-    credentials: Credentials,
+    // Shared, so that a cached read costs one reference count rather than a copy of every field.
+    credentials: Arc<Credentials>,
     /// When to try a refresh; `None` for credentials that never expire.
     refresh_at: Option<SystemTime>,
 }
@@ -41,7 +42,7 @@ impl std::fmt::Debug for CredentialsCache {
         // Credentials' own Debug redacts the secret and the token.
         let current = self.current.load();
         let mut d = f.debug_struct("CredentialsCache");
-        d.field("credentials", &current.as_ref().map(|e| &e.credentials));
+        d.field("credentials", &current.as_ref().map(|e| &*e.credentials));
         d.field(
             "refresh_at",
             &current
@@ -60,7 +61,7 @@ impl CredentialsCache {
 
     /// The cached credentials when they need no refresh yet; never waits.
     pub fn fresh(&self) -> Option<Credentials> {
-        self.fresh_at(SystemTime::now())
+        self.fresh_at(SystemTime::now()).map(|c| (*c).clone())
     }
 
     /// Forgets the cached credentials: the next call refreshes.
@@ -75,6 +76,18 @@ impl CredentialsCache {
     /// served for [`FAILED_REFRESH_BACKOFF`] before trying again); the error is returned only
     /// when no valid credentials are left.
     pub async fn get_or_refresh<F, Fut>(&self, refresh: F) -> Result<Credentials, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Credentials, Error>>,
+    {
+        self.get_or_refresh_shared(refresh)
+            .await
+            .map(|c| (*c).clone())
+    }
+
+    /// Like [`CredentialsCache::get_or_refresh`], without copying the credentials: a fresh
+    /// cached read is one atomic load, one clock read and one reference count.
+    pub async fn get_or_refresh_shared<F, Fut>(&self, refresh: F) -> Result<Arc<Credentials>, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Credentials, Error>>,
@@ -102,6 +115,7 @@ impl CredentialsCache {
         let now = SystemTime::now();
         let outcome = match result {
             Ok(credentials) => {
+                let credentials = Arc::new(credentials);
                 let at = refresh_at(credentials.expiry(), jitter());
                 self.current.store(Some(Arc::new(Entry {
                     credentials: credentials.clone(),
@@ -133,7 +147,7 @@ impl CredentialsCache {
         outcome
     }
 
-    fn fresh_at(&self, now: SystemTime) -> Option<Credentials> {
+    fn fresh_at(&self, now: SystemTime) -> Option<Arc<Credentials>> {
         let guard = self.current.load();
         let entry = guard.as_ref()?;
         entry
@@ -142,7 +156,7 @@ impl CredentialsCache {
             .then(|| entry.credentials.clone())
     }
 
-    fn valid_at(&self, now: SystemTime) -> Option<Credentials> {
+    fn valid_at(&self, now: SystemTime) -> Option<Arc<Credentials>> {
         let guard = self.current.load();
         let entry = guard.as_ref()?;
         still_valid(entry.credentials.expiry(), now).then(|| entry.credentials.clone())

@@ -230,8 +230,14 @@ impl Provider {
     /// When a refresh fails while the cached credentials are still valid, those are served
     /// (and the refresh is tried again later); the error comes only when nothing valid is left.
     pub async fn credentials(&self) -> Result<Credentials, Error> {
+        self.credentials_shared().await.map(|c| (*c).clone())
+    }
+
+    /// Like [`Provider::credentials`], without copying the credentials (the secret and the
+    /// session token are long strings): the cheapest read for a caller that signs a request.
+    pub async fn credentials_shared(&self) -> Result<Arc<Credentials>, Error> {
         let resolver = &self.inner.resolver;
-        self.inner.cache.get_or_refresh(|| resolver()).await
+        self.inner.cache.get_or_refresh_shared(|| resolver()).await
     }
 
     /// Forgets the cached credentials, so the next call resolves again (after the caller learnt

@@ -259,3 +259,29 @@ async fn the_provider_resolves_once_for_concurrent_callers() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn shared_reads_hand_out_the_cached_credentials_without_copying_them() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let provider = Provider::from_resolver(Client::default(), move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        async move { Ok(creds(&format!("KEY{n}"), HOUR)) }
+    });
+    let first = provider.credentials_shared().await.unwrap();
+    let second = provider.credentials_shared().await.unwrap();
+    assert!(
+        Arc::ptr_eq(&first, &second),
+        "the same allocation, not a copy"
+    );
+    assert_eq!(first.access_key_id(), "KEY0");
+    // The copying accessor serves the same cached value.
+    assert_eq!(provider.credentials().await.unwrap(), *first);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    // A refresh replaces the shared value; earlier holders keep theirs.
+    provider.invalidate();
+    let third = provider.credentials_shared().await.unwrap();
+    assert_eq!(third.access_key_id(), "KEY1");
+    assert_eq!(first.access_key_id(), "KEY0");
+}
