@@ -17,6 +17,7 @@ mod driver_world;
 
 use std::hint::black_box;
 use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
@@ -58,6 +59,15 @@ fn main() -> ExitCode {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env(CHILD_MARK, world.emulator.url());
     let status = child.status().expect("the bench child runs");
+    // What the emulator answered, so that a retried call cannot hide in the figures.
+    let log = world.emulator.requests();
+    let failed = log.iter().filter(|r| r.status != 200).count();
+    println!(
+        "emulator: {} requests ({} GetRoleCredentials, {} AssumeRole), {failed} not 200",
+        log.len(),
+        world.emulator.count("GetRoleCredentials"),
+        world.emulator.count("AssumeRole"),
+    );
     if status.success() {
         ExitCode::SUCCESS
     } else {
@@ -114,6 +124,16 @@ fn measure() {
     let peer = resolve_peer().unwrap_or_else(|e| panic!("aws-config resolves {PROFILE}: {e:?}"));
     assert_eq!(peer.account_id().map(|a| a.as_str()), Some(ROLE_ACCOUNT));
 
+    // The machine is shared: load that changes between criterion's groups skews their ratio.
+    // Rounds that take turns, compared by their medians, share the load evenly.
+    interleaved(&[
+        ("awscred-ureq", &|| drop(resolve_ureq().expect("resolves"))),
+        ("awscred-hyper", &|| {
+            drop(resolve_hyper().expect("resolves"))
+        }),
+        ("aws-config", &|| drop(resolve_peer().expect("resolves"))),
+    ]);
+
     let mut c = Criterion::default().configure_from_args();
     let mut group = c.benchmark_group("resolve/sso+assume_role");
     group.bench_function("awscred-ureq Client::run(ResolveFlow)", |b| {
@@ -144,6 +164,44 @@ fn measure() {
     });
     group.finish();
     c.final_summary();
+}
+
+/// Rounds of the contenders in turn.
+const ROUNDS: usize = 60;
+/// Resolutions per contender per round.
+const BATCH: u32 = 10;
+
+/// Runs [`ROUNDS`] rounds in which each contender resolves [`BATCH`] times, and prints each
+/// one's median time per resolution and its ratio to the last contender (the peer).
+fn interleaved(contenders: &[(&str, &dyn Fn())]) {
+    let mut rounds: Vec<Vec<Duration>> = vec![Vec::with_capacity(ROUNDS); contenders.len()];
+    for _ in 0..ROUNDS {
+        for (times, (_, resolve)) in rounds.iter_mut().zip(contenders) {
+            let start = Instant::now();
+            for _ in 0..BATCH {
+                resolve();
+            }
+            times.push(start.elapsed() / BATCH);
+        }
+    }
+    let medians: Vec<Duration> = rounds
+        .iter_mut()
+        .map(|times| {
+            times.sort();
+            times[times.len() / 2]
+        })
+        .collect();
+    let Some(peer) = medians.last().copied() else {
+        return;
+    };
+    println!("interleaved: {ROUNDS} rounds x {BATCH} resolutions each, median per resolution");
+    for ((name, _), median) in contenders.iter().zip(&medians) {
+        println!(
+            "  {name:<14} {:>8.1} µs   {:.2}x the peer's time",
+            median.as_secs_f64() * 1e6,
+            median.as_secs_f64() / peer.as_secs_f64()
+        );
+    }
 }
 
 /// GetRoleCredentials with the cached SSO token, and AssumeRole signed with its answer.
