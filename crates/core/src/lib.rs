@@ -62,6 +62,7 @@ pub mod sso;
 pub mod sts;
 pub mod time;
 pub mod token;
+pub mod transport;
 pub mod wire_error;
 
 pub use credentials::{Credentials, ExportFormat};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use awscred_core::retry::{self, RetryPolicy};
+use awscred_core::retry;
 use awscred_core::{Error, Operation, TransportKind};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -14,37 +14,16 @@ use hyper_util::rt::TokioExecutor;
 
 use awscred_core::endpoint::check_transport_security;
 
-/// Response bodies larger than this are refused: no AWS answer we read comes close.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub use awscred_core::transport::MAX_BODY;
 
 const USER_AGENT: &str = concat!("awscred/", env!("CARGO_PKG_VERSION"));
 
-/// Timeouts and retries of a [`Client`].
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// How long establishing a new connection may take (botocore: 60 s, WIRE §8).
-    pub connect_timeout: Duration,
-    /// How long the whole response (headers and body) may take once connected
-    /// (botocore's read timeout: 60 s). One attempt is abandoned after
-    /// `connect_timeout + read_timeout` at the latest.
-    pub read_timeout: Duration,
-    /// Attempts and backoff.
-    pub retry: RetryPolicy,
-}
-
-impl Default for ClientConfig {
-    fn default() -> Self {
-        ClientConfig {
-            connect_timeout: Duration::from_secs(60),
-            read_timeout: Duration::from_secs(60),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
+pub use awscred_core::transport::ClientConfig;
 
 type Pool = PooledClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// An async HTTP client for AWS calls. Cheap to clone: clones share one connection pool.
+/// One attempt is abandoned after `connect_timeout + read_timeout` at the latest.
 ///
 /// It needs a tokio runtime with the time and I/O drivers enabled.
 #[derive(Clone)]
@@ -248,7 +227,7 @@ pub(crate) fn jitter() -> f64 {
     if getrandom::fill(&mut b).is_err() {
         return 0.5;
     }
-    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+    awscred_core::transport::jitter_from_bits(u64::from_le_bytes(b))
 }
 
 /// Sorts a hyper-util client error into the kinds the retry policy knows.

@@ -1,34 +1,12 @@
 //! Sending requests over ureq: timeouts, the TLS rule, the body cap and retries.
 
 use std::io::Read;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use awscred_core::retry::{self, RetryPolicy};
+use awscred_core::retry;
 use awscred_core::{Error, Operation, TransportKind};
 
-/// Response bodies larger than this are refused: no AWS answer we read comes close.
-pub const MAX_BODY: u64 = 1024 * 1024;
-
-/// Timeouts and retries of a [`Client`].
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// How long to wait for a connection (botocore: 60 s).
-    pub connect_timeout: Duration,
-    /// How long to wait for the whole response once connected (botocore's read timeout: 60 s).
-    pub read_timeout: Duration,
-    /// Attempts and backoff.
-    pub retry: RetryPolicy,
-}
-
-impl Default for ClientConfig {
-    fn default() -> Self {
-        ClientConfig {
-            connect_timeout: Duration::from_secs(60),
-            read_timeout: Duration::from_secs(60),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
+pub use awscred_core::transport::{ClientConfig, MAX_BODY};
 
 /// A blocking HTTP client for AWS calls. Cheap to clone (the connection pool is shared).
 #[derive(Clone)]
@@ -152,13 +130,13 @@ impl Client {
         let (parts, mut body) = response.into_parts();
         let mut bytes = Vec::new();
         body.as_reader()
-            .take(MAX_BODY + 1)
+            .take(MAX_BODY as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::Transport {
                 kind: TransportKind::Io,
                 message: format!("reading the response: {e}"),
             })?;
-        if bytes.len() as u64 > MAX_BODY {
+        if bytes.len() > MAX_BODY {
             return Err(Error::Transport {
                 kind: TransportKind::Protocol,
                 message: format!("the response body is larger than {MAX_BODY} bytes"),
@@ -190,7 +168,7 @@ pub(crate) fn jitter() -> f64 {
     if getrandom::fill(&mut b).is_err() {
         return 0.5;
     }
-    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+    awscred_core::transport::jitter_from_bits(u64::from_le_bytes(b))
 }
 
 fn transport_error(e: ureq::Error) -> Error {
