@@ -21,13 +21,10 @@ pub fn load_config(env: &Env) -> Result<(ConfigPaths, ConfigSet), Error> {
     };
     let config_bytes = read(&paths.config)?;
     let credentials_bytes = read(&paths.credentials)?;
-    let config_name = paths.config.display().to_string();
-    let credentials_name = paths.credentials.display().to_string();
-    let set = ConfigSet::load(
-        config_bytes.as_deref().map(|b| (config_name.as_str(), b)),
-        credentials_bytes
-            .as_deref()
-            .map(|b| (credentials_name.as_str(), b)),
+    let set = config::load_files(
+        &paths,
+        config_bytes.as_deref(),
+        credentials_bytes.as_deref(),
     )?;
     Ok((paths, set))
 }

@@ -440,3 +440,18 @@ fn default_section_warning(file: &str, raw: &RawSection) -> Warning {
             .into(),
     }
 }
+
+/// Parses the config and credentials files found at `paths` (either may be missing), naming
+/// them by their paths in errors and warnings.
+pub fn load_files(
+    paths: &super::ConfigPaths,
+    config: Option<&[u8]>,
+    credentials: Option<&[u8]>,
+) -> Result<ConfigSet, Error> {
+    let config_name = paths.config.display().to_string();
+    let credentials_name = paths.credentials.display().to_string();
+    ConfigSet::load(
+        config.map(|b| (config_name.as_str(), b)),
+        credentials.map(|b| (credentials_name.as_str(), b)),
+    )
+}

@@ -20,7 +20,7 @@ mod sso;
 use std::fmt;
 
 pub use env::{ConfigPaths, Env, Platform, config_paths, env_credentials};
-pub use files::{ConfigSet, Section};
+pub use files::{ConfigSet, Section, load_files};
 pub use parse::{ParsedFile, RawProperty, RawSection, parse, parse_bytes};
 pub use plan::{Plan, ProcessSource, RoleStep, Source, WebIdentitySource, plan};
 pub use select::{endpoint_config, select_profile, select_region};

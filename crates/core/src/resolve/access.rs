@@ -5,8 +5,8 @@ use std::fmt;
 use std::time::SystemTime;
 
 use super::sso_token::{TokenLoader, TokenSpec};
-use super::{Action, Poll, load_config, sso_endpoint, unexpected};
-use crate::config::{self, ConfigPaths, Env, LoginTarget, Platform};
+use super::{Action, ConfigProgress, ConfigRead, Poll, sso_endpoint, unexpected};
+use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use crate::flow::{Flow, Input, Step};
 use crate::{Endpoint, Error, Service};
 
@@ -67,11 +67,7 @@ struct Loading {
 
 enum Phase {
     Start,
-    ReadConfig(ConfigPaths),
-    ReadCredentials {
-        paths: ConfigPaths,
-        config: Option<Vec<u8>>,
-    },
+    Config(ConfigRead),
     Token(Loading),
     Pending(Action, Box<Phase>),
     Finished(Option<Result<SsoAccess, Error>>),
@@ -81,8 +77,7 @@ impl Phase {
     fn name(&self) -> &'static str {
         match self {
             Phase::Start => "starting",
-            Phase::ReadConfig(_) => "reading the config file",
-            Phase::ReadCredentials { .. } => "reading the credentials file",
+            Phase::Config(read) => read.name(),
             Phase::Token(l) => l.loader.name(),
             Phase::Pending(_, next) => next.name(),
             Phase::Finished(_) => "finished",
@@ -122,26 +117,14 @@ impl SsoAccessFlow {
         self.phase = Phase::Finished(Some(result));
     }
 
-    fn start_loading(
-        &mut self,
-        paths: ConfigPaths,
-        config: Option<Vec<u8>>,
-        credentials: Option<Vec<u8>>,
-        now: SystemTime,
-    ) {
-        match self.loading(&paths, config, credentials) {
+    fn start_loading(&mut self, paths: ConfigPaths, set: ConfigSet, now: SystemTime) {
+        match self.loading(&paths, set) {
             Ok(loading) => self.advance(loading, None, now),
             Err(e) => self.finish(Err(e)),
         }
     }
 
-    fn loading(
-        &self,
-        paths: &ConfigPaths,
-        config: Option<Vec<u8>>,
-        credentials: Option<Vec<u8>>,
-    ) -> Result<Loading, Error> {
-        let set = load_config(paths, config.as_deref(), credentials.as_deref())?;
+    fn loading(&self, paths: &ConfigPaths, set: ConfigSet) -> Result<Loading, Error> {
         // Endpoint overrides come from the selected (or named) profile.
         let (profile, login) = match &self.target {
             TokenTarget::Profile(p) => {
@@ -202,11 +185,9 @@ impl Flow for SsoAccessFlow {
     fn next_step(&mut self, _now: SystemTime) -> Step<SsoAccess> {
         loop {
             match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-                Phase::Start => match config::config_paths(&self.env, self.platform) {
-                    Ok(paths) => {
-                        let path = paths.config.clone();
-                        self.phase =
-                            Phase::Pending(Action::Read(path), Box::new(Phase::ReadConfig(paths)));
+                Phase::Start => match ConfigRead::start(&self.env, self.platform) {
+                    Ok((action, read)) => {
+                        self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
                     }
                     Err(e) => self.finish(Err(e)),
                 },
@@ -233,21 +214,12 @@ impl Flow for SsoAccessFlow {
 
     fn handle(&mut self, input: Input, now: SystemTime) {
         match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-            Phase::ReadConfig(paths) => match input {
-                Input::File(Ok(config)) => {
-                    let path = paths.credentials.clone();
-                    self.phase = Phase::Pending(
-                        Action::Read(path),
-                        Box::new(Phase::ReadCredentials { paths, config }),
-                    );
+            Phase::Config(read) => match read.on_input(input) {
+                Ok(ConfigProgress::Read(action, read)) => {
+                    self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
                 }
-                Input::File(Err(e)) => self.finish(Err(e)),
-                other => self.finish(Err(unexpected(&other, "reading the config file"))),
-            },
-            Phase::ReadCredentials { paths, config } => match input {
-                Input::File(Ok(credentials)) => self.start_loading(paths, config, credentials, now),
-                Input::File(Err(e)) => self.finish(Err(e)),
-                other => self.finish(Err(unexpected(&other, "reading the credentials file"))),
+                Ok(ConfigProgress::Loaded(paths, set)) => self.start_loading(paths, set, now),
+                Err(e) => self.finish(Err(e)),
             },
             Phase::Token(loading) => self.advance(loading, Some(input), now),
             Phase::Finished(result) => self.phase = Phase::Finished(result),

@@ -160,11 +160,7 @@ pub(crate) fn sso_endpoint(
 
 enum Phase {
     Start,
-    ReadConfig(ConfigPaths),
-    ReadCredentials {
-        paths: ConfigPaths,
-        config: Option<Vec<u8>>,
-    },
+    Config(ConfigRead),
     /// Reading the AWS CLI cache entry of chain step `index`, outermost first, before the
     /// source is resolved at all (botocore's deferred source credentials).
     Probe {
@@ -189,8 +185,7 @@ impl Phase {
     fn name(&self) -> &'static str {
         match self {
             Phase::Start => "starting",
-            Phase::ReadConfig(_) => "reading the config file",
-            Phase::ReadCredentials { .. } => "reading the credentials file",
+            Phase::Config(read) => read.name(),
             Phase::Probe { .. } => "reading the AWS CLI cache for the outermost role",
             Phase::Source { runner, .. } => runner.name(),
             Phase::Chain { runner, .. } => runner.name(),
@@ -223,17 +218,7 @@ impl ResolveFlow {
     }
 
     /// Moves on after the config files are read.
-    fn start_resolving(
-        &mut self,
-        paths: ConfigPaths,
-        config: Option<Vec<u8>>,
-        credentials: Option<Vec<u8>>,
-        now: SystemTime,
-    ) {
-        let set = match load_config(&paths, config.as_deref(), credentials.as_deref()) {
-            Ok(set) => set,
-            Err(e) => return self.finish(Err(e)),
-        };
+    fn start_resolving(&mut self, paths: ConfigPaths, set: ConfigSet, now: SystemTime) {
         let env = &self.request.env;
         let explicit = self.request.explicit_profile().map(str::to_string);
         let profile = config::select_profile(env, explicit.as_deref());
@@ -380,17 +365,64 @@ impl ResolveFlow {
 }
 
 /// Parses and merges the two shared files (either may be missing).
-pub(crate) fn load_config(
-    paths: &ConfigPaths,
-    config: Option<&[u8]>,
-    credentials: Option<&[u8]>,
-) -> Result<ConfigSet, Error> {
-    let config_name = paths.config.display().to_string();
-    let credentials_name = paths.credentials.display().to_string();
-    ConfigSet::load(
-        config.map(|b| (config_name.as_str(), b)),
-        credentials.map(|b| (credentials_name.as_str(), b)),
-    )
+/// Reading the config file, then the credentials file: the first steps of every flow that
+/// starts from the user's configuration.
+pub(crate) enum ConfigRead {
+    Config(ConfigPaths),
+    Credentials {
+        paths: ConfigPaths,
+        config: Option<Vec<u8>>,
+    },
+}
+
+/// Where reading the configuration stands after an answer.
+pub(crate) enum ConfigProgress {
+    /// Read this next.
+    Read(Action, ConfigRead),
+    /// Both files read and parsed.
+    Loaded(ConfigPaths, ConfigSet),
+}
+
+impl ConfigRead {
+    /// The first read: the config file the environment names.
+    pub(crate) fn start(env: &Env, platform: Platform) -> Result<(Action, ConfigRead), Error> {
+        let paths = config::config_paths(env, platform)?;
+        Ok((
+            Action::Read(paths.config.clone()),
+            ConfigRead::Config(paths),
+        ))
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            ConfigRead::Config(_) => "reading the config file",
+            ConfigRead::Credentials { .. } => "reading the credentials file",
+        }
+    }
+
+    /// Takes the answer to the last read.
+    pub(crate) fn on_input(self, input: Input) -> Result<ConfigProgress, Error> {
+        let file = match input {
+            Input::File(result) => result?,
+            other => return Err(unexpected(&other, self.name())),
+        };
+        match self {
+            ConfigRead::Config(paths) => {
+                let next = Action::Read(paths.credentials.clone());
+                Ok(ConfigProgress::Read(
+                    next,
+                    ConfigRead::Credentials {
+                        paths,
+                        config: file,
+                    },
+                ))
+            }
+            ConfigRead::Credentials { paths, config } => {
+                let set = config::load_files(&paths, config.as_deref(), file.as_deref())?;
+                Ok(ConfigProgress::Loaded(paths, set))
+            }
+        }
+    }
 }
 
 impl Flow for ResolveFlow {
@@ -399,18 +431,12 @@ impl Flow for ResolveFlow {
     fn next_step(&mut self, now: SystemTime) -> Step<Resolved> {
         loop {
             match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-                Phase::Start => {
-                    match config::config_paths(&self.request.env, self.request.platform) {
-                        Ok(paths) => {
-                            let path = paths.config.clone();
-                            self.phase = Phase::Pending(
-                                Action::Read(path),
-                                Box::new(Phase::ReadConfig(paths)),
-                            );
-                        }
-                        Err(e) => self.finish(Err(e)),
+                Phase::Start => match ConfigRead::start(&self.request.env, self.request.platform) {
+                    Ok((action, read)) => {
+                        self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
                     }
-                }
+                    Err(e) => self.finish(Err(e)),
+                },
                 Phase::Pending(action, next) => {
                     self.phase = *next;
                     match &action {
@@ -444,23 +470,12 @@ impl Flow for ResolveFlow {
 
     fn handle(&mut self, input: Input, now: SystemTime) {
         match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-            Phase::ReadConfig(paths) => match input {
-                Input::File(Ok(config)) => {
-                    let path = paths.credentials.clone();
-                    self.phase = Phase::Pending(
-                        Action::Read(path),
-                        Box::new(Phase::ReadCredentials { paths, config }),
-                    );
+            Phase::Config(read) => match read.on_input(input) {
+                Ok(ConfigProgress::Read(action, read)) => {
+                    self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
                 }
-                Input::File(Err(e)) => self.finish(Err(e)),
-                other => self.finish(Err(unexpected(&other, "reading the config file"))),
-            },
-            Phase::ReadCredentials { paths, config } => match input {
-                Input::File(Ok(credentials)) => {
-                    self.start_resolving(paths, config, credentials, now)
-                }
-                Input::File(Err(e)) => self.finish(Err(e)),
-                other => self.finish(Err(unexpected(&other, "reading the credentials file"))),
+                Ok(ConfigProgress::Loaded(paths, set)) => self.start_resolving(paths, set, now),
+                Err(e) => self.finish(Err(e)),
             },
             Phase::Probe { ctx, index } => self.probe_answered(ctx, index, input, now),
             Phase::Source { ctx, runner } => self.advance_source(ctx, runner, Some(input), now),
