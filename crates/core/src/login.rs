@@ -17,6 +17,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget};
+use crate::endpoint::{self, Service};
 use crate::flow::{Flow, Input, Prompt, Step};
 use crate::oidc::pkce::{
     authorize_url, code_challenge, code_verifier, parse_callback, redirect_uri,
@@ -68,6 +70,37 @@ pub struct LoginRequest {
 }
 
 impl LoginRequest {
+    /// The login `awscred login` (like `aws sso login`) performs for `target`, from the parsed
+    /// configuration: the session's start URL, region and scopes, the SSO-OIDC endpoint of
+    /// `sso_region` (endpoint overrides taken from the named profile, else the selected one),
+    /// and the token directory. `random` feeds the PKCE verifier and `state`.
+    pub fn from_config(
+        env: &Env,
+        set: &ConfigSet,
+        paths: &ConfigPaths,
+        target: LoginTarget<'_>,
+        use_device_code: bool,
+        random: [u8; 96],
+    ) -> Result<LoginRequest, Error> {
+        let login = config::sso_login_config(set, target)?;
+        let profile = match target {
+            LoginTarget::Profile(p) => p.to_string(),
+            LoginTarget::SsoSession(_) => config::select_profile(env, None),
+        };
+        let endpoint_config =
+            config::endpoint_config(env, set, &profile, Service::SsoOidc, Some(&login.region))?;
+        Ok(LoginRequest {
+            session_name: login.session_name,
+            start_url: login.start_url,
+            sso_region: login.region,
+            scopes: login.registration_scopes.unwrap_or_default(),
+            use_device_code,
+            oidc_endpoint: endpoint::resolve(Service::SsoOidc, &endpoint_config)?,
+            token_dir: paths.sso_cache.clone(),
+            random,
+        })
+    }
+
     /// The login method the AWS CLI picks: the browser for sso-sessions unless the device code
     /// is asked for; the device code for legacy profiles.
     pub fn kind(&self) -> RegistrationKind {

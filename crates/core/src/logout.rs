@@ -15,6 +15,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::cli_cache::is_sso_entry;
+use crate::config::{self, ConfigPaths, ConfigSet, Env};
 use crate::endpoint::{EndpointConfig, Service, resolve};
 use crate::flow::{Flow, Input, Step};
 use crate::login::unexpected;
@@ -31,6 +32,23 @@ pub struct LogoutRequest {
     /// The SSO portal endpoint settings (FIPS, dual-stack, a configured URL). Its `region` is
     /// ignored: each token's own `region` is used, as the AWS CLI does.
     pub sso_endpoint: EndpointConfig,
+}
+
+impl LogoutRequest {
+    /// The logout `awscred logout` (like `aws sso logout`) performs: the SSO cache and the AWS
+    /// CLI's cache of the environment's home, portal endpoint settings from the selected profile.
+    pub fn from_config(
+        env: &Env,
+        set: &ConfigSet,
+        paths: &ConfigPaths,
+    ) -> Result<LogoutRequest, Error> {
+        let profile = config::select_profile(env, None);
+        Ok(LogoutRequest {
+            token_dir: paths.sso_cache.clone(),
+            cli_cache_dir: paths.cli_cache.clone(),
+            sso_endpoint: config::endpoint_config(env, set, &profile, Service::Sso, None)?,
+        })
+    }
 }
 
 /// What a logout did.

@@ -2,7 +2,6 @@
 
 use awscred_core::Error;
 use awscred_core::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
-use awscred_core::endpoint::{self, Service};
 use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
@@ -40,27 +39,11 @@ impl Client {
         interact: &mut dyn Interact,
     ) -> Result<LoginOutcome, Error> {
         let (paths, set) = load_config(env)?;
-        let login = config::sso_login_config(&set, target)?;
-        let profile = match target {
-            LoginTarget::Profile(p) => p.to_string(),
-            LoginTarget::SsoSession(_) => config::select_profile(env, None),
-        };
-        let endpoint_config =
-            config::endpoint_config(env, &set, &profile, Service::SsoOidc, Some(&login.region))?;
-        let oidc_endpoint = endpoint::resolve(Service::SsoOidc, &endpoint_config)?;
         let mut random = [0u8; 96];
         getrandom::fill(&mut random)
             .map_err(|e| Error::Login(format!("the system's random source failed: {e}")))?;
-        let request = LoginRequest {
-            session_name: login.session_name,
-            start_url: login.start_url,
-            sso_region: login.region,
-            scopes: login.registration_scopes.unwrap_or_default(),
-            use_device_code,
-            oidc_endpoint,
-            token_dir: paths.sso_cache,
-            random,
-        };
+        let request =
+            LoginRequest::from_config(env, &set, &paths, target, use_device_code, random)?;
         self.run(LoginFlow::new(request), interact)
     }
 
@@ -68,13 +51,7 @@ impl Client {
     /// removed, with the AWS CLI's cached SSO role credentials.
     pub fn logout(&self, env: &Env, interact: &mut dyn Interact) -> Result<LogoutOutcome, Error> {
         let (paths, set) = load_config(env)?;
-        let profile = config::select_profile(env, None);
-        let sso_endpoint = config::endpoint_config(env, &set, &profile, Service::Sso, None)?;
-        let request = LogoutRequest {
-            token_dir: paths.sso_cache,
-            cli_cache_dir: paths.cli_cache,
-            sso_endpoint,
-        };
+        let request = LogoutRequest::from_config(env, &set, &paths)?;
         self.run(LogoutFlow::new(request), interact)
     }
 
