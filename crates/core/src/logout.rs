@@ -4,8 +4,8 @@
 //! client registrations, which carry no access token, stay. Then every AWS CLI credential cache
 //! entry of an SSO role is deleted; other entries (assumed roles) stay.
 //!
-//! Step order: `List` token dir → per file { `Read` → [`Send` Logout] → `Remove` } → `List` CLI
-//! cache dir → per file { `Read` → [`Remove`] } → `Done`.
+//! Step order: `List` token dir → per file { `Read` → (`Send` Logout) → `Remove` } → `List` CLI
+//! cache dir → per file { `Read` → (`Remove`) } → `Done`.
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -240,9 +240,9 @@ fn client_error(e: hyper_util::client::legacy::Error) -> Error {
         TransportKind::Timeout
     } else if e.is_connect() {
         TransportKind::Connect
-    } else if find::<hyper::Error>(&e)
-        .is_some_and(|h| h.is_parse() || h.is_parse_status() || h.is_parse_too_large())
-    {
+    } else if find::<hyper::Error>(&e).is_some_and(|h| h.is_parse() || h.is_parse_status()) {
+        // `is_parse` covers oversized heads too (`is_parse_too_large` exists only with hyper's
+        // `server` feature, which a user's client build does not enable).
         TransportKind::Protocol
     } else {
         // Reset, closed before the answer, broken pipe: the exchange broke mid-way.

@@ -14,9 +14,9 @@
 //! Step order of an SSO profile with one role (cache misses):
 //! `Read` config → `Read` credentials → `Read` CLI cache (role: a hit ends here, as in the AWS
 //! CLI, whose source credentials are deferred) → `Read` CLI cache (SSO) → `Read` token →
-//! [`Lock` → `Read` token → `Send` CreateToken → `Write` token → `Unlock`] →
+//! (`Lock` → `Read` token → `Send` CreateToken → `Write` token → `Unlock`) →
 //! `Send` GetRoleCredentials → `Write` CLI cache (SSO) → `Read` CLI cache (role) →
-//! [`AskTokenCode`] → `Send` AssumeRole → `Write` CLI cache (role) → `Done`.
+//! (`AskTokenCode`) → `Send` AssumeRole → `Write` CLI cache (role) → `Done`.
 
 mod access;
 mod chain;
