@@ -52,6 +52,7 @@ pub mod flow;
 pub mod fuzzing;
 pub mod login;
 pub mod logout;
+pub mod network;
 pub mod oidc;
 pub mod operation;
 pub mod registration;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::network::NetworkSettings;
 use crate::retry::RetryPolicy;
 
 /// Response bodies larger than this are refused: no AWS answer awscred reads comes close.
@@ -19,6 +20,13 @@ pub struct ClientConfig {
     pub read_timeout: Duration,
     /// Attempts and backoff.
     pub retry: RetryPolicy,
+    /// The most one call may take, all attempts and the waits between them included
+    /// (default 180 s; botocore has none). See [`crate::network::CallClock`].
+    pub deadline: Duration,
+    /// Proxies and trusted certificates. `None` (the default): the driver decides them from
+    /// the process environment and the profile `AWS_PROFILE` selects, when the client is built
+    /// (see [`NetworkSettings::from_env`]). `Some`: exactly these, the environment unread.
+    pub network: Option<NetworkSettings>,
 }
 
 impl Default for ClientConfig {
@@ -27,6 +35,8 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(60),
             read_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            deadline: Duration::from_secs(180),
+            network: None,
         }
     }
 }

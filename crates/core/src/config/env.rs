@@ -36,6 +36,12 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// The value of `name` as set, even when empty: for the settings where an empty value means
+    /// something (an empty `AWS_CA_BUNDLE` is an error; an empty `https_proxy` hides `HTTPS_PROXY`).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
     /// The first of `names` that is set.
     pub fn first(&self, names: &[&str]) -> Option<&str> {
         names.iter().find_map(|n| self.get(n))
