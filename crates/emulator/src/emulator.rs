@@ -12,6 +12,7 @@ use crate::fault::{Armed, Fault};
 use crate::oidc;
 use crate::server::{self, Shared};
 use crate::state::{DeviceStatus, LoggedRequest, State};
+use crate::tls::ServerTls;
 
 /// A running emulator on 127.0.0.1. Dropping it stops the server.
 ///
@@ -22,6 +23,8 @@ pub struct Emulator {
     port: u16,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// The CA's certificate when serving HTTPS.
+    ca_pem: Option<String>,
 }
 
 /// An SSO session seeded by [`Emulator::issue_access_token`], for tests that pre-write a token
@@ -62,11 +65,38 @@ impl Emulator {
     /// Binds 127.0.0.1:`config.port` (0 = a free port) and starts serving. Returns once the
     /// socket is listening.
     pub fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        Emulator::start_with(config, None)
+    }
+
+    /// Like [`Emulator::start`], but serving HTTPS: a CA is generated at start and signs a
+    /// certificate for 127.0.0.1, localhost and ::1; [`Emulator::ca_pem`] gives the CA to
+    /// trust (e.g. through `AWS_CA_BUNDLE`). [`Emulator::url`] is then `https://127.0.0.1:PORT`.
+    pub fn start_tls(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        Emulator::start_with(config, Some(ServerTls::generate()?))
+    }
+
+    /// The PEM certificate of the CA that signed the server's certificate, when serving HTTPS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// Writes [`Emulator::ca_pem`] to `path` (an error when not serving HTTPS).
+    pub fn write_ca(&self, path: &std::path::Path) -> std::io::Result<()> {
+        match &self.ca_pem {
+            Some(pem) => std::fs::write(path, pem),
+            None => Err(std::io::Error::other("the emulator was not started with TLS")),
+        }
+    }
+
+    fn start_with(config: EmulatorConfig, tls: Option<ServerTls>) -> std::io::Result<Emulator> {
         let listener = StdListener::bind(("127.0.0.1", config.port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared {
-            base_url: format!("http://127.0.0.1:{port}"),
+            base_url: format!(
+                "{}://127.0.0.1:{port}",
+                if tls.is_some() { "https" } else { "http" }
+            ),
             clock: Mutex::new(Clock::real()),
             state: Mutex::new(State::new(config.auto_approve)),
             config,
@@ -74,6 +104,8 @@ impl Emulator {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let server_shared = Arc::clone(&shared);
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let acceptor = tls.map(|t| t.acceptor);
         let thread = std::thread::Builder::new()
             .name(format!("awscred-emulator-{port}"))
             .spawn(move || {
@@ -91,7 +123,7 @@ impl Emulator {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(listener) => {
                             let _ = ready_tx.send(Ok(()));
-                            server::serve(listener, server_shared, stop_rx).await;
+                            server::serve(listener, server_shared, acceptor, stop_rx).await;
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -109,6 +141,7 @@ impl Emulator {
             port,
             stop: Some(stop_tx),
             thread: Some(thread),
+            ca_pem,
         };
         if let Err(e) = ready {
             emulator.shutdown();
@@ -117,7 +150,7 @@ impl Emulator {
         Ok(emulator)
     }
 
-    /// `http://127.0.0.1:PORT`: the endpoint of the portal, OIDC and STS alike.
+    /// `http://127.0.0.1:PORT` (`https://` with [`Emulator::start_tls`]): the endpoint of the portal, OIDC and STS alike.
     pub fn url(&self) -> String {
         self.shared.base_url.clone()
     }

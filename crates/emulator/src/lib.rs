@@ -29,6 +29,8 @@ mod server;
 mod sigcheck;
 mod state;
 mod sts;
+pub mod proxy;
+pub mod tls;
 
 pub use config::{Account, EmulatorConfig, StsTrust};
 pub use emulator::{Emulator, IssuedToken};

@@ -1,13 +1,17 @@
-//! `awscred-emulator [--port N] [--auto-approve]`: serves the emulator until killed.
+//! `awscred-emulator [--port N] [--auto-approve] [--tls --ca-out PATH]`: serves the emulator
+//! until killed. With `--tls` it serves HTTPS with a certificate signed by a CA generated at
+//! start, whose PEM certificate `--ca-out` writes (point `AWS_CA_BUNDLE` at it).
 
 use std::io::Write;
 
 use awscred_emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: awscred-emulator [--port N] [--auto-approve]";
+const USAGE: &str = "usage: awscred-emulator [--port N] [--auto-approve] [--tls --ca-out PATH]";
 
 fn main() {
     let mut config = EmulatorConfig::demo();
+    let mut tls = false;
+    let mut ca_out: Option<std::path::PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -16,6 +20,11 @@ fn main() {
                 None => fail("--port needs a number between 0 and 65535"),
             },
             "--auto-approve" => config.auto_approve = true,
+            "--tls" => tls = true,
+            "--ca-out" => match args.next() {
+                Some(path) if !path.is_empty() => ca_out = Some(path.into()),
+                _ => fail("--ca-out needs the path of the file to write the CA certificate to"),
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -23,11 +32,28 @@ fn main() {
             other => fail(&format!("unknown argument `{other}`")),
         }
     }
-    let emulator = match Emulator::start(config) {
+    if ca_out.is_some() && !tls {
+        fail("--ca-out goes with --tls");
+    }
+    let started = if tls {
+        Emulator::start_tls(config)
+    } else {
+        Emulator::start(config)
+    };
+    let emulator = match started {
         Ok(e) => e,
         Err(e) => fail(&format!("cannot listen: {e}")),
     };
+    // The CA file is complete before the first line announces the server.
+    if let Some(path) = &ca_out {
+        if let Err(e) = emulator.write_ca(path) {
+            fail(&format!("cannot write the CA certificate to {}: {e}", path.display()));
+        }
+    }
     println!("listening on {}", emulator.url());
+    if let Some(path) = &ca_out {
+        println!("CA certificate written to {}", path.display());
+    }
     let _ = std::io::stdout().flush();
     loop {
         std::thread::park();

@@ -41,6 +41,7 @@ impl Shared {
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     // Accept on a task of its own and abort it when told to stop (no `select!`, so the
@@ -51,17 +52,33 @@ pub(crate) async fn serve(
                 continue;
             };
             let shared = Arc::clone(&shared);
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |req| handle(Arc::clone(&shared), req));
-                // A failed connection (client gone, injected cut) concerns only that client.
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                // A failed connection (client gone, refused handshake, injected cut) concerns
+                // only that client.
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            serve_connection(stream, shared).await;
+                        }
+                    }
+                    None => serve_connection(stream, shared).await,
+                }
             });
         }
     });
     let _ = (&mut stop).await;
     accepting.abort();
+}
+
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 /// Which operation a request is, and in which dialect its errors are written.

@@ -7,3 +7,4 @@ mod faults;
 mod oidc;
 mod portal;
 mod sts;
+mod tls;
