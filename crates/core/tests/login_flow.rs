@@ -127,11 +127,11 @@ impl Driver {
         for _ in 0..1000 {
             assert_no_secrets(&format!("{flow:?}"));
             let input = match flow.next_step(self.now) {
-                Step::Read(p) => {
+                Step::Effect(Effect::Read(p)) => {
                     self.trace.push("Read".into());
                     Input::File(Ok(self.files.get(&p).cloned()))
                 }
-                Step::Send(request) => {
+                Step::Effect(Effect::Send(request)) => {
                     let p = request.uri().path().to_string();
                     self.trace.push(format!("Send {p}"));
                     let body: Value = serde_json::from_slice(request.body()).unwrap();
@@ -143,7 +143,7 @@ impl Driver {
                         .unwrap_or_else(|| panic!("no canned answer left for {p}"));
                     Input::Response(answer)
                 }
-                Step::Write { path, contents } => {
+                Step::Effect(Effect::Write { path, contents }) => {
                     self.trace.push("Write".into());
                     if self.failing_writes.contains(&path) {
                         Input::Written(Err(Error::Io {
@@ -155,13 +155,13 @@ impl Driver {
                         Input::Written(Ok(()))
                     }
                 }
-                Step::Wait(d) => {
+                Step::Effect(Effect::Wait(d)) => {
                     self.trace.push("Wait".into());
                     self.waits.push(d);
                     self.now += d;
                     Input::Waited
                 }
-                Step::Prompt(p) => {
+                Step::Effect(Effect::Prompt(p)) => {
                     self.trace.push(match &p {
                         Prompt::DeviceCode { .. } => "Prompt DeviceCode".into(),
                         Prompt::Authorize { .. } => "Prompt Authorize".into(),
@@ -170,11 +170,11 @@ impl Driver {
                     self.prompts.push(p);
                     Input::Shown
                 }
-                Step::Listen => {
+                Step::Effect(Effect::Listen) => {
                     self.trace.push("Listen".into());
                     Input::Listening(Ok(self.port))
                 }
-                Step::AwaitCallback { timeout } => {
+                Step::Effect(Effect::AwaitCallback { timeout }) => {
                     self.trace.push("AwaitCallback".into());
                     self.callback_timeouts.push(timeout);
                     Input::Callback(self.callback.take().expect("no callback scripted"))
@@ -931,9 +931,9 @@ fn a_listener_that_cannot_start_ends_the_login() {
     let mut flow = LoginFlow::new(request(Some(SESSION), &[], false));
     let now = at(NOW);
     let cached = pkce_registration_file("cid", "2027-01-01T00:00:00Z");
-    assert!(matches!(flow.next_step(now), Step::Read(_)));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Read(_))));
     flow.handle(Input::File(Ok(Some(cached.into_bytes()))), now);
-    assert!(matches!(flow.next_step(now), Step::Listen));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Listen)));
     let refused = Error::Io {
         path: "127.0.0.1".into(),
         message: "address in use".into(),
@@ -952,7 +952,7 @@ fn a_listener_that_cannot_start_ends_the_login() {
 fn a_wrong_answer_from_the_driver_is_reported() {
     let mut flow = LoginFlow::new(request(None, &[], false));
     let now = at(NOW);
-    assert!(matches!(flow.next_step(now), Step::Read(_)));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Read(_))));
     flow.handle(Input::Waited, now);
     match flow.next_step(now) {
         Step::Done(Err(e)) => assert_eq!(

@@ -64,7 +64,7 @@ impl Driver {
                 assert!(!shown.contains(secret), "a token leaked into {shown}");
             }
             let input = match flow.next_step(now) {
-                Step::List(dir) => match self.listing_error.take() {
+                Step::Effect(Effect::List(dir)) => match self.listing_error.take() {
                     Some(e) => Input::Listed(Err(e)),
                     None => Input::Listed(Ok(self
                         .files
@@ -74,12 +74,12 @@ impl Driver {
                         .cloned()
                         .collect())),
                 },
-                Step::Read(p) if self.unreadable.contains(&p) => Input::File(Err(Error::Io {
+                Step::Effect(Effect::Read(p)) if self.unreadable.contains(&p) => Input::File(Err(Error::Io {
                     path: p.display().to_string(),
                     message: "permission denied".into(),
                 })),
-                Step::Read(p) => Input::File(Ok(self.files.get(&p).cloned())),
-                Step::Send(request) => {
+                Step::Effect(Effect::Read(p)) => Input::File(Ok(self.files.get(&p).cloned())),
+                Step::Effect(Effect::Send(request)) => {
                     assert_eq!(request.method(), http::Method::POST);
                     assert!(request.body().is_empty());
                     let token = request
@@ -97,13 +97,13 @@ impl Driver {
                         .unwrap_or_else(|| panic!("no canned answer for {host}"));
                     Input::Response(answer)
                 }
-                Step::Remove(p) if self.failing_removals.contains(&p) => {
+                Step::Effect(Effect::Remove(p)) if self.failing_removals.contains(&p) => {
                     Input::Written(Err(Error::Io {
                         path: p.display().to_string(),
                         message: "operation not permitted".into(),
                     }))
                 }
-                Step::Remove(p) => {
+                Step::Effect(Effect::Remove(p)) => {
                     self.files.remove(&p);
                     Input::Written(Ok(()))
                 }
@@ -319,7 +319,7 @@ fn a_failed_listing_ends_the_logout_with_its_error() {
 fn a_wrong_answer_from_the_driver_is_reported() {
     let mut flow = flow();
     let now = SystemTime::UNIX_EPOCH;
-    assert!(matches!(flow.next_step(now), Step::List(_)));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::List(_))));
     flow.handle(Input::Shown, now);
     match flow.next_step(now) {
         Step::Done(Err(e)) => assert_eq!(

@@ -931,14 +931,14 @@ fn debug_never_shows_secrets() {
         let step = flow.next_step(now());
         let input = match step {
             Step::Done(r) => break r,
-            Step::Read(p) => Input::File(Ok(d.files.get(&p).cloned())),
-            Step::Send(req) => Input::Response((d.http)(&req)),
-            Step::Write { path, contents } => {
+            Step::Effect(Effect::Read(p)) => Input::File(Ok(d.files.get(&p).cloned())),
+            Step::Effect(Effect::Send(req)) => Input::Response((d.http)(&req)),
+            Step::Effect(Effect::Write { path, contents }) => {
                 d.files.insert(path, contents);
                 Input::Written(Ok(()))
             }
-            Step::Lock(_) => Input::Locked(Ok(())),
-            Step::Unlock(_) => Input::Unlocked,
+            Step::Effect(Effect::Lock(_)) => Input::Locked(Ok(())),
+            Step::Effect(Effect::Unlock(_)) => Input::Unlocked,
             _ => panic!("unexpected step"),
         };
         flow.handle(input, now());
@@ -1033,7 +1033,7 @@ fn unexpected_inputs_are_errors_not_panics() {
     };
     for input in wrong() {
         let mut flow = ResolveFlow::new(request(&[]));
-        assert!(matches!(flow.next_step(now()), Step::Read(_)));
+        assert!(matches!(flow.next_step(now()), Step::Effect(Effect::Read(_))));
         flow.handle(input, now());
         match flow.next_step(now()) {
             Step::Done(Err(Error::InvalidInput(m))) => {
@@ -1049,8 +1049,8 @@ fn unexpected_inputs_are_errors_not_panics() {
     let mut flow = ResolveFlow::new(request(&[("AWS_PROFILE", "dev")]));
     loop {
         match flow.next_step(now()) {
-            Step::Read(p) => flow.handle(Input::File(Ok(d.files.get(&p).cloned())), now()),
-            Step::Send(_) => flow.handle(Input::File(Ok(None)), now()),
+            Step::Effect(Effect::Read(p)) => flow.handle(Input::File(Ok(d.files.get(&p).cloned())), now()),
+            Step::Effect(Effect::Send(_)) => flow.handle(Input::File(Ok(None)), now()),
             Step::Done(r) => {
                 assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
                 break;
