@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use awscred_core::flow::{Flow, Input, Prompt, Step};
+use awscred_core::flow::{Effect, Flow, Input, Prompt, Step};
 use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest, PENDING_AUTHORIZATION_EXPIRED};
 use awscred_core::{Endpoint, Error, TransportKind};
 use serde_json::{Value, json};

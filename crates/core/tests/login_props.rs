@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use awscred_core::flow::{Flow, Input, Step};
+use awscred_core::flow::{Effect, Flow, Input, Step};
 use awscred_core::login::{LoginFlow, LoginRequest};
 use awscred_core::logout::{LogoutFlow, LogoutRequest};
 use awscred_core::{Endpoint, EndpointConfig, Error, TransportKind};

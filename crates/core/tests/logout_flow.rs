@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use awscred_core::flow::{Flow, Input, Step};
+use awscred_core::flow::{Effect, Flow, Input, Step};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
 use awscred_core::{EndpointConfig, Error, TransportKind};
 

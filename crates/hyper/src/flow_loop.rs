@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, Interact, ProcessOutput, Step};
+use awscred_core::flow::{Effect, Flow, Input, Interact, ProcessOutput, Step};
 use awscred_files::FileLock;
 use awscred_files::callback::CallbackListener;
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, Prompt, Step};
+use awscred_core::flow::{Effect, Flow, Input, Prompt, Step};
 use awscred_hyper::{Client, Interact, NonInteractive};
 use common::{Action, Server};
 

@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, Interact, ProcessOutput, Step};
+use awscred_core::flow::{Effect, Flow, Input, Interact, ProcessOutput, Step};
 use awscred_files::{FileLock, callback::CallbackListener};
 
 use crate::Client;

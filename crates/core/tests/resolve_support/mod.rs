@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, ProcessOutput, Step};
+use awscred_core::flow::{Effect, Flow, Input, ProcessOutput, Step};
 use awscred_core::retry::{RetryClass, classify, response_error};
 
 pub type Request = http::Request<Vec<u8>>;
