@@ -89,6 +89,13 @@ impl Client {
                     },
                     None => Err(Error::Login("no callback listener was started".into())),
                 }),
+                // `Effect` is non-exhaustive: an effect this driver does not know ends the flow.
+                Step::Effect(other) => {
+                    return Err(Error::Unsupported(format!(
+                        "this driver cannot carry out the {:?} effect",
+                        other.kind()
+                    )));
+                }
             };
             flow.handle(input, SystemTime::now());
         }

@@ -79,6 +79,13 @@ impl Client {
                     Some(l) => l.wait(timeout).map_err(|e| Error::Login(e.to_string())),
                     None => Err(Error::Login("no callback listener was started".into())),
                 }),
+                // `Effect` is non-exhaustive: an effect this driver does not know ends the flow.
+                Step::Effect(other) => {
+                    return Err(Error::Unsupported(format!(
+                        "this driver cannot carry out the {:?} effect",
+                        other.kind()
+                    )));
+                }
             };
             flow.handle(input, SystemTime::now());
         }
@@ -114,6 +121,7 @@ fn trace_step<T>(step: &Step<T>) {
         Step::Effect(Effect::AwaitCallback { timeout }) => {
             tracing::debug!(timeout_s = timeout.as_secs(), "await the OAuth redirect")
         }
+        Step::Effect(other) => tracing::debug!(effect = ?other.kind(), "effect"),
         Step::Done(Ok(_)) => tracing::debug!("done"),
         Step::Done(Err(e)) => tracing::debug!(error = %e, "failed"),
     }
