@@ -987,3 +987,111 @@ fn debug_never_shows_secrets() {
     d.run(&mut LoginFlow::new(request(Some(SESSION), &[], false)))
         .unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Starting from the configuration files
+
+const CONFIG: &str = "[profile dev]\nsso_session = my-sso\n\n[sso-session my-sso]\n\
+                      sso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n";
+
+fn config_env() -> awscred_core::config::Env {
+    awscred_core::config::Env::from_pairs([("HOME", "/home/u")])
+}
+
+fn device_answers(d: &mut Driver) {
+    d.answer("/client/register", registered("cid-session"))
+        .answer("/device_authorization", device_authorization(None))
+        .answer("/token", token());
+}
+
+#[test]
+fn a_login_from_the_environment_reads_the_config_files_first() {
+    use awscred_core::config::{self, Platform};
+    use awscred_core::resolve::TokenTarget;
+
+    let random = [7u8; 96];
+    let mut d = Driver::new();
+    d.files.insert("/home/u/.aws/config".into(), CONFIG.into());
+    device_answers(&mut d);
+    let mut flow = LoginFlow::from_env(
+        config_env(),
+        Platform::Unix,
+        TokenTarget::Profile(Some("dev".into())),
+        true,
+        random,
+    );
+    assert!(flow.request().is_none());
+    let outcome = d.run(&mut flow).unwrap();
+
+    // The same login as one built by the caller from the parsed files.
+    let paths = config::config_paths(&config_env(), Platform::Unix).unwrap();
+    let set = config::load_files(&paths, Some(CONFIG.as_bytes()), None).unwrap();
+    let request = LoginRequest::from_config(
+        &config_env(),
+        &set,
+        &paths,
+        config::LoginTarget::Profile("dev"),
+        true,
+        random,
+    )
+    .unwrap();
+    assert_eq!(flow.request(), Some(&request));
+    let mut by_hand = Driver::new();
+    device_answers(&mut by_hand);
+    let expected = by_hand.run(&mut LoginFlow::new(request)).unwrap();
+
+    assert_eq!(outcome, expected);
+    assert_eq!(d.trace[..2], ["Read", "Read"], "config, then credentials");
+    assert_eq!(d.trace[2..], by_hand.trace[..]);
+    assert_eq!(d.sent, by_hand.sent);
+    d.files.remove(Path::new("/home/u/.aws/config"));
+    assert_eq!(d.files, by_hand.files);
+}
+
+#[test]
+fn a_login_from_the_environment_names_what_is_missing() {
+    use awscred_core::config::Platform;
+    use awscred_core::resolve::TokenTarget;
+
+    let mut d = Driver::new();
+    d.files.insert("/home/u/.aws/config".into(), CONFIG.into());
+    let mut flow = LoginFlow::from_env(
+        config_env(),
+        Platform::Unix,
+        TokenTarget::SsoSession("other".into()),
+        false,
+        [0; 96],
+    );
+    let debug = format!("{flow:?}");
+    assert!(debug.contains("redacted") && !debug.contains("[0, 0"), "{debug}");
+    match d.run(&mut flow) {
+        Err(Error::Config(m)) => assert!(m.contains("other"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.trace, ["Read", "Read"]);
+}
+
+#[test]
+fn a_login_from_the_environment_checks_the_answers_to_its_reads() {
+    use awscred_core::config::Platform;
+    use awscred_core::resolve::TokenTarget;
+
+    let mut flow = LoginFlow::from_env(
+        config_env(),
+        Platform::Unix,
+        TokenTarget::Profile(None),
+        false,
+        [0; 96],
+    );
+    let now = at(NOW);
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Read(_))));
+    flow.handle(Input::Shown, now);
+    match flow.next_step(now) {
+        Step::Done(Err(e)) => assert_eq!(
+            e.to_string(),
+            "invalid input: the login flow was reading the config file and expected \
+             Input::File, but the driver answered Input::Shown; this is a bug in the driver"
+        ),
+        other => panic!("expected the end, got {other:?}"),
+    }
+}

@@ -333,3 +333,37 @@ fn a_wrong_answer_from_the_driver_is_reported() {
     flow.handle(Input::Waited, now);
     assert!(matches!(flow.next_step(now), Step::Done(Err(_))));
 }
+
+#[test]
+fn a_logout_from_the_environment_reads_the_config_files_first() {
+    use awscred_core::config::{Env, Platform};
+
+    let mut d = Driver::new();
+    // The selected profile's endpoint settings apply to every portal: here a FIPS endpoint.
+    d.put(
+        "/home/u/.aws/config".into(),
+        "[default]\nuse_fips_endpoint = true\n",
+    )
+    .put(
+        token_file("a-east.json"),
+        &token(TOKEN_EAST, Some("us-east-1")),
+    );
+    d.answers
+        .insert("portal.sso-fips.us-east-1.amazonaws.com".into(), status(200));
+    let mut flow = LogoutFlow::from_env(Env::from_pairs([("HOME", "/home/u")]), Platform::Unix);
+    let outcome = d.run(&mut flow).unwrap();
+    assert_eq!(
+        d.sent,
+        [(
+            "https://portal.sso-fips.us-east-1.amazonaws.com/logout".to_string(),
+            TOKEN_EAST.to_string()
+        )]
+    );
+    assert_eq!(outcome.files_removed, [token_file("a-east.json")]);
+    // Without a home there is nothing to read: a configuration error, from the first step.
+    let mut homeless = LogoutFlow::from_env(Env::from_pairs([("X", "y")]), Platform::Unix);
+    match Driver::new().run(&mut homeless) {
+        Err(Error::Config(m)) => assert!(m.contains("HOME"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
