@@ -28,10 +28,10 @@ use crate::oidc::{
     GRANT_REFRESH_TOKEN, Grant, OidcErrorKind, RegisterClient, StartDeviceAuthorization,
     TokenResponse, oidc_error_kind,
 };
-use crate::resolve::{Configured, FromConfig, TokenTarget};
 use crate::registration::{
     Registration, RegistrationKeyInput, RegistrationKind, registration_file_name,
 };
+use crate::resolve::{Configured, FromConfig, TokenTarget};
 use crate::token::{CachedToken, TokenGrant, token_file_name};
 use crate::{Endpoint, Error, Operation, TransportKind};
 

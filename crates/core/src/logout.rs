@@ -300,7 +300,9 @@ impl LogoutRun {
     fn step(&mut self, now: SystemTime) -> Step<LogoutOutcome> {
         match &self.state {
             State::ListTokens => Step::Effect(Effect::List(self.request.token_dir.clone())),
-            State::ReadToken(path) | State::ReadCliEntry(path) => Step::Effect(Effect::Read(path.clone())),
+            State::ReadToken(path) | State::ReadCliEntry(path) => {
+                Step::Effect(Effect::Read(path.clone()))
+            }
             State::Logout { op, path } => match op.request(now) {
                 Ok(request) => Step::Effect(Effect::Send(request)),
                 // A token that cannot be sent (not a valid header value) is deleted unsent.
@@ -310,7 +312,9 @@ impl LogoutRun {
                     Step::Effect(Effect::Remove(path))
                 }
             },
-            State::RemoveToken(path) | State::RemoveCliEntry(path) => Step::Effect(Effect::Remove(path.clone())),
+            State::RemoveToken(path) | State::RemoveCliEntry(path) => {
+                Step::Effect(Effect::Remove(path.clone()))
+            }
             State::ListCliCache => Step::Effect(Effect::List(self.request.cli_cache_dir.clone())),
             State::Finished(result) => Step::Done(result.clone()),
         }

@@ -19,7 +19,10 @@ fn assert_hidden(what: &str, debug: &str) {
         .map(u8::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    assert!(!debug.contains(&decimal), "{what} shows the secret's bytes: {debug}");
+    assert!(
+        !debug.contains(&decimal),
+        "{what} shows the secret's bytes: {debug}"
+    );
 }
 
 fn request() -> http::Request<Vec<u8>> {
@@ -28,7 +31,10 @@ fn request() -> http::Request<Vec<u8>> {
     http::Request::builder()
         .method("POST")
         .uri("https://sts.eu-west-1.amazonaws.com/")
-        .header("authorization", format!("AWS4-HMAC-SHA256 Signature={SECRET}"))
+        .header(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Signature={SECRET}"),
+        )
         .header("x-amz-security-token", SECRET)
         .header("x-amz-sso_bearer_token", SECRET)
         .header("cookie", format!("session={SECRET}"))
@@ -108,7 +114,10 @@ fn no_effect_shows_a_secret() {
         assert_hidden(&format!("Effect::{kind:?}"), &format!("{effect:?}"));
         let step: Step<()> = Step::Effect(effect);
         assert_hidden(&format!("Step::Effect({kind:?})"), &format!("{step:?}"));
-        assert_hidden(&format!("Step::Effect({kind:?}) pretty"), &format!("{step:#?}"));
+        assert_hidden(
+            &format!("Step::Effect({kind:?}) pretty"),
+            &format!("{step:#?}"),
+        );
     }
 }
 
@@ -145,13 +154,19 @@ fn what_is_not_secret_stays_readable() {
     let file = format!("{:?}", Input::File(Ok(Some(SECRET.as_bytes().to_vec()))));
     assert_eq!(file, format!("File(Ok(Some(<{} bytes>)))", SECRET.len()));
     let response = format!("{:?}", Input::Response(Ok(response())));
-    assert!(response.contains("200") && response.contains("\"req-1\""), "{response}");
+    assert!(
+        response.contains("200") && response.contains("\"req-1\""),
+        "{response}"
+    );
     assert_eq!(
         format!("{:?}", Input::Callback(Ok(format!("code={SECRET}")))),
         "Callback(Ok(\"** redacted **\"))"
     );
     assert_eq!(
-        format!("{:?}", Effect::Run(format!("/usr/bin/get-creds --token {SECRET}"))),
+        format!(
+            "{:?}",
+            Effect::Run(format!("/usr/bin/get-creds --token {SECRET}"))
+        ),
         "Run(\"/usr/bin/get-creds …\")"
     );
     // Errors stay whole: they carry no secret by construction.

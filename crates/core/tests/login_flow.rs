@@ -1063,7 +1063,10 @@ fn a_login_from_the_environment_names_what_is_missing() {
         [0; 96],
     );
     let debug = format!("{flow:?}");
-    assert!(debug.contains("redacted") && !debug.contains("[0, 0"), "{debug}");
+    assert!(
+        debug.contains("redacted") && !debug.contains("[0, 0"),
+        "{debug}"
+    );
     match d.run(&mut flow) {
         Err(Error::Config(m)) => assert!(m.contains("other"), "{m}"),
         other => panic!("{other:?}"),

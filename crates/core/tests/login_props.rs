@@ -69,7 +69,9 @@ impl Chaos {
                 Step::Effect(Effect::AwaitCallback { .. }) => Input::Callback(Err(self.error())),
                 Step::Effect(Effect::Read(_)) => Input::File(Ok(None)),
                 Step::Effect(Effect::List(_)) => Input::Listed(Ok(Vec::new())),
-                Step::Effect(Effect::Write { .. }) | Step::Effect(Effect::Remove(_)) => Input::Written(Ok(())),
+                Step::Effect(Effect::Write { .. }) | Step::Effect(Effect::Remove(_)) => {
+                    Input::Written(Ok(()))
+                }
                 Step::Effect(Effect::Wait(_)) => Input::Waited,
                 _ => Input::Shown,
             });

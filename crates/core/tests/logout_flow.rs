@@ -74,10 +74,12 @@ impl Driver {
                         .cloned()
                         .collect())),
                 },
-                Step::Effect(Effect::Read(p)) if self.unreadable.contains(&p) => Input::File(Err(Error::Io {
-                    path: p.display().to_string(),
-                    message: "permission denied".into(),
-                })),
+                Step::Effect(Effect::Read(p)) if self.unreadable.contains(&p) => {
+                    Input::File(Err(Error::Io {
+                        path: p.display().to_string(),
+                        message: "permission denied".into(),
+                    }))
+                }
                 Step::Effect(Effect::Read(p)) => Input::File(Ok(self.files.get(&p).cloned())),
                 Step::Effect(Effect::Send(request)) => {
                     assert_eq!(request.method(), http::Method::POST);
@@ -348,8 +350,10 @@ fn a_logout_from_the_environment_reads_the_config_files_first() {
         token_file("a-east.json"),
         &token(TOKEN_EAST, Some("us-east-1")),
     );
-    d.answers
-        .insert("portal.sso-fips.us-east-1.amazonaws.com".into(), status(200));
+    d.answers.insert(
+        "portal.sso-fips.us-east-1.amazonaws.com".into(),
+        status(200),
+    );
     let mut flow = LogoutFlow::from_env(Env::from_pairs([("HOME", "/home/u")]), Platform::Unix);
     let outcome = d.run(&mut flow).unwrap();
     assert_eq!(

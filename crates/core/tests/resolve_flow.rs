@@ -1033,7 +1033,10 @@ fn unexpected_inputs_are_errors_not_panics() {
     };
     for input in wrong() {
         let mut flow = ResolveFlow::new(request(&[]));
-        assert!(matches!(flow.next_step(now()), Step::Effect(Effect::Read(_))));
+        assert!(matches!(
+            flow.next_step(now()),
+            Step::Effect(Effect::Read(_))
+        ));
         flow.handle(input, now());
         match flow.next_step(now()) {
             Step::Done(Err(Error::InvalidInput(m))) => {
@@ -1056,7 +1059,9 @@ fn unexpected_inputs_are_errors_not_panics() {
     let mut flow = ResolveFlow::new(request(&[("AWS_PROFILE", "dev")]));
     loop {
         match flow.next_step(now()) {
-            Step::Effect(Effect::Read(p)) => flow.handle(Input::File(Ok(d.files.get(&p).cloned())), now()),
+            Step::Effect(Effect::Read(p)) => {
+                flow.handle(Input::File(Ok(d.files.get(&p).cloned())), now())
+            }
             Step::Effect(Effect::Send(_)) => flow.handle(Input::File(Ok(None)), now()),
             Step::Done(r) => {
                 assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");

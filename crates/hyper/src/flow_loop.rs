@@ -42,14 +42,18 @@ impl Client {
                 Step::Effect(Effect::Remove(path)) => Input::Written(
                     blocking(&path, |p| awscred_files::remove_if_present(p).map(drop)).await,
                 ),
-                Step::Effect(Effect::List(dir)) => Input::Listed(blocking(&dir, awscred_files::list_json).await),
-                Step::Effect(Effect::Lock(path)) => Input::Locked(match blocking(&path, FileLock::acquire).await {
-                    Ok(lock) => {
-                        locks.push((path, lock));
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                }),
+                Step::Effect(Effect::List(dir)) => {
+                    Input::Listed(blocking(&dir, awscred_files::list_json).await)
+                }
+                Step::Effect(Effect::Lock(path)) => {
+                    Input::Locked(match blocking(&path, FileLock::acquire).await {
+                        Ok(lock) => {
+                            locks.push((path, lock));
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    })
+                }
                 Step::Effect(Effect::Unlock(path)) => {
                     locks.retain(|(p, _)| p != &path);
                     Input::Unlocked
@@ -69,7 +73,9 @@ impl Client {
                         Err(e) => Err(Error::Process(e)),
                     },
                 ),
-                Step::Effect(Effect::AskTokenCode { serial }) => Input::TokenCode(interact.token_code(&serial)),
+                Step::Effect(Effect::AskTokenCode { serial }) => {
+                    Input::TokenCode(interact.token_code(&serial))
+                }
                 Step::Effect(Effect::Prompt(prompt)) => {
                     interact.show(&prompt);
                     Input::Shown
@@ -82,13 +88,15 @@ impl Client {
                     }
                     Err(e) => Err(io_error("the 127.0.0.1 callback listener", e)),
                 }),
-                Step::Effect(Effect::AwaitCallback { timeout }) => Input::Callback(match listener.take() {
-                    Some(l) => match spawn(move || l.wait(timeout)).await {
-                        Ok(result) => result.map_err(|e| Error::Login(e.to_string())),
-                        Err(e) => Err(Error::Login(e)),
-                    },
-                    None => Err(Error::Login("no callback listener was started".into())),
-                }),
+                Step::Effect(Effect::AwaitCallback { timeout }) => {
+                    Input::Callback(match listener.take() {
+                        Some(l) => match spawn(move || l.wait(timeout)).await {
+                            Ok(result) => result.map_err(|e| Error::Login(e.to_string())),
+                            Err(e) => Err(Error::Login(e)),
+                        },
+                        None => Err(Error::Login("no callback listener was started".into())),
+                    })
+                }
                 // `Effect` is non-exhaustive: an effect this driver does not know ends the flow.
                 Step::Effect(other) => {
                     return Err(Error::Unsupported(format!(

@@ -62,7 +62,9 @@ impl Client {
                         })
                         .map_err(|e| Error::Process(e.to_string())),
                 ),
-                Step::Effect(Effect::AskTokenCode { serial }) => Input::TokenCode(interact.token_code(&serial)),
+                Step::Effect(Effect::AskTokenCode { serial }) => {
+                    Input::TokenCode(interact.token_code(&serial))
+                }
                 Step::Effect(Effect::Prompt(prompt)) => {
                     interact.show(&prompt);
                     Input::Shown
@@ -75,10 +77,12 @@ impl Client {
                     }
                     Err(e) => Err(io_error("the 127.0.0.1 callback listener", e)),
                 }),
-                Step::Effect(Effect::AwaitCallback { timeout }) => Input::Callback(match listener.take() {
-                    Some(l) => l.wait(timeout).map_err(|e| Error::Login(e.to_string())),
-                    None => Err(Error::Login("no callback listener was started".into())),
-                }),
+                Step::Effect(Effect::AwaitCallback { timeout }) => {
+                    Input::Callback(match listener.take() {
+                        Some(l) => l.wait(timeout).map_err(|e| Error::Login(e.to_string())),
+                        None => Err(Error::Login("no callback listener was started".into())),
+                    })
+                }
                 // `Effect` is non-exhaustive: an effect this driver does not know ends the flow.
                 Step::Effect(other) => {
                     return Err(Error::Unsupported(format!(
@@ -115,7 +119,9 @@ fn trace_step<T>(step: &Step<T>) {
         Step::Effect(Effect::Unlock(p)) => tracing::debug!(path = %p.display(), "unlock"),
         Step::Effect(Effect::Wait(d)) => tracing::debug!(ms = d.as_millis() as u64, "wait"),
         Step::Effect(Effect::Run(_)) => tracing::debug!("run credential_process"),
-        Step::Effect(Effect::AskTokenCode { serial }) => tracing::debug!(%serial, "ask for MFA code"),
+        Step::Effect(Effect::AskTokenCode { serial }) => {
+            tracing::debug!(%serial, "ask for MFA code")
+        }
         Step::Effect(Effect::Prompt(_)) => tracing::debug!("prompt"),
         Step::Effect(Effect::Listen) => tracing::debug!("listen for the OAuth redirect"),
         Step::Effect(Effect::AwaitCallback { timeout }) => {

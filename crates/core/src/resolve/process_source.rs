@@ -43,8 +43,10 @@ impl ProcessRunner {
             (State::Running, Some(Input::ProcessOutput(out))) => {
                 let p = &self.source;
                 Poll::Ready(
-                    out.and_then(|o| process::parse_output(&p.profile, &o, p.account_id.as_deref()))
-                        .map(SourceOutput::fresh),
+                    out.and_then(|o| {
+                        process::parse_output(&p.profile, &o, p.account_id.as_deref())
+                    })
+                    .map(SourceOutput::fresh),
                 )
             }
             (state, input) => {

@@ -7,10 +7,10 @@ use super::chain::{self, ChainRunner};
 use super::shell::{self, Begun, Body};
 use super::source::SourceRunner;
 use super::{Action, Ctx, Poll, ResolveRequest, Resolved, unexpected};
+use crate::Error;
 use crate::cli_cache;
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Platform};
 use crate::flow::Input;
-use crate::Error;
 
 /// What [`super::ResolveFlow`] was asked for.
 pub(crate) struct Setup(pub(crate) ResolveRequest);

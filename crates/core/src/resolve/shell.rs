@@ -6,9 +6,9 @@
 use std::time::SystemTime;
 
 use super::{Action, ConfigProgress, ConfigRead, Poll};
+use crate::Error;
 use crate::config::{ConfigPaths, ConfigSet, Env, Platform};
 use crate::flow::{Awaiting, Input, Step, unusable};
-use crate::Error;
 
 /// The part of a flow that runs once the configuration is parsed.
 pub(crate) trait Body: Sized {
@@ -178,13 +178,11 @@ impl<S: Setup> Shell<S> {
                     self.phase = Phase::Config(read);
                     self.pending = Some(action);
                 }
-                Ok(ConfigProgress::Loaded(paths, set)) => {
-                    match self.setup.begin(paths, set, now) {
-                        Ok(Begun::Run(body)) => self.advance(body, None, now),
-                        Ok(Begun::Finished(output)) => self.finish(Ok(output)),
-                        Err(e) => self.finish(Err(e)),
-                    }
-                }
+                Ok(ConfigProgress::Loaded(paths, set)) => match self.setup.begin(paths, set, now) {
+                    Ok(Begun::Run(body)) => self.advance(body, None, now),
+                    Ok(Begun::Finished(output)) => self.finish(Ok(output)),
+                    Err(e) => self.finish(Err(e)),
+                },
                 Err(e) => self.finish(Err(e)),
             },
             Phase::Body(body) => self.advance(body, Some(input), now),
