@@ -27,7 +27,9 @@ pub(crate) trait FromConfig {
     fn build(self, paths: &ConfigPaths, set: &ConfigSet) -> Result<Self::Flow, Error>;
 }
 
-/// Reading the configuration, then the built flow.
+/// Reading the configuration, then the built flow. One lives per login or logout, so the size
+/// of its variants is moot.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Configured<S: FromConfig> {
     Start(S),
     Reading {
