@@ -7,8 +7,9 @@
 //!
 //! Each flow documents which effects it can emit; a driver that serves only those flows may
 //! refuse the others. [`Effect`] is `#[non_exhaustive]`: a driver outside this crate ends its
-//! `match` with an arm that answers the flow with an error (any `Input` carrying an `Err`, e.g.
-//! through [`Awaiting`]'s check the flow then reports what it expected).
+//! `match` with an arm for effects it does not know and ends the flow there with an error
+//! (awscred's drivers return [`Error::Unsupported`]). An answer of the wrong kind is caught by
+//! the flow ([`Awaiting`]) and ends it with an error naming both kinds.
 //!
 //! A whole resolution, driven by a fake transport and files held in memory: an SSO profile
 //! whose token is cached, and a portal that answers GetRoleCredentials.

@@ -17,7 +17,7 @@ use crate::Client;
 impl Client {
     /// Runs a flow to its end.
     ///
-    /// Locks taken with [`Step::Effect(Effect::Lock)`] are released at [`Step::Effect(Effect::Unlock)`] or, at the latest, when
+    /// Locks taken with [`Effect::Lock`] are released at [`Effect::Unlock`] or, at the latest, when
     /// this returns (or its future is dropped).
     pub async fn run<F: Flow + Send>(
         &self,
