@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use super::source::out_of_step;
-use super::{Action, Ctx, Poll};
+use super::{Action, Ctx, Poll, out_of_step};
 use crate::cli_cache::{
     self, AssumeRoleEntry, AssumeRoleKeyInput, ResponseMetadata, assume_role_cache_key,
 };

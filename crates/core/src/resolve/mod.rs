@@ -309,3 +309,11 @@ pub(crate) enum Poll<T> {
 pub(crate) fn unexpected(input: &Input, state: &str) -> Error {
     crate::flow::unusable(input, state)
 }
+
+/// The error of a runner resumed with an answer it has no use for, or with none.
+pub(crate) fn out_of_step(input: Option<Input>, name: &str) -> Error {
+    match input {
+        Some(input) => unexpected(&input, name),
+        None => Error::InvalidInput(format!("resumed without an answer while {name}")),
+    }
+}

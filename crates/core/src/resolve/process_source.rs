@@ -1,7 +1,7 @@
 //! The `credential_process` source: run the command, read what it printed (`process.rs`).
 
-use super::source::{Next, SourceOutput, out_of_step};
-use super::{Action, Poll, process};
+use super::source::{Next, SourceOutput};
+use super::{Action, Poll, out_of_step, process};
 use crate::config::ProcessSource;
 use crate::flow::Input;
 

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use super::chain::{self, ChainRunner};
 use super::shell::{self, Begun, Body};
 use super::source::SourceRunner;
-use super::{Action, Ctx, Poll, ResolveRequest, Resolved, unexpected};
+use super::{Action, Ctx, Poll, ResolveRequest, Resolved, out_of_step, unexpected};
 use crate::Error;
 use crate::cli_cache;
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Platform};
@@ -117,10 +117,7 @@ impl Body for Resolution {
                 self.stage = stage;
                 let name = self.name();
                 self.stage = Stage::Done;
-                Poll::Ready(Err(match input {
-                    Some(input) => unexpected(&input, name),
-                    None => Error::InvalidInput(format!("resumed without an answer while {name}")),
-                }))
+                Poll::Ready(Err(out_of_step(input, name)))
             }
         }
     }

@@ -9,9 +9,9 @@ use super::process_source::ProcessRunner;
 use super::sso_role::SsoRoleRunner;
 use super::web_identity::WebIdentityRunner;
 use super::{Ctx, Poll, unexpected};
+use crate::Credentials;
 use crate::config::Source;
 use crate::flow::Input;
-use crate::{Credentials, Error};
 
 /// The source's credentials and how they were obtained.
 pub(crate) struct SourceOutput {
@@ -74,13 +74,5 @@ impl SourceRunner {
             SourceRunner::WebIdentity(r) => r.resume(ctx, input, now),
             SourceRunner::Sso(r) => r.resume(ctx, input, now),
         }
-    }
-}
-
-/// The error of a runner resumed with an answer it has no use for, or with none.
-pub(crate) fn out_of_step(input: Option<Input>, name: &str) -> Error {
-    match input {
-        Some(input) => unexpected(&input, name),
-        None => Error::InvalidInput(format!("resumed without an answer while {name}")),
     }
 }

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use super::source::{Next, SourceOutput, out_of_step};
+use super::source::{Next, SourceOutput};
 use super::sso_token::{TokenLoader, TokenSpec};
-use super::{Action, Ctx, Poll};
+use super::{Action, Ctx, Poll, out_of_step};
 use crate::cli_cache::{self, SsoKeyPart};
 use crate::config::SsoSource;
 use crate::flow::Input;

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use super::source::{Next, SourceOutput, out_of_step};
-use super::{Action, Ctx, Poll};
+use super::source::{Next, SourceOutput};
+use super::{Action, Ctx, Poll, out_of_step};
 use crate::config::WebIdentitySource;
 use crate::flow::Input;
 use crate::sts::AssumeRoleWithWebIdentity;
