@@ -17,6 +17,13 @@
 //! (`Lock` → `Read` token → `Send` CreateToken → `Write` token → `Unlock`) →
 //! `Send` GetRoleCredentials → `Write` CLI cache (SSO) → `Read` CLI cache (role) →
 //! (`AskTokenCode`) → `Send` AssumeRole → `Write` CLI cache (role) → `Done`.
+//!
+//! Where things live: `shell.rs` is the one shell of both flows (the config files, effects out,
+//! answers checked and in); `resolution.rs` is the body of [`ResolveFlow`], `access.rs` that of
+//! [`SsoAccessFlow`]. `source.rs` picks the runner of the plan's source — one file each:
+//! `process_source.rs`, `web_identity.rs`, `sso_role.rs` (static keys need none) — and
+//! `chain.rs` walks the roles. `configured.rs` puts the same config reader in front of the
+//! login and logout flows.
 
 mod access;
 mod chain;
