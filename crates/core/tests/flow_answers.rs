@@ -197,3 +197,50 @@ where
 {
     Box::new(Described(flow))
 }
+
+/// Answering twice without asking in between ends every flow, and the effect the first answer
+/// led to is never handed out.
+#[test]
+fn a_second_answer_ends_the_flow() {
+    let env = || Env::from_pairs([("HOME", "/home/u")]);
+    let now = SystemTime::UNIX_EPOCH;
+    let mut resolve_request = ResolveRequest::new(env());
+    resolve_request.platform = Platform::Unix;
+    let flows: Vec<(&str, Box<dyn Flow<Output = String>>)> = vec![
+        ("resolve", boxed(ResolveFlow::new(resolve_request))),
+        (
+            "SSO token",
+            boxed(SsoAccessFlow::new(
+                env(),
+                TokenTarget::Profile(None),
+                Platform::Unix,
+            )),
+        ),
+        (
+            "login",
+            boxed(LoginFlow::from_env(
+                env(),
+                Platform::Unix,
+                TokenTarget::Profile(None),
+                false,
+                [0; 96],
+            )),
+        ),
+        ("logout", boxed(LogoutFlow::from_env(env(), Platform::Unix))),
+    ];
+    for (name, mut flow) in flows {
+        assert!(matches!(flow.next_step(now), Step::Effect(Effect::Read(_))));
+        flow.handle(Input::File(Ok(None)), now);
+        flow.handle(Input::File(Ok(None)), now);
+        match flow.next_step(now) {
+            Step::Done(Err(Error::InvalidInput(m))) => assert!(
+                m.starts_with(&format!(
+                    "the {name} flow was reading the credentials file and expected no input"
+                )),
+                "{name}: {m}"
+            ),
+            other => panic!("{name}: {other:?}"),
+        }
+        assert!(matches!(flow.next_step(now), Step::Done(Err(_))), "{name}");
+    }
+}

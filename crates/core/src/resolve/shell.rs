@@ -108,6 +108,8 @@ impl<S: Setup> Shell<S> {
     }
 
     fn finish(&mut self, result: Result<<S::Body as Body>::Output, Error>) {
+        // An effect not handed out yet (the driver answered twice) is never handed out.
+        self.pending = None;
         self.phase = Phase::Finished(Some(result));
     }
 
