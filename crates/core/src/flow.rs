@@ -82,6 +82,10 @@ impl<F: Flow + ?Sized> Flow for &mut F {
     fn handle(&mut self, input: Input, now: SystemTime) {
         (**self).handle(input, now)
     }
+
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        (**self).retry_settings()
+    }
 }
 
 /// What the user should be shown during a login.
@@ -155,6 +159,15 @@ pub trait Flow {
 
     /// The answer to the last step.
     fn handle(&mut self, input: Input, now: SystemTime);
+
+    /// The retry settings the driver applies to this flow's [`Step::Send`]s (see
+    /// [`crate::retry::Attempts`]), as the configuration read so far says: a flow that read a
+    /// profile answers with its `max_attempts` / `retry_mode` and the environment's
+    /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`. Ask again at each `Send`. The default, nothing
+    /// configured, leaves the driver's own policy as it is.
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        crate::retry::RetrySettings::default()
+    }
 }
 
 /// What a flow may need from the person at the keyboard, for drivers to hand to their flow

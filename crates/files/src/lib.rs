@@ -7,7 +7,12 @@
 //! do it once. Blocking `std::fs` only; async drivers call it from a blocking task.
 
 pub mod callback;
+pub mod executor;
 pub mod process;
+pub mod random;
+
+pub use executor::LocalEffects;
+pub use random::jitter;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

@@ -32,6 +32,7 @@ pub use access::{SsoAccess, SsoAccessFlow, TokenTarget};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
 use crate::flow::{Flow, Input, Step};
+use crate::retry::RetrySettings;
 use crate::{Credentials, Endpoint, Error, Service, cli_cache};
 use chain::ChainRunner;
 use source::SourceRunner;
@@ -105,6 +106,8 @@ pub struct ResolveFlow {
     // failed resolution, which has no `Resolved` to carry it.
     locks_held: usize,
     refresh_attempted_at: Option<SystemTime>,
+    /// The profile's and the environment's retry settings, once the files are read.
+    retry: RetrySettings,
 }
 
 /// What the flow resolved so far, shared by the source and chain runners.
@@ -203,6 +206,7 @@ impl ResolveFlow {
             phase: Phase::Start,
             locks_held: 0,
             refresh_attempted_at: None,
+            retry: RetrySettings::default(),
         }
     }
 
@@ -240,6 +244,12 @@ impl ResolveFlow {
                 Err(e) => return self.finish(Err(e)),
             }
         }
+        // botocore builds the SSO, OIDC and STS clients from the selected profile's settings,
+        // whatever profile the chain's credentials come from.
+        self.retry = match RetrySettings::from_config(env, set.profile(&profile)) {
+            Ok(retry) => retry,
+            Err(e) => return self.finish(Err(e)),
+        };
         let plan = match config::plan(&set, &profile, env, now) {
             Ok(plan) => plan,
             Err(e) => return self.finish(Err(e)),
@@ -466,6 +476,10 @@ impl Flow for ResolveFlow {
                 }
             }
         }
+    }
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.retry
     }
 
     fn handle(&mut self, input: Input, now: SystemTime) {
