@@ -18,14 +18,13 @@
 //! ```
 //! use std::time::SystemTime;
 //! use awscred_core::flow::{Flow, Input, Step};
-//! use awscred_files::executor::{LocalEffects, trace_step};
+//! use awscred_files::executor::LocalEffects;
 //!
 //! /// A driver with no network and no user: everything else is the executor's.
 //! fn run<F: Flow>(mut flow: F) -> Result<F::Output, awscred_core::Error> {
 //!     let mut local = LocalEffects::new();
 //!     loop {
-//!         let step = flow.next_step(SystemTime::now());
-//!         trace_step(&step);
+//!         let step = local.next_step(&mut flow); // asks the flow, traces the step
 //!         let input = match local.carry_out(step) {
 //!             Ok(input) => input,
 //!             Err(Step::Done(result)) => return result,
@@ -56,9 +55,10 @@
 //! awscred and the AWS CLI on one `~/.aws`, is specified in the [crate documentation](crate).
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use awscred_core::Error;
-use awscred_core::flow::{Input, ProcessOutput, Step};
+use awscred_core::flow::{Flow, Input, ProcessOutput, Step};
 
 use crate::FileLock;
 use crate::callback::CallbackListener;
@@ -76,6 +76,14 @@ impl LocalEffects {
     /// Nothing held yet.
     pub fn new() -> Self {
         LocalEffects::default()
+    }
+
+    /// Asks `flow` for its next step at the current time, and traces it ([`trace_step`]):
+    /// the top of every driver's loop.
+    pub fn next_step<F: Flow>(&self, flow: &mut F) -> Step<F::Output> {
+        let step = flow.next_step(SystemTime::now());
+        trace_step(&step);
+        step
     }
 
     /// The lock files held now, oldest first.

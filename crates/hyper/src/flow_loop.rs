@@ -8,8 +8,9 @@ use std::time::SystemTime;
 
 use awscred_core::Error;
 use awscred_core::flow::{Flow, Input, Interact, NonInteractive, Step};
+use awscred_core::retry::Attempts;
 use awscred_files::LocalEffects;
-use awscred_files::executor::{not_carried_out, step_name, trace_step};
+use awscred_files::executor::{not_carried_out, step_name};
 
 use crate::Client;
 
@@ -71,16 +72,14 @@ impl Client {
         F: Flow + Send,
         F::Output: Send + 'static,
     {
-        let user = interact.into();
         let mut local = LocalEffects::new();
+        let user = interact.into();
         loop {
-            let step = flow.next_step(SystemTime::now());
-            trace_step(&step);
-            let input = match step {
+            let input = match local.next_step(&mut flow) {
                 Step::Done(result) => return result,
                 Step::Send(request) => {
-                    let policy = flow.retry_settings().policy(self.config().retry);
-                    Input::Response(self.send_with(request, policy).await)
+                    let attempts = Attempts::new(flow.retry_settings().policy(self.config().retry));
+                    Input::Response(self.send_with(request, attempts).await)
                 }
                 Step::Wait(d) => {
                     tokio::time::sleep(d).await;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use awscred_core::retry::{Attempts, Next, RetryPolicy};
+use awscred_core::retry::{Attempts, Next};
 use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
 pub(crate) use awscred_files::jitter;
@@ -37,8 +37,13 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tls: &dyn std::fmt::Debug = match &self.pool {
+            Ok(_) => &"ready",
+            Err(why) => why,
+        };
         f.debug_struct("Client")
             .field("config", &self.config)
+            .field("tls", tls)
             .finish_non_exhaustive()
     }
 }
@@ -102,19 +107,21 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        self.send_with(request, self.config.retry).await
+        self.send_with(request, Attempts::new(self.config.retry))
+            .await
     }
 
-    /// Sends a prepared request, retrying retryable answers and transport failures as
-    /// `policy` allows. The request is re-sent as it is (a signature stays valid for minutes).
-    /// After the last attempt the caller gets the last response (whatever its status) or the
-    /// transport error: what a flow's `Send` step is answered with.
+    /// Sends a prepared request, retrying retryable answers and transport failures for as
+    /// long as `attempts` allows — made from this client's policy ([`Client::send`]) or from
+    /// the one a flow's configuration asks for ([`awscred_core::flow::Flow::retry_settings`]).
+    /// The request is re-sent as it is (a signature stays valid for minutes). After the last
+    /// attempt the caller gets the last response (whatever its status) or the transport error:
+    /// what a flow's `Send` step is answered with.
     pub async fn send_with(
         &self,
         request: http::Request<Vec<u8>>,
-        policy: RetryPolicy,
+        mut attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        let mut attempts = Attempts::new(policy);
         loop {
             let result = self.send_once(clone_request(&request)).await;
             let Next::RetryAfter(delay) = attempts.after_response(&result, jitter()) else {

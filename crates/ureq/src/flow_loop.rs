@@ -5,8 +5,9 @@ use std::time::SystemTime;
 
 use awscred_core::Error;
 use awscred_core::flow::{Flow, Input, Interact, Step};
+use awscred_core::retry::Attempts;
 use awscred_files::LocalEffects;
-use awscred_files::executor::{not_carried_out, trace_step};
+use awscred_files::executor::not_carried_out;
 
 use crate::Client;
 
@@ -22,13 +23,11 @@ impl Client {
     ) -> Result<F::Output, Error> {
         let mut local = LocalEffects::new();
         loop {
-            let step = flow.next_step(SystemTime::now());
-            trace_step(&step);
-            let input = match step {
+            let input = match local.next_step(&mut flow) {
                 Step::Done(result) => return result,
                 Step::Send(request) => {
-                    let policy = flow.retry_settings().policy(self.config().retry);
-                    Input::Response(self.send_with(request, policy))
+                    let attempts = Attempts::new(flow.retry_settings().policy(self.config().retry));
+                    Input::Response(self.send_with(request, attempts))
                 }
                 Step::Wait(d) => {
                     std::thread::sleep(d);

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::time::SystemTime;
 
-use awscred_core::retry::{Attempts, Next, RetryPolicy};
+use awscred_core::retry::{Attempts, Next};
 use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
 pub(crate) use awscred_files::jitter;
@@ -22,12 +22,6 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-impl Default for Client {
-    fn default() -> Self {
-        Client::new(ClientConfig::default())
     }
 }
 
@@ -73,19 +67,20 @@ impl Client {
 
     /// Sends a prepared request with this client's retry policy; see [`Client::send_with`].
     pub fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
-        self.send_with(request, self.config.retry)
+        self.send_with(request, Attempts::new(self.config.retry))
     }
 
-    /// Sends a prepared request, retrying retryable answers and transport failures as
-    /// `policy` allows. The request is re-sent as it is (a signature stays valid for minutes).
-    /// After the last attempt the caller gets the last response (whatever its status) or the
-    /// transport error: what a flow's `Send` step is answered with.
+    /// Sends a prepared request, retrying retryable answers and transport failures for as
+    /// long as `attempts` allows — made from this client's policy ([`Client::send`]) or from
+    /// the one a flow's configuration asks for ([`awscred_core::flow::Flow::retry_settings`]).
+    /// The request is re-sent as it is (a signature stays valid for minutes). After the last
+    /// attempt the caller gets the last response (whatever its status) or the transport error:
+    /// what a flow's `Send` step is answered with.
     pub fn send_with(
         &self,
         request: http::Request<Vec<u8>>,
-        policy: RetryPolicy,
+        mut attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        let mut attempts = Attempts::new(policy);
         loop {
             let result = self.send_once(clone_request(&request));
             match attempts.after_response(&result, jitter()) {
@@ -157,6 +152,13 @@ impl Client {
             "response"
         );
         Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+impl Default for Client {
+    /// A client with the default timeouts and retries ([`ClientConfig::default`]).
+    fn default() -> Self {
+        Client::new(ClientConfig::default())
     }
 }
 
