@@ -164,7 +164,8 @@ pub trait Flow {
     /// [`crate::retry::Attempts`]), as the configuration read so far says: a flow that read a
     /// profile answers with its `max_attempts` / `retry_mode` and the environment's
     /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`. Ask again at each `Send`. The default, nothing
-    /// configured, leaves the driver's own policy as it is.
+    /// configured, leaves the driver's own policy as it is — so a flow that wraps another must
+    /// forward this method, or the wrapped flow's settings are lost.
     fn retry_settings(&self) -> crate::retry::RetrySettings {
         crate::retry::RetrySettings::default()
     }
