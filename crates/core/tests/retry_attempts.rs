@@ -7,6 +7,13 @@ use awscred_core::config::{ConfigSet, Env, FileKind, parse};
 use awscred_core::retry::{Attempts, Next, RetryMode, RetryPolicy, RetrySettings};
 use awscred_core::{Error, ServiceError, TransportKind};
 
+/// A bad setting: the environment, the profile's lines, the words its error must contain.
+type Case = (
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static [&'static str],
+);
+
 fn service(status: u16, code: &str) -> Error {
     Error::Service(ServiceError {
         status,
@@ -140,7 +147,7 @@ fn modes_and_their_attempts() {
 
 #[test]
 fn bad_values_name_where_they_came_from() {
-    let cases: [(&[(&str, &str)], &str, &[&str]); 5] = [
+    let cases: [Case; 5] = [
         (
             &[("AWS_MAX_ATTEMPTS", "0")],
             "",

@@ -7,10 +7,10 @@
 //!   [`Step::Lock`], [`Step::Unlock`], [`Step::Run`], [`Step::Listen`],
 //!   [`Step::AwaitCallback`] — are the same for every runtime and are carried out here, by
 //!   [`LocalEffects::carry_out`], which also keeps their state: the locks held and the OAuth
-//!   callback listener;
+//!   callback listener, and answers [`Carried::Answered`];
 //! * **the driver's own** — [`Step::Send`] (its transport, with [`awscred_core::retry`]),
 //!   [`Step::Wait`] (its sleep), [`Step::AskTokenCode`] and [`Step::Prompt`] (its user) and
-//!   [`Step::Done`] — are handed back untouched.
+//!   [`Step::Done`] — are handed back untouched ([`Carried::HandedBack`]).
 //!
 //! Everything here blocks (`std::fs`, `flock`, a child process, a socket accept loop): an async
 //! driver moves the executor to a blocking thread for each effect (it is `Send`) and back.
@@ -18,7 +18,7 @@
 //! ```
 //! use std::time::SystemTime;
 //! use awscred_core::flow::{Flow, Input, Step};
-//! use awscred_files::executor::LocalEffects;
+//! use awscred_files::executor::{Carried, LocalEffects};
 //!
 //! /// A driver with no network and no user: everything else is the executor's.
 //! fn run<F: Flow>(mut flow: F) -> Result<F::Output, awscred_core::Error> {
@@ -26,10 +26,10 @@
 //!     loop {
 //!         let step = local.next_step(&mut flow); // asks the flow, traces the step
 //!         let input = match local.carry_out(step) {
-//!             Ok(input) => input,
-//!             Err(Step::Done(result)) => return result,
-//!             Err(Step::Wait(d)) => { std::thread::sleep(d); Input::Waited }
-//!             Err(other) => return Err(awscred_files::executor::not_carried_out(&other)),
+//!             Carried::Answered(input) => input,
+//!             Carried::HandedBack(Step::Done(result)) => return result,
+//!             Carried::HandedBack(Step::Wait(d)) => { std::thread::sleep(d); Input::Waited }
+//!             other => other.into_input()?, // a step this driver cannot carry out
 //!         };
 //!         flow.handle(input, SystemTime::now());
 //!     }
@@ -92,10 +92,10 @@ impl LocalEffects {
     }
 
     /// Carries out `step` if it is a local effect and returns the [`Input`] that answers it;
-    /// hands any other step back untouched (`Err(step)`) for the driver.
+    /// hands any other step back untouched for the driver.
     ///
     /// Failures are answers too (`Input::File(Err(..))`…): the flow decides what they mean.
-    pub fn carry_out<T>(&mut self, step: Step<T>) -> Result<Input, Step<T>> {
+    pub fn carry_out<T>(&mut self, step: Step<T>) -> Carried<T> {
         let input = match step {
             Step::Read(path) => {
                 Input::File(crate::read_if_present(&path).map_err(|e| Error::io(&path, &e)))
@@ -127,9 +127,9 @@ impl LocalEffects {
                     "the flow awaited the OAuth redirect before listening for it".into(),
                 )),
             }),
-            driver => return Err(driver),
+            driver => return Carried::HandedBack(driver),
         };
-        Ok(input)
+        Carried::Answered(input)
     }
 
     fn lock(&mut self, path: PathBuf) -> Result<(), Error> {
@@ -144,6 +144,26 @@ impl LocalEffects {
         let port = listener.port();
         self.listener = Some(listener);
         Ok(port)
+    }
+}
+
+/// What [`LocalEffects::carry_out`] did with a step.
+#[derive(Debug)]
+pub enum Carried<T> {
+    /// It was a local effect, carried out: hand this answer to the flow.
+    Answered(Input),
+    /// It is not a local effect: the driver's to carry out (or to refuse).
+    HandedBack(Step<T>),
+}
+
+impl<T> Carried<T> {
+    /// The answer, or — for a step handed back — the error a driver that has already handled
+    /// all of its own steps ends the run with ([`not_carried_out`]).
+    pub fn into_input(self) -> Result<Input, Error> {
+        match self {
+            Carried::Answered(input) => Ok(input),
+            Carried::HandedBack(step) => Err(not_carried_out(&step)),
+        }
     }
 }
 

@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use awscred_core::Error;
 use awscred_core::flow::{Input, Prompt, Step};
+use awscred_files::executor::Carried;
 use awscred_files::{FileLock, LocalEffects};
 
 type S = Step<()>;
 
 fn carry(local: &mut LocalEffects, step: S) -> Input {
     match local.carry_out(step) {
-        Ok(input) => input,
-        Err(step) => panic!("handed back: {step:?}"),
+        Carried::Answered(input) => input,
+        Carried::HandedBack(step) => panic!("handed back: {step:?}"),
     }
 }
 
@@ -39,7 +40,7 @@ fn files_are_written_read_listed_and_removed() {
         other => panic!("{other:?}"),
     }
     match carry(&mut local, Step::List(file.parent().unwrap().to_path_buf())) {
-        Input::Listed(Ok(paths)) => assert_eq!(paths, [file.clone()]),
+        Input::Listed(Ok(paths)) => assert_eq!(paths, std::slice::from_ref(&file)),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
@@ -185,8 +186,10 @@ fn the_drivers_steps_are_handed_back_untouched() {
     for step in steps {
         let name = awscred_files::executor::step_name(&step);
         match local.carry_out(step) {
-            Err(back) => assert_eq!(awscred_files::executor::step_name(&back), name),
-            Ok(input) => panic!("{name} was carried out: {input:?}"),
+            Carried::HandedBack(back) => {
+                assert_eq!(awscred_files::executor::step_name(&back), name)
+            }
+            Carried::Answered(input) => panic!("{name} was carried out: {input:?}"),
         }
     }
     let e = awscred_files::executor::not_carried_out::<()>(&Step::Wait(Duration::ZERO));

@@ -10,7 +10,7 @@ use awscred_core::Error;
 use awscred_core::flow::{Flow, Input, Interact, NonInteractive, Step};
 use awscred_core::retry::Attempts;
 use awscred_files::LocalEffects;
-use awscred_files::executor::{not_carried_out, step_name};
+use awscred_files::executor::step_name;
 
 use crate::Client;
 
@@ -116,7 +116,7 @@ async fn carry_out_blocking<T: Send + 'static>(
     })
     .await?;
     *local = back;
-    outcome.map_err(|step| not_carried_out(&step))
+    outcome.into_input()
 }
 
 /// `spawn_blocking`; a task that did not finish (it panicked, or the runtime is shutting

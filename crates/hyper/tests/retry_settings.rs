@@ -12,6 +12,13 @@ use awscred_emulator::Fault;
 use awscred_hyper::Provider;
 use common::world::{CONFIG, World, fast_client};
 
+/// A bad setting: the environment, the profile's lines, the words its error must contain.
+type Case = (
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static [&'static str],
+);
+
 /// A world with a valid SSO session, `dev` carrying `dev_settings` lines, and
 /// GetRoleCredentials failing with 500 on every attempt.
 fn world(dev_settings: &str) -> World {
@@ -122,7 +129,7 @@ async fn legacy_mode_makes_five_attempts_and_adaptive_three() {
 
 #[tokio::test]
 async fn bad_values_are_config_errors_naming_their_source() {
-    let cases: [(&[(&str, &str)], &str, &[&str]); 4] = [
+    let cases: [Case; 4] = [
         (
             &[("AWS_MAX_ATTEMPTS", "0")],
             "",

@@ -7,7 +7,6 @@ use awscred_core::Error;
 use awscred_core::flow::{Flow, Input, Interact, Step};
 use awscred_core::retry::Attempts;
 use awscred_files::LocalEffects;
-use awscred_files::executor::not_carried_out;
 
 use crate::Client;
 
@@ -38,7 +37,7 @@ impl Client {
                     interact.show(&prompt);
                     Input::Shown
                 }
-                effect => local.carry_out(effect).map_err(|s| not_carried_out(&s))?,
+                effect => local.carry_out(effect).into_input()?,
             };
             flow.handle(input, SystemTime::now());
         }

@@ -8,6 +8,13 @@ use awscred_emulator::Fault;
 
 use crate::common::{CONFIG, World};
 
+/// A bad setting: the environment, the profile's lines, the words its error must contain.
+type Case = (
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static [&'static str],
+);
+
 /// A world with a valid SSO session, `extra_env` set, `dev` carrying `dev_settings` lines, and
 /// GetRoleCredentials failing with 500 on every attempt.
 fn world(extra_env: &[(&str, &str)], dev_settings: &str) -> World {
@@ -86,7 +93,7 @@ fn legacy_mode_makes_five_attempts_and_adaptive_three() {
 
 #[test]
 fn bad_values_are_config_errors_naming_their_source() {
-    let cases: [(&[(&str, &str)], &str, &[&str]); 4] = [
+    let cases: [Case; 4] = [
         (
             &[("AWS_MAX_ATTEMPTS", "0")],
             "",
