@@ -27,7 +27,8 @@ use crate::Error;
 pub enum Step<T> {
     /// Read this file. Answer [`Input::File`] (`None` when it does not exist).
     Read(PathBuf),
-    /// Send this request, retrying per [`crate::retry`]. Answer [`Input::Response`].
+    /// Send this request with retries ([`crate::retry::Attempts`], with the policy
+    /// [`Flow::retry_settings`] asks for). Answer [`Input::Response`] with the last answer.
     Send(http::Request<Vec<u8>>),
     /// Write this file atomically with mode 0600, creating directories 0700.
     /// Answer [`Input::Written`].

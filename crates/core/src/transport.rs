@@ -18,7 +18,9 @@ pub struct ClientConfig {
     /// How long the response (headers and body) may take once connected (botocore's read
     /// timeout: 60 s).
     pub read_timeout: Duration,
-    /// Attempts and backoff.
+    /// Attempts and backoff. For a flow's requests, what the environment and the profile
+    /// configure (`AWS_MAX_ATTEMPTS`, `max_attempts`, `retry_mode`) replaces the number of
+    /// attempts; the backoff stays this one ([`crate::retry::RetrySettings::policy`]).
     pub retry: RetryPolicy,
 }
 
