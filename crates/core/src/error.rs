@@ -99,6 +99,24 @@ impl Error {
         }
     }
 
+    /// An [`Error::Io`] for a local file (or other local resource) `path`, for drivers and
+    /// executors reporting a failed effect: `Error::io(&path, &e)`.
+    pub fn io(path: impl AsRef<std::path::Path>, error: &std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            message: error.to_string(),
+        }
+    }
+
+    /// An [`Error::Transport`] of `kind`, for transports reporting a request that got no
+    /// answer. The kind decides whether [`crate::retry`] tries again.
+    pub fn transport(kind: TransportKind, message: impl Into<String>) -> Self {
+        Error::Transport {
+            kind,
+            message: message.into(),
+        }
+    }
+
     /// The service error inside, for `Throttled` and `Service`.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {

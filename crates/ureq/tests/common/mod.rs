@@ -183,6 +183,10 @@ where
         self.inner.handle(input, now);
         self.audit.debug(self.label, &self.inner);
     }
+
+    fn retry_settings(&self) -> awscred_core::retry::RetrySettings {
+        self.inner.retry_settings()
+    }
 }
 
 /// An `Interact` that records every prompt's `Debug` and refuses MFA codes.
