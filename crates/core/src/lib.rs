@@ -67,5 +67,5 @@ pub mod wire_error;
 
 pub use credentials::{Credentials, ExportFormat};
 pub use endpoint::{Endpoint, EndpointConfig, Service};
-pub use error::{Error, ServiceError, TransportKind};
+pub use error::{Error, LoginHint, ServiceError, TransportKind};
 pub use operation::Operation;

@@ -284,7 +284,9 @@ async fn an_expired_token_without_a_refresh_token_needs_a_login() {
             .await
             .unwrap_err();
         match &e {
-            Error::LoginNeeded { command: c, .. } => assert_eq!(c, command, "{profile}"),
+            Error::LoginNeeded { .. } => {
+                assert_eq!(e.login_command().as_deref(), Some(command), "{profile}")
+            }
             other => panic!("{profile}: expected LoginNeeded, got {other}"),
         }
         let shown = e.to_string();

@@ -139,8 +139,8 @@ impl SsoAccessFlow {
             }
         };
         let command = match &login.session_name {
-            Some(s) => format!("awscred login --sso-session {s}"),
-            None => format!("awscred login --profile {profile}"),
+            Some(s) => crate::LoginHint::sso_session(s),
+            None => crate::LoginHint::profile(&profile),
         };
         let portal = sso_endpoint(&self.env, &set, &profile, Service::Sso, &login.region)?;
         let oidc = sso_endpoint(&self.env, &set, &profile, Service::SsoOidc, &login.region);

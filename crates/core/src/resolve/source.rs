@@ -123,10 +123,7 @@ impl SourceRunner {
                 let credentials = match response.and_then(|r| op.parse(&r)) {
                     Ok(c) => c,
                     Err(Error::LoginNeeded { reason, .. }) => {
-                        return Poll::Ready(Err(Error::LoginNeeded {
-                            reason,
-                            command: sso.login_command(),
-                        }));
+                        return Poll::Ready(Err(Error::login_needed(reason, sso.login_hint())));
                     }
                     Err(e) => return Poll::Ready(Err(e)),
                 };
@@ -261,7 +258,7 @@ impl SourceRunner {
         let spec = TokenSpec::new(
             sso.session_name.clone(),
             sso.start_url.clone(),
-            sso.login_command(),
+            sso.login_hint(),
             &ctx.paths.sso_cache,
             ctx.sso_endpoint(Service::SsoOidc, &sso.sso_region),
         );

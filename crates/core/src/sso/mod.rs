@@ -3,8 +3,8 @@
 //! signed.
 //!
 //! A rejected token (`UnauthorizedException`, HTTP 401) becomes [`Error::LoginNeeded`] naming
-//! [`LOGIN_COMMAND`]; the flows, which know the profile or session, replace the command with
-//! the exact one to run.
+//! no session or profile (so it reads as plain [`LOGIN_COMMAND`]); the flows, which know the
+//! profile or session, fill them in.
 
 mod accounts;
 pub(crate) mod json;
@@ -21,7 +21,7 @@ use crate::Error;
 /// Why [`Error::LoginNeeded`] is returned when the portal rejects the token.
 pub const SESSION_EXPIRED: &str = "the SSO session has expired or is invalid";
 
-/// The generic command put in [`Error::LoginNeeded`]; flows substitute the exact one.
+/// The login command; [`crate::LoginHint::command`] adds `--sso-session` or `--profile`.
 pub const LOGIN_COMMAND: &str = "awscred login";
 
 /// Turns a non-success portal response into an error: a rejected token asks for a new login,
@@ -31,7 +31,7 @@ pub(crate) fn portal_error(operation: &'static str, response: &http::Response<Ve
     let unauthorized = response.status() == http::StatusCode::UNAUTHORIZED
         || error.code() == Some("UnauthorizedException");
     if unauthorized {
-        Error::login_needed(SESSION_EXPIRED, LOGIN_COMMAND)
+        Error::login_needed(SESSION_EXPIRED, crate::LoginHint::default())
     } else {
         error
     }

@@ -154,8 +154,11 @@ fn expired_token_without_refresh_token_needs_login() {
     for profile in ["dev", "r3"] {
         let e = world.resolve(profile).expect_err("an expired token fails");
         match &e {
-            Error::LoginNeeded { reason, command } => {
-                assert_eq!(command, "awscred login --sso-session dev");
+            Error::LoginNeeded { reason, .. } => {
+                assert_eq!(
+                    e.login_command().as_deref(),
+                    Some("awscred login --sso-session dev")
+                );
                 assert!(reason.contains("expired"), "{reason}");
             }
             other => panic!("expected LoginNeeded, got {other:?}"),
@@ -181,7 +184,7 @@ fn expired_token_without_refresh_token_needs_login() {
         .expect_err("an expired legacy token fails");
     world.audit.error("legacy expired", &e);
     assert!(
-        matches!(&e, Error::LoginNeeded { command, .. } if command == "awscred login --profile legacy"),
+        e.login_command().as_deref() == Some("awscred login --profile legacy"),
         "{e:?}"
     );
 
