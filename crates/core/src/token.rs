@@ -138,6 +138,43 @@ impl fmt::Debug for TokenGrant {
 const REDACTED: &str = "** redacted **";
 
 impl CachedToken {
+    /// A token with just an access token and its expiry: not refreshable, no region or start
+    /// URL, no unknown keys. Set the other (public) fields to add them, e.g.
+    /// `CachedToken { refresh_token: Some(r), ..CachedToken::new(a, t) }`.
+    pub fn new(access_token: impl Into<String>, expires_at: SystemTime) -> CachedToken {
+        CachedToken {
+            access_token: access_token.into(),
+            expires_at,
+            refresh_token: None,
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            region: None,
+            start_url: None,
+            unknown: Map::new(),
+        }
+    }
+
+    /// The same token, refreshable with this client registration and refresh token.
+    pub fn with_refresh(
+        mut self,
+        refresh_token: impl Into<String>,
+        registration: &Registration,
+    ) -> CachedToken {
+        self.refresh_token = Some(refresh_token.into());
+        self.client_id = Some(registration.client_id.clone());
+        self.client_secret = Some(registration.client_secret.clone());
+        self.registration_expires_at = Some(registration.expires_at);
+        self
+    }
+
+    /// The same token, tagged with the SSO region and start URL it belongs to.
+    pub fn with_session(mut self, region: impl Into<String>, start_url: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self.start_url = Some(start_url.into());
+        self
+    }
+
     /// The token a login writes (WIRE.md §2.7): configured start URL and SSO region, the grant,
     /// and the client registration that obtained it (kept so the token can be refreshed).
     pub fn from_login(
@@ -147,16 +184,14 @@ impl CachedToken {
         registration: &Registration,
         now: SystemTime,
     ) -> CachedToken {
+        let token = CachedToken::new(grant.access_token.clone(), add_secs(now, grant.expires_in))
+            .with_session(region, start_url);
         CachedToken {
-            access_token: grant.access_token.clone(),
-            expires_at: add_secs(now, grant.expires_in),
             refresh_token: grant.refresh_token.clone(),
             client_id: Some(registration.client_id.clone()),
             client_secret: Some(registration.client_secret.clone()),
             registration_expires_at: Some(registration.expires_at),
-            region: Some(region.to_string()),
-            start_url: Some(start_url.to_string()),
-            unknown: Map::new(),
+            ..token
         }
     }
 
@@ -469,6 +504,40 @@ mod tests {
         assert_eq!(
             old.refreshed(&rotated, now).refresh_token.as_deref(),
             Some("R2")
+        );
+    }
+
+    #[test]
+    fn constructor_builds_what_a_login_writes() {
+        let now = at(1_800_000_000);
+        let registration = Registration {
+            client_id: "cid".into(),
+            client_secret: "CLIENTSECRET".into(),
+            expires_at: at(2_000_000_000),
+            scopes: None,
+            grant_types: None,
+        };
+        let grant = TokenGrant {
+            access_token: "ACCESSTOKEN".into(),
+            expires_in: 3600,
+            refresh_token: Some("REFRESHTOKEN".into()),
+        };
+        let built = CachedToken::new("ACCESSTOKEN", now + Duration::from_secs(3600))
+            .with_refresh("REFRESHTOKEN", &registration)
+            .with_session("us-east-1", "https://d-123.awsapps.com/start");
+        let logged_in = CachedToken::from_login(
+            "https://d-123.awsapps.com/start",
+            "us-east-1",
+            &grant,
+            &registration,
+            now,
+        );
+        assert_eq!(built, logged_in);
+        let bare = CachedToken::new("A", now);
+        assert!(!bare.can_refresh(now - Duration::from_secs(1)));
+        assert_eq!(
+            String::from_utf8(bare.to_json()).unwrap(),
+            "{\"accessToken\": \"A\", \"expiresAt\": \"2027-01-15T08:00:00Z\"}"
         );
     }
 
