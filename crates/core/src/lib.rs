@@ -65,7 +65,7 @@ pub mod token;
 pub mod transport;
 pub mod wire_error;
 
-pub use credentials::{Credentials, ExportFormat};
+pub use credentials::{Credentials, ExportField, ExportFormat};
 pub use endpoint::{Endpoint, EndpointConfig, Service};
 pub use error::{Error, LoginHint, ServiceError, TransportKind};
 pub use operation::Operation;
