@@ -3,12 +3,15 @@
 use std::fmt;
 use std::time::SystemTime;
 
-/// A set of AWS credentials. `Debug` and `Display` never show the secret or the session token.
+use crate::Secret;
+
+/// A set of AWS credentials. `Debug` and `Display` never show the secret or the session token
+/// (both are [`Secret`]s; `Debug` is written out to show the expiry as a timestamp).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     access_key_id: String,
-    secret_access_key: String,
-    session_token: Option<String>,
+    secret_access_key: Secret,
+    session_token: Option<Secret>,
     expiry: Option<SystemTime>,
     account_id: Option<String>,
 }
@@ -23,8 +26,8 @@ impl Credentials {
     ) -> Self {
         Credentials {
             access_key_id: access_key_id.into(),
-            secret_access_key: secret_access_key.into(),
-            session_token,
+            secret_access_key: Secret::new(secret_access_key),
+            session_token: session_token.map(Secret::from),
             expiry,
             account_id: None,
         }
@@ -43,7 +46,7 @@ impl Credentials {
 
     /// The secret access key. Handle with care.
     pub fn secret_access_key(&self) -> &str {
-        &self.secret_access_key
+        self.secret_access_key.expose()
     }
 
     /// The session token of temporary credentials. Handle with care.
@@ -79,11 +82,11 @@ impl Credentials {
             (ExportField::AccessKeyId, self.access_key_id.as_str()),
             (
                 ExportField::SecretAccessKey,
-                self.secret_access_key.as_str(),
+                self.secret_access_key.expose(),
             ),
         ];
         if let Some(t) = &self.session_token {
-            fields.push((ExportField::SessionToken, t));
+            fields.push((ExportField::SessionToken, t.expose()));
         }
         if let Some(e) = &expiration {
             fields.push((ExportField::Expiration, e));
@@ -133,11 +136,8 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"** redacted **")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "** redacted **"),
-            )
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
             .field("expiry", &self.expiry.map(crate::time::format_z))
             .field("account_id", &self.account_id)
             .finish()

@@ -360,7 +360,7 @@ impl LoginFlow {
             registration.client_id.clone(),
             registration.client_secret.clone(),
             Grant::DeviceCode {
-                device_code: device_code.to_string(),
+                device_code: device_code.into(),
             },
         )
     }
@@ -371,9 +371,9 @@ impl LoginFlow {
             pkce.registration.client_id.clone(),
             pkce.registration.client_secret.clone(),
             Grant::AuthorizationCode {
-                code: code.to_string(),
+                code: code.into(),
                 redirect_uri: pkce.redirect_uri.clone(),
-                code_verifier: pkce.verifier.clone(),
+                code_verifier: pkce.verifier.clone().into(),
             },
         )
     }

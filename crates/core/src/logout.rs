@@ -156,7 +156,7 @@ impl LogoutFlow {
             Ok(endpoint) => State::Logout {
                 op: Logout {
                     endpoint,
-                    access_token: access_token.to_string(),
+                    access_token: access_token.into(),
                 },
                 path,
             },

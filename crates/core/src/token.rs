@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 
-use crate::Error;
 use crate::registration::Registration;
+use crate::{Error, Secret};
 use py_json::Separators;
 
 /// Within this much of expiry a refresh is attempted, but failure is not fatal (botocore's
@@ -64,20 +64,21 @@ pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
 /// An SSO access token as cached on disk.
 ///
 /// Fields are public so flows can build and inspect tokens; `unknown` holds every key this
-/// library does not interpret, so a rewrite loses nothing another tool put there. `Debug` never
-/// shows the access token, the refresh token or the client secret.
+/// library does not interpret, so a rewrite loses nothing another tool put there. The secrets
+/// are [`Secret`]s; `Debug` is written out only to show timestamps as text and the unknown
+/// keys without their values (which could be anything, secrets included).
 #[derive(Clone, PartialEq)]
 pub struct CachedToken {
-    /// The bearer token sent to the SSO portal. Secret.
-    pub access_token: String,
+    /// The bearer token sent to the SSO portal.
+    pub access_token: Secret,
     /// When the access token stops working.
     pub expires_at: SystemTime,
-    /// The OIDC refresh token, when the login or last refresh returned one. Secret.
-    pub refresh_token: Option<String>,
+    /// The OIDC refresh token, when the login or last refresh returned one.
+    pub refresh_token: Option<Secret>,
     /// The OIDC client the token was issued to.
     pub client_id: Option<String>,
-    /// That client's secret. Secret.
-    pub client_secret: Option<String>,
+    /// That client's secret.
+    pub client_secret: Option<Secret>,
     /// When that client registration expires; no refresh after that.
     pub registration_expires_at: Option<SystemTime>,
     /// The SSO region (used by `logout`).
@@ -112,36 +113,21 @@ pub enum TokenOrigin {
 }
 
 /// The parts of a CreateToken answer a cached token needs. `Debug` hides the tokens.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenGrant {
     /// The new access token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// Its lifetime in seconds (`expiresIn`).
     pub expires_in: u64,
     /// A new refresh token, when the service rotated it.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
 }
-
-impl fmt::Debug for TokenGrant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenGrant")
-            .field("access_token", &REDACTED)
-            .field("expires_in", &self.expires_in)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| REDACTED),
-            )
-            .finish()
-    }
-}
-
-const REDACTED: &str = "** redacted **";
 
 impl CachedToken {
     /// A token with just an access token and its expiry: not refreshable, no region or start
     /// URL, no unknown keys. Set the other (public) fields to add them, e.g.
     /// `CachedToken { refresh_token: Some(r), ..CachedToken::new(a, t) }`.
-    pub fn new(access_token: impl Into<String>, expires_at: SystemTime) -> CachedToken {
+    pub fn new(access_token: impl Into<Secret>, expires_at: SystemTime) -> CachedToken {
         CachedToken {
             access_token: access_token.into(),
             expires_at,
@@ -158,7 +144,7 @@ impl CachedToken {
     /// The same token, refreshable with this client registration and refresh token.
     pub fn with_refresh(
         mut self,
-        refresh_token: impl Into<String>,
+        refresh_token: impl Into<Secret>,
         registration: &Registration,
     ) -> CachedToken {
         self.refresh_token = Some(refresh_token.into());
@@ -214,16 +200,16 @@ impl CachedToken {
             Some(_) => return Err(invalid_token("`expiresAt` is not a string")),
             None => return Err(invalid_token("`expiresAt` is missing")),
         };
-        let refresh_token = take(REFRESH_TOKEN).and_then(string);
+        let refresh_token = take(REFRESH_TOKEN).and_then(string).map(Secret::from);
         let client_id = take(CLIENT_ID).and_then(string);
-        let client_secret = take(CLIENT_SECRET).and_then(string);
+        let client_secret = take(CLIENT_SECRET).and_then(string).map(Secret::from);
         let registration_expires_at = take(REGISTRATION_EXPIRES_AT)
             .and_then(string)
             .and_then(|s| crate::time::parse(&s));
         let region = take(REGION).and_then(string);
         let start_url = take(START_URL).and_then(string);
         Ok(CachedToken {
-            access_token,
+            access_token: access_token.into(),
             expires_at,
             refresh_token,
             client_id,
@@ -245,7 +231,7 @@ impl CachedToken {
         let known: [(&str, Option<Value>); 8] = [
             (START_URL, self.start_url.as_deref().map(s)),
             (REGION, self.region.as_deref().map(s)),
-            (ACCESS_TOKEN, Some(s(&self.access_token))),
+            (ACCESS_TOKEN, Some(s(self.access_token.expose()))),
             (EXPIRES_AT, Some(t(self.expires_at))),
             (CLIENT_ID, self.client_id.as_deref().map(s)),
             (CLIENT_SECRET, self.client_secret.as_deref().map(s)),
@@ -328,13 +314,12 @@ pub fn refresh_decision(
 
 impl fmt::Debug for CachedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secret = |o: &Option<String>| o.as_ref().map(|_| REDACTED);
         f.debug_struct("CachedToken")
-            .field("access_token", &REDACTED)
+            .field("access_token", &self.access_token)
             .field("expires_at", &crate::time::format_z(self.expires_at))
-            .field("refresh_token", &secret(&self.refresh_token))
+            .field("refresh_token", &self.refresh_token)
             .field("client_id", &self.client_id)
-            .field("client_secret", &secret(&self.client_secret))
+            .field("client_secret", &self.client_secret)
             .field(
                 "registration_expires_at",
                 &self.registration_expires_at.map(crate::time::format_z),

@@ -170,7 +170,7 @@ fn unusable_inputs_are_refused_without_echoing_the_token() {
     assert!(matches!(
         Logout {
             endpoint: endpoint(),
-            access_token: String::new()
+            access_token: String::new().into()
         }
         .request(UNIX_EPOCH),
         Err(Error::InvalidInput(_))

@@ -262,7 +262,8 @@ async fn an_expired_token_without_a_refresh_token_needs_a_login() {
         access_token: world
             .emulator
             .issue_access_token(Duration::from_secs(60))
-            .access_token,
+            .access_token
+            .into(),
         expires_at: SystemTime::now() - HOUR,
         refresh_token: None,
         client_id: None,

@@ -167,7 +167,7 @@ impl SsoAccessFlow {
             }
             Poll::Ready(Err(e)) => self.finish(Err(e)),
             Poll::Ready(Ok(loaded)) => self.finish(Ok(SsoAccess {
-                access_token: loaded.token.access_token,
+                access_token: loaded.token.access_token.into_inner(),
                 expires_at: loaded.token.expires_at,
                 portal: loading.portal,
                 start_url: loading.start_url,

@@ -36,16 +36,3 @@ pub(crate) fn portal_error(operation: &'static str, response: &http::Response<Ve
         error
     }
 }
-
-/// Redacts a secret in `Debug` output while showing whether it is set.
-pub(crate) struct Redacted<'a>(pub(crate) &'a str);
-
-impl std::fmt::Debug for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "\"\""
-        } else {
-            "** redacted **"
-        })
-    }
-}

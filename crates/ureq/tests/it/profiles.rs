@@ -139,11 +139,11 @@ fn expired_token_without_refresh_token_needs_login() {
     let issued = world.emulator.issue_access_token(Duration::from_secs(3600));
     world.audit.debug("issued", &issued);
     let mut token = awscred_core::token::CachedToken {
-        access_token: issued.access_token.clone(),
+        access_token: issued.access_token.clone().into(),
         expires_at: std::time::SystemTime::now() - Duration::from_secs(60),
         refresh_token: None,
         client_id: Some(issued.client_id.clone()),
-        client_secret: Some(issued.client_secret.clone()),
+        client_secret: Some(issued.client_secret.clone().into()),
         registration_expires_at: Some(issued.registration_expires_at),
         region: Some("us-east-1".into()),
         start_url: Some(crate::common::START_URL.into()),
