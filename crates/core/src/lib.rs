@@ -64,6 +64,7 @@ pub mod sts;
 pub mod time;
 pub mod token;
 pub mod transport;
+mod wire;
 pub mod wire_error;
 
 pub use credentials::{Credentials, ExportField, ExportFormat};

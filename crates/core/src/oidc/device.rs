@@ -5,9 +5,9 @@ use std::time::{Duration, SystemTime};
 use http::Method;
 use serde_json::{Map, Value};
 
-use super::{json_body, oidc_error};
-use crate::sso::json::{Object, parse_body};
-use crate::sso::request::{build, require};
+use super::oidc_error;
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, json_body, parse_body};
 use crate::{Endpoint, Error, Operation, Secret};
 
 /// The polling interval when the service sends none (botocore `_DEFAULT_INTERVAL`).

@@ -6,12 +6,9 @@ use std::time::SystemTime;
 use http::Method;
 use serde_json::{Map, Value};
 
-use super::{
-    DEFAULT_SCOPE, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, json_body, oidc_error,
-    string_list,
-};
-use crate::sso::json::{Object, parse_body};
-use crate::sso::request::{build, require};
+use super::{DEFAULT_SCOPE, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, oidc_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, json_body, parse_body, string_list};
 use crate::{Endpoint, Error, Operation, Secret};
 
 /// The redirect URI registered for the PKCE flow. It has no port: the loopback listener's port

@@ -6,12 +6,9 @@ use std::time::SystemTime;
 use http::Method;
 use serde_json::{Map, Value};
 
-use super::{
-    GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE, GRANT_REFRESH_TOKEN, json_body, oidc_error,
-    string_list,
-};
-use crate::sso::json::{Object, parse_body};
-use crate::sso::request::{build, require};
+use super::{GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE, GRANT_REFRESH_TOKEN, oidc_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, json_body, parse_body, string_list};
 use crate::{Endpoint, Error, Operation, Secret};
 
 /// What the token is granted for.

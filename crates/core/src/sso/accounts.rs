@@ -7,9 +7,9 @@ use std::time::SystemTime;
 
 use http::Method;
 
-use super::json::{Object, parse_body};
-use super::portal_error;
-use super::request::{BEARER_TOKEN, build, require, secret_header};
+use super::{BEARER_TOKEN, portal_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, parse_body, secret_header};
 use crate::{Endpoint, Error, Operation, Secret};
 
 /// The service's page size limit (`maxResults` is 1..=100).

@@ -4,8 +4,8 @@ use std::time::SystemTime;
 
 use http::Method;
 
-use super::portal_error;
-use super::request::{BEARER_TOKEN, build, secret_header};
+use super::{BEARER_TOKEN, portal_error};
+use crate::wire::rest_json::{build, secret_header};
 use crate::{Endpoint, Error, Operation, Secret};
 
 /// `POST /logout` with an empty body.

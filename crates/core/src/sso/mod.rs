@@ -7,9 +7,7 @@
 //! profile or session, fill them in.
 
 mod accounts;
-pub(crate) mod json;
 mod logout;
-pub(crate) mod request;
 mod role_credentials;
 
 pub use accounts::{AccountInfo, AccountPage, ListAccountRoles, ListAccounts, RoleInfo, RolePage};
@@ -17,6 +15,11 @@ pub use logout::Logout;
 pub use role_credentials::GetRoleCredentials;
 
 use crate::Error;
+
+/// The header that carries the SSO access token to the portal. The underscores are the
+/// service's spelling (botocore's `sso` model, `accessToken` in header `x-amz-sso_bearer_token`);
+/// HTTP header names are case-insensitive, so lower case is fine.
+const BEARER_TOKEN: http::HeaderName = http::HeaderName::from_static("x-amz-sso_bearer_token");
 
 /// Why [`Error::LoginNeeded`] is returned when the portal rejects the token.
 pub const SESSION_EXPIRED: &str = "the SSO session has expired or is invalid";

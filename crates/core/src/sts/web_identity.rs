@@ -7,7 +7,8 @@ use super::params::{
     check_duration, check_policy, check_policy_arns, check_role_arn, check_session_name,
     push_policy_arns,
 };
-use super::{AssumedRole, failure, form_body, form_request, response};
+use super::{AssumedRole, form_body, form_request, response};
+use crate::wire::query_xml::failure;
 use crate::{Endpoint, Error, Operation, Secret};
 
 /// One AssumeRoleWithWebIdentity call. `Debug` redacts the token.
