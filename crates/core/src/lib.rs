@@ -42,6 +42,7 @@
 //! for the next [`flow::Step`] and answers with an [`flow::Input`]; see [`resolve::ResolveFlow`].
 
 pub mod cache;
+mod cache_codec;
 pub mod cli_cache;
 pub mod config;
 pub mod credentials;

@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
-use crate::token::py_json::{self, Separators};
-use crate::token::{parse_object, sha1_hex, take_key};
+use crate::cache_codec::py_json::{self, Separators};
+use crate::cache_codec::{parse_object, sha1_hex, take_key};
 use crate::{Error, Secret};
 
 /// A registration is reused only while it has at least this long left (botocore's

@@ -5,17 +5,15 @@
 //! CLI writes them, so that the CLI, botocore, the Go and the Rust SDKs all read them back.
 //! Keys the library does not know are kept and written back.
 
-pub(crate) mod py_json;
-
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
-use sha1::{Digest, Sha1};
 
+use crate::cache_codec::py_json::{self, Separators};
+use crate::cache_codec::{parse_object, sha1_hex, take_key};
 use crate::registration::Registration;
 use crate::{Error, Secret};
-use py_json::Separators;
 
 /// Within this much of expiry a refresh is attempted, but failure is not fatal (botocore's
 /// advisory window).
@@ -55,10 +53,6 @@ pub fn token_cache_key(session_name_or_start_url: &str) -> String {
 /// The token's file name in `~/.aws/sso/cache`: `<sha1 hex>.json`.
 pub fn token_file_name(session_name_or_start_url: &str) -> String {
     format!("{}.json", token_cache_key(session_name_or_start_url))
-}
-
-pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha1::digest(bytes))
 }
 
 /// An SSO access token as cached on disk.
@@ -347,38 +341,6 @@ fn invalid_token(what: &str) -> Error {
     Error::InvalidInput(format!(
         "the cached SSO token is unusable: {what}; log in again to replace it"
     ))
-}
-
-/// Parses `bytes` as a JSON object, describing (never quoting) what is wrong.
-pub(crate) fn parse_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, Error> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::InvalidInput(format!("{what}: not a JSON object"))),
-        Err(e) => Err(Error::InvalidInput(format!(
-            "{what}: not valid JSON ({:?} error at line {}, column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))),
-    }
-}
-
-/// Removes `name` from `map`: the exact key if present, else the first key equal to it ignoring
-/// ASCII case. Every other case variant is removed too, so none lingers as an unknown key.
-pub(crate) fn take_key(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
-    let variants: Vec<String> = map
-        .keys()
-        .filter(|k| k.eq_ignore_ascii_case(name) && *k != name)
-        .cloned()
-        .collect();
-    let mut found = map.remove(name);
-    for k in variants {
-        let v = map.remove(&k);
-        if found.is_none() {
-            found = v;
-        }
-    }
-    found
 }
 
 #[cfg(test)]
