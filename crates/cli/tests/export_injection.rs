@@ -131,3 +131,49 @@ fn real_looking_values_print_in_every_shell_format() {
         format!("{secret}\n{token}\n")
     );
 }
+
+#[test]
+fn a_planted_cli_cache_entry_is_refused_too() {
+    let home = Home::new(CONFIG);
+    std::fs::create_dir_all(home.cli_cache()).expect("~/.aws/cli/cache");
+    let key = awscred_core::cli_cache::sso_cache_key(
+        "111122223333",
+        "ReadOnlyAccess",
+        awscred_core::cli_cache::SsoKeyPart::SessionName("S"),
+    );
+    let marker = home.path().join("PWNED");
+    let planted = awscred_core::Credentials::new(
+        "ASIAPLANTEDEXAMPLE02",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        Some(format!("IQoJ$(touch {})", marker.display())),
+        awscred_core::time::from_epoch_secs(4_070_908_800),
+    );
+    let entry = awscred_core::cli_cache::sso_entry(&planted).expect("an entry");
+    std::fs::write(
+        home.cli_cache()
+            .join(awscred_core::cli_cache::cache_file_name(&key)),
+        entry,
+    )
+    .expect("the planted entry");
+    for format in SHELL_FORMATS {
+        // The endpoint is unreachable: only the planted entry can answer.
+        let r = run(awscred(
+            &home,
+            "http://127.0.0.1:1",
+            &["credentials", "--profile", "sso", "--format", format],
+        ));
+        r.expect_code(3);
+        assert!(r.stdout.is_empty(), "{format}: printed {:?}", r.stdout);
+        assert!(r.stderr.contains("AWS_SESSION_TOKEN"), "{}", r.stderr);
+        assert!(!r.stderr.contains("touch"), "{}", r.stderr);
+    }
+    // The same entry is served as escaped JSON, so it really was the one answering.
+    let r = run(awscred(
+        &home,
+        "http://127.0.0.1:1",
+        &["credentials", "--profile", "sso", "--format", "process"],
+    ));
+    r.ok();
+    assert!(r.stdout.contains("ASIAPLANTEDEXAMPLE02"), "{}", r.stdout);
+    assert!(!marker.exists());
+}
