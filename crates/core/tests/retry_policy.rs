@@ -156,7 +156,7 @@ fn not_retryable() {
     for other in [
         Error::InvalidInput("x".into()),
         Error::Config("x".into()),
-        Error::login_needed("x", "awscred login"),
+        Error::login_needed("x", awscred_core::LoginHint::default()),
         Error::malformed("AssumeRole", "no Credentials"),
         Error::Io {
             path: "p".into(),

@@ -262,7 +262,8 @@ async fn an_expired_token_without_a_refresh_token_needs_a_login() {
         access_token: world
             .emulator
             .issue_access_token(Duration::from_secs(60))
-            .access_token,
+            .access_token
+            .into(),
         expires_at: SystemTime::now() - HOUR,
         refresh_token: None,
         client_id: None,
@@ -284,7 +285,9 @@ async fn an_expired_token_without_a_refresh_token_needs_a_login() {
             .await
             .unwrap_err();
         match &e {
-            Error::LoginNeeded { command: c, .. } => assert_eq!(c, command, "{profile}"),
+            Error::LoginNeeded { .. } => {
+                assert_eq!(e.login_command().as_deref(), Some(command), "{profile}")
+            }
             other => panic!("{profile}: expected LoginNeeded, got {other}"),
         }
         let shown = e.to_string();
