@@ -61,11 +61,14 @@ pub enum Step<T> {
     /// Start listening on 127.0.0.1 on an ephemeral port for the OAuth redirect.
     /// Answer [`Input::Listening`] with the port.
     Listen,
-    /// Wait for the redirect to arrive at the listener (at most `timeout`).
-    /// Answer [`Input::Callback`] with its raw query string.
+    /// Wait for the redirect to arrive at the listener (at most `timeout`): answer each request
+    /// with the page of `check`'s verdict on it, until a verdict is final.
+    /// Answer [`Input::Callback`] with the final request's query string.
     AwaitCallback {
         /// How long to wait overall.
         timeout: Duration,
+        /// Which requests end the wait (this login's `state`); the others are refused.
+        check: crate::oidc::callback::CallbackCheck,
     },
     /// The flow has ended.
     Done(Result<T, Error>),

@@ -20,9 +20,8 @@ use std::time::{Duration, SystemTime};
 use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget};
 use crate::endpoint::{self, Service};
 use crate::flow::{Flow, Input, Prompt, Step};
-use crate::oidc::pkce::{
-    authorize_url, code_challenge, code_verifier, parse_callback, redirect_uri,
-};
+use crate::oidc::callback::CallbackCheck;
+use crate::oidc::pkce::{authorize_url, code_challenge, code_verifier, redirect_uri};
 use crate::oidc::{
     ClientRegistration, CreateToken, DEFAULT_SCOPE, DeviceAuthorization, GRANT_AUTHORIZATION_CODE,
     GRANT_REFRESH_TOKEN, Grant, OidcErrorKind, RegisterClient, StartDeviceAuthorization,
@@ -204,7 +203,12 @@ enum State {
     },
     Listen(Registration),
     Authorize(Pkce),
-    AwaitCallback(Pkce),
+    /// Waiting for the redirect until `deadline`; requests that are not this login's redirect
+    /// leave the flow here.
+    AwaitCallback {
+        pkce: Pkce,
+        deadline: SystemTime,
+    },
     ExchangeCode {
         pkce: Pkce,
         code: String,
@@ -231,7 +235,7 @@ impl State {
             },
             State::Listen(_) => "starting the redirect listener",
             State::Authorize(_) => "showing the authorization URL",
-            State::AwaitCallback(_) => "waiting for the browser redirect",
+            State::AwaitCallback { .. } => "waiting for the browser redirect",
             State::ExchangeCode { .. } => "exchanging the authorization code",
             State::WriteToken { .. } => "writing the token",
             State::Finished(_) => "finished",
@@ -256,7 +260,7 @@ impl State {
             } => "Waited",
             State::Device { .. } | State::Authorize(_) => "Shown",
             State::Listen(_) => "Listening",
-            State::AwaitCallback(_) => "Callback",
+            State::AwaitCallback { .. } => "Callback",
             State::Finished(_) => "nothing",
         }
     }
@@ -552,14 +556,27 @@ impl LoginFlow {
             (State::Listen(registration), Input::Listening(Ok(port))) => {
                 State::Authorize(self.pkce(registration, port))
             }
-            (State::Authorize(pkce), Input::Shown) => State::AwaitCallback(pkce),
-            (State::AwaitCallback(pkce), Input::Callback(Ok(query))) => {
-                match parse_callback(&query, &pkce.state) {
+            (State::Authorize(pkce), Input::Shown) => State::AwaitCallback {
+                pkce,
+                deadline: now + CALLBACK_TIMEOUT,
+            },
+            (State::AwaitCallback { pkce, deadline }, Input::Callback(Ok(query))) => {
+                // The same decision the listener made when it answered the browser: a driver
+                // that hands up a stray request does not end the login either.
+                let verdict = CallbackCheck::new(pkce.state.clone()).verdict(&query);
+                if !verdict.is_final() {
+                    return if now >= deadline {
+                        pending_expired()
+                    } else {
+                        State::AwaitCallback { pkce, deadline }
+                    };
+                }
+                match verdict.into_result() {
                     Ok(code) => State::ExchangeCode { pkce, code },
                     Err(e) => State::Finished(Err(e)),
                 }
             }
-            (State::AwaitCallback(_), Input::Callback(Err(e))) => match e {
+            (State::AwaitCallback { .. }, Input::Callback(Err(e))) => match e {
                 Error::Transport {
                     kind: TransportKind::Timeout,
                     ..
@@ -673,8 +690,9 @@ impl Flow for LoginFlow {
             State::Authorize(pkce) => Step::Prompt(Prompt::Authorize {
                 url: pkce.url.clone(),
             }),
-            State::AwaitCallback(_) => Step::AwaitCallback {
-                timeout: CALLBACK_TIMEOUT,
+            State::AwaitCallback { pkce, deadline } => Step::AwaitCallback {
+                timeout: deadline.duration_since(now).unwrap_or(Duration::ZERO),
+                check: CallbackCheck::new(pkce.state.clone()),
             },
             State::ExchangeCode { pkce, code } => {
                 let op = self.code_token(pkce, code);

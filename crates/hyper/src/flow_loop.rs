@@ -82,8 +82,8 @@ impl Client {
                     }
                     Err(e) => Err(io_error("the 127.0.0.1 callback listener", e)),
                 }),
-                Step::AwaitCallback { timeout } => Input::Callback(match listener.take() {
-                    Some(l) => match spawn(move || l.wait(timeout)).await {
+                Step::AwaitCallback { timeout, check } => Input::Callback(match listener.take() {
+                    Some(l) => match spawn(move || l.wait(timeout, &check)).await {
                         Ok(result) => result.map_err(|e| Error::Login(e.to_string())),
                         Err(e) => Err(Error::Login(e)),
                     },

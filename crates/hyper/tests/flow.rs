@@ -121,6 +121,7 @@ async fn every_step_is_carried_out() {
             Step::Listen,
             Step::AwaitCallback {
                 timeout: Duration::from_secs(10),
+                check: awscred_core::oidc::callback::CallbackCheck::new("xyz"),
             },
         ],
         log: Vec::new(),
@@ -189,6 +190,7 @@ async fn failures_come_back_as_inputs() {
             },
             Step::AwaitCallback {
                 timeout: Duration::from_millis(10),
+                check: awscred_core::oidc::callback::CallbackCheck::new("xyz"),
             },
             Step::Send(
                 http::Request::get("http://example.com/")

@@ -75,8 +75,10 @@ impl Client {
                     }
                     Err(e) => Err(io_error("the 127.0.0.1 callback listener", e)),
                 }),
-                Step::AwaitCallback { timeout } => Input::Callback(match listener.take() {
-                    Some(l) => l.wait(timeout).map_err(|e| Error::Login(e.to_string())),
+                Step::AwaitCallback { timeout, check } => Input::Callback(match listener.take() {
+                    Some(l) => l
+                        .wait(timeout, &check)
+                        .map_err(|e| Error::Login(e.to_string())),
                     None => Err(Error::Login("no callback listener was started".into())),
                 }),
             };
@@ -111,7 +113,7 @@ fn trace_step<T>(step: &Step<T>) {
         Step::AskTokenCode { serial } => tracing::debug!(%serial, "ask for MFA code"),
         Step::Prompt(_) => tracing::debug!("prompt"),
         Step::Listen => tracing::debug!("listen for the OAuth redirect"),
-        Step::AwaitCallback { timeout } => {
+        Step::AwaitCallback { timeout, .. } => {
             tracing::debug!(timeout_s = timeout.as_secs(), "await the OAuth redirect")
         }
         Step::Done(Ok(_)) => tracing::debug!("done"),
