@@ -12,6 +12,7 @@ use std::fmt;
 
 use super::pkce::NO_CODE;
 use crate::Error;
+use crate::printable::printable;
 
 /// The longest request head (request line and headers) the listener reads (the AWS CLI's
 /// Python `http.server` caps a line at 64 KiB; a redirect needs well under 8 KiB).
@@ -70,7 +71,7 @@ pub fn parse_request_head(bytes: &[u8]) -> RequestHead {
     if !matches!(version, "HTTP/1.0" | "HTTP/1.1") {
         return invalid(400, "only HTTP/1.0 and HTTP/1.1 are served");
     }
-    if !target.starts_with('/') || target.chars().any(|c| c.is_control()) {
+    if !target.starts_with('/') || !target.chars().all(crate::printable::is_printable) {
         return invalid(400, "the request target is not a path");
     }
     if !matches!(method, "GET" | "HEAD") {
@@ -269,16 +270,6 @@ impl CallbackVerdict {
 /// arrive in time (408).
 pub fn refusal_response(status: u16, reason: &str) -> Vec<u8> {
     page(status, "Bad request", reason)
-}
-
-/// `text` without control characters, at most `max` characters.
-fn printable(text: &str, max: usize) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
-        .take(max)
-        .collect::<String>()
-        .trim()
-        .to_string()
 }
 
 fn page(status: u16, title: &str, message: &str) -> Vec<u8> {
