@@ -1026,3 +1026,105 @@ fn debug_never_shows_secrets() {
     d.run(&mut LoginFlow::new(request(Some(SESSION), &[], false)))
         .unwrap();
 }
+
+fn device_authorization_expiring(expires_in: u64, interval: u64) -> Answer {
+    ok(json!({
+        "deviceCode": DEVICE_CODE,
+        "userCode": "ABCD-EFGH",
+        "verificationUri": "https://device.sso.us-east-1.amazonaws.com/",
+        "verificationUriComplete": "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+        "expiresIn": expires_in,
+        "interval": interval,
+    }))
+}
+
+#[test]
+fn polling_stops_when_the_device_code_expires() {
+    let mut d = Driver::new();
+    d.answer("/client/register", registered("cid")).answer(
+        "/device_authorization",
+        device_authorization_expiring(12, 5),
+    );
+    for _ in 0..50 {
+        d.answer("/token", pending());
+    }
+    let err = d
+        .run(&mut LoginFlow::new(request(Some(SESSION), &[], true)))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "login failed: the code expired; run login again (the code was valid for 12 s and was \
+         not approved in time)"
+    );
+    // 5 s, 5 s, then only the 2 s left: the flow never waits or polls past the expiry.
+    let secs: Vec<u64> = d.waits.iter().map(Duration::as_secs).collect();
+    assert_eq!(secs, [5, 5, 2]);
+    assert_eq!(
+        d.sent_to("/token").len(),
+        3,
+        "the first attempt and two polls"
+    );
+    assert!(d.file(TOKEN_SESSION).is_none());
+}
+
+#[test]
+fn a_hostile_interval_or_lifetime_cannot_make_polling_endless_or_frantic() {
+    for (expires_in, interval, waits) in [
+        // interval 0 is polled once a second.
+        (10, 0, vec![1; 10]),
+        // An expiresIn of ~585 million years is held to an hour.
+        (u64::MAX / 1000, 600, vec![600; 6]),
+    ] {
+        let mut d = Driver::new();
+        d.answer("/client/register", registered("cid")).answer(
+            "/device_authorization",
+            device_authorization_expiring(expires_in, interval),
+        );
+        for _ in 0..20 {
+            d.answer("/token", pending());
+        }
+        let err = d
+            .run(&mut LoginFlow::new(request(Some(SESSION), &[], true)))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the code expired; run login again"),
+            "{err}"
+        );
+        let secs: Vec<u64> = d.waits.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, waits);
+    }
+}
+
+#[test]
+fn only_https_and_loopback_http_urls_go_to_the_browser() {
+    use awscred_core::login::check_browser_url;
+    for good in [
+        "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+        "HTTPS://d-123.awsapps.com/start",
+        "http://127.0.0.1:4566/device?user_code=A",
+        "http://localhost:8080/",
+        "http://[::1]:9/x",
+    ] {
+        assert_eq!(check_browser_url(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "file:///etc/passwd",
+        "file:///etc/passwd\x1b]8;;\x07",
+        "https://ok.example/\x1b[2J",
+        "https://ok.example/\u{202e}",
+        "https://ok.example/ --new-window",
+        "-a https://ok.example/",
+        "javascript:alert(1)",
+        "http://example.com/",
+        "http://127.0.0.1@evil.example/",
+        "http://127.0.0.1.evil.example/",
+        "https:///nohost",
+        "",
+    ] {
+        assert!(
+            check_browser_url(bad).is_err(),
+            "{bad:?} must not be opened"
+        );
+    }
+}
