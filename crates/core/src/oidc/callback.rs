@@ -48,7 +48,11 @@ pub enum RequestHead {
 /// the request line matters: `METHOD SP TARGET SP HTTP/1.x`. More than [`MAX_REQUEST_HEAD`]
 /// bytes without an end is [`RequestHead::Invalid`] (431).
 pub fn parse_request_head(bytes: &[u8]) -> RequestHead {
-    let end = find(bytes, b"\r\n\r\n").or_else(|| find(bytes, b"\n\n"));
+    // The head ends at whichever blank line comes first.
+    let end = match (find(bytes, b"\r\n\r\n"), find(bytes, b"\n\n")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let Some(end) = end.filter(|e| *e <= MAX_REQUEST_HEAD) else {
         if bytes.len() > MAX_REQUEST_HEAD {
             return invalid(431, "the request head is too large");

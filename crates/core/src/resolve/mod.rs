@@ -20,7 +20,7 @@
 
 mod access;
 mod chain;
-mod process;
+pub(crate) mod process;
 mod source;
 mod sso_token;
 
