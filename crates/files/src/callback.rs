@@ -21,7 +21,7 @@ use awscred_core::oidc::callback::{
 /// How long one browser connection may take to send its request (the AWS CLI's 10 s).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// At most this many connections are read at once; a new one beyond that closes the oldest.
+/// At most this many connections are read at once; a new one beyond that closes an idle one.
 pub const MAX_CONNECTIONS: usize = 64;
 
 /// How long writing a (small) page may block before the connection is given up.
@@ -120,7 +120,8 @@ impl CallbackListener {
     /// Takes every connection waiting in the backlog. Whether any was taken.
     fn accept_all(&self, pending: &mut Vec<Pending>, now: Instant) -> io::Result<bool> {
         let mut any = false;
-        loop {
+        // At most one table's worth per round, so the connections taken get read in between.
+        for _ in 0..MAX_CONNECTIONS {
             match self.listener.accept() {
                 Ok((stream, _)) => {
                     any = true;
@@ -128,8 +129,10 @@ impl CallbackListener {
                         continue;
                     }
                     if pending.len() >= MAX_CONNECTIONS {
-                        // The oldest has had the longest to send its request.
-                        pending.remove(0);
+                        // Make room: the oldest connection that has sent nothing (a browser
+                        // sends its request as soon as it connects), else the oldest.
+                        let victim = pending.iter().position(|p| p.head.is_empty()).unwrap_or(0);
+                        pending.remove(victim);
                     }
                     pending.push(Pending {
                         stream,
@@ -152,6 +155,7 @@ impl CallbackListener {
                 Err(e) => return Err(e),
             }
         }
+        Ok(any)
     }
 }
 

@@ -123,6 +123,24 @@ fn idle_drip_stray_and_forged_requests_do_not_stop_the_real_redirect() {
 }
 
 #[test]
+fn a_flood_of_idle_connections_does_not_lock_the_redirect_out() {
+    let listener = CallbackListener::bind().unwrap();
+    let port = listener.port();
+    let result = waiting(listener, Duration::from_secs(120));
+    // More idle connections than the listener reads at once: the oldest idle ones are closed.
+    let idle: Vec<TcpStream> = (0..3 * awscred_files::callback::MAX_CONNECTIONS)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let real = get(port, &format!("/oauth/callback?code=REAL&state={STATE}"));
+    assert!(real.starts_with("HTTP/1.1 200 "), "{real}");
+    assert_eq!(
+        result.recv_timeout(HANG).unwrap().unwrap(),
+        format!("code=REAL&state={STATE}")
+    );
+    drop(idle);
+}
+
+#[test]
 fn the_overall_deadline_holds_against_a_drip() {
     let listener = CallbackListener::bind().unwrap();
     let port = listener.port();
