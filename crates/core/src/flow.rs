@@ -41,6 +41,10 @@ pub enum Step<T> {
     Remove(PathBuf),
     /// List the `*.json` files of this directory. Answer [`Input::Listed`].
     List(PathBuf),
+    /// List the temporary files that writers of this file killed before their rename left
+    /// beside it (`.<name>.<…>.tmp`, as `awscred_files::list_orphans` does). Answer
+    /// [`Input::Listed`].
+    ListOrphans(PathBuf),
     /// Take the cross-process lock held in this file (blocking). Answer [`Input::Locked`].
     Lock(PathBuf),
     /// Release the lock taken with [`Step::Lock`]. Answer [`Input::Unlocked`].

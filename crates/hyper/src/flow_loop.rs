@@ -43,6 +43,9 @@ impl Client {
                     blocking(&path, |p| awscred_files::remove_if_present(p).map(drop)).await,
                 ),
                 Step::List(dir) => Input::Listed(blocking(&dir, awscred_files::list_json).await),
+                Step::ListOrphans(path) => {
+                    Input::Listed(blocking(&path, awscred_files::list_orphans).await)
+                }
                 Step::Lock(path) => Input::Locked(match blocking(&path, FileLock::acquire).await {
                     Ok(lock) => {
                         locks.push((path, lock));

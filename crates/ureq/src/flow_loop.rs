@@ -38,6 +38,9 @@ impl Client {
                 Step::List(dir) => {
                     Input::Listed(awscred_files::list_json(&dir).map_err(|e| io_error(&dir, e)))
                 }
+                Step::ListOrphans(path) => Input::Listed(
+                    awscred_files::list_orphans(&path).map_err(|e| io_error(&path, e)),
+                ),
                 Step::Lock(path) => Input::Locked(match FileLock::acquire(&path) {
                     Ok(lock) => {
                         locks.push((path, lock));
@@ -104,6 +107,9 @@ fn trace_step<T>(step: &Step<T>) {
         }
         Step::Remove(p) => tracing::debug!(path = %p.display(), "remove file"),
         Step::List(p) => tracing::debug!(dir = %p.display(), "list directory"),
+        Step::ListOrphans(p) => {
+            tracing::debug!(path = %p.display(), "list orphaned temporary files")
+        }
         Step::Lock(p) => tracing::debug!(path = %p.display(), "lock"),
         Step::Unlock(p) => tracing::debug!(path = %p.display(), "unlock"),
         Step::Wait(d) => tracing::debug!(ms = d.as_millis() as u64, "wait"),

@@ -37,6 +37,9 @@ pub struct SsoAccess {
     pub sso_region: String,
     /// The last refresh attempt, when this load made one.
     pub refresh_attempted_at: Option<SystemTime>,
+    /// What went wrong with the token's files without failing the load (a refreshed token
+    /// that could not be saved, an unusable lock file).
+    pub file_warnings: Vec<super::FileWarning>,
 }
 
 impl fmt::Debug for SsoAccess {
@@ -52,6 +55,7 @@ impl fmt::Debug for SsoAccess {
                 "refresh_attempted_at",
                 &self.refresh_attempted_at.map(crate::time::format_z),
             )
+            .field("file_warnings", &self.file_warnings)
             .finish()
     }
 }
@@ -174,6 +178,7 @@ impl SsoAccessFlow {
                 session_name: loading.session_name,
                 sso_region: loading.sso_region,
                 refresh_attempted_at: loaded.refresh_attempted_at,
+                file_warnings: loaded.warnings,
             })),
         }
     }

@@ -20,6 +20,7 @@
 
 mod access;
 mod chain;
+mod file_warning;
 mod process;
 mod source;
 mod sso_token;
@@ -29,6 +30,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 pub use access::{SsoAccess, SsoAccessFlow, TokenTarget};
+pub use file_warning::{FileWarning, FileWarningKind};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
 use crate::flow::{Flow, Input, Step};
@@ -94,6 +96,10 @@ pub struct Resolved {
     pub from_cli_cache: bool,
     /// Settings read differently from the AWS CLI, or ignored. Worth showing, never fatal.
     pub warnings: Vec<Warning>,
+    /// Local files that could not be saved or were not used: a refreshed SSO token that
+    /// could not be written (the next run will need a login), a cache entry another user
+    /// could have written. Show them, except those whose kind [`FileWarningKind::is_minor`].
+    pub file_warnings: Vec<FileWarning>,
 }
 
 /// The resolution state machine. Drive it with [`Flow::next_step`] / [`Flow::handle`].
@@ -105,6 +111,9 @@ pub struct ResolveFlow {
     // failed resolution, which has no `Resolved` to carry it.
     locks_held: usize,
     refresh_attempted_at: Option<SystemTime>,
+    /// The file of the last read or write handed out, for warnings about it.
+    last_file: Option<PathBuf>,
+    file_warnings: Vec<FileWarning>,
 }
 
 /// What the flow resolved so far, shared by the source and chain runners.
@@ -203,6 +212,8 @@ impl ResolveFlow {
             phase: Phase::Start,
             locks_held: 0,
             refresh_attempted_at: None,
+            last_file: None,
+            file_warnings: Vec::new(),
         }
     }
 
@@ -214,7 +225,41 @@ impl ResolveFlow {
     }
 
     fn finish(&mut self, result: Result<Resolved, Error>) {
+        let result = result.map(|mut resolved| {
+            resolved.file_warnings = std::mem::take(&mut self.file_warnings);
+            resolved
+        });
         self.phase = Phase::Finished(Some(result));
+    }
+
+    /// Failures of the file steps the runners shrug off (outside the SSO token's lock, whose
+    /// loader reports its own): an unreadable or untrusted cache entry is a miss, an AWS CLI
+    /// cache entry that cannot be written is only not cached. Kept for the result, if the
+    /// resolution succeeds (if it fails, its error says what matters).
+    fn note_file_failure(&mut self, input: &Input) {
+        if self.locks_held > 0 {
+            return;
+        }
+        let (kind, error, what) = match input {
+            Input::File(Err(e)) => (FileWarningKind::CacheEntryIgnored, e, "was not used"),
+            Input::Written(Err(e)) => (FileWarningKind::CacheNotSaved, e, "could not be saved"),
+            _ => return,
+        };
+        let path = match error {
+            Error::Io { path, .. } => PathBuf::from(path),
+            _ => self.last_file.clone().unwrap_or_default(),
+        };
+        // Cache entries are JSON files; the other reads the loaders shrug off (the probe of
+        // an unusable lock file) are reported by the loader itself.
+        if path.extension().is_none_or(|e| e != "json") {
+            return;
+        }
+        let message = match error {
+            Error::Io { message, .. } => format!("{} {what}: {message}", path.display()),
+            other => format!("{} {what}: {other}", path.display()),
+        };
+        self.file_warnings
+            .push(FileWarning::new(kind, path, message));
     }
 
     /// Moves on after the config files are read.
@@ -234,6 +279,7 @@ impl ResolveFlow {
                         refresh_attempted_at: self.request.last_refresh_attempt,
                         from_cli_cache: false,
                         warnings: set.warnings,
+                        file_warnings: Vec::new(),
                     }));
                 }
                 Ok(None) => {}
@@ -320,6 +366,7 @@ impl ResolveFlow {
             }
             Poll::Ready(Err(e)) => self.finish(Err(e)),
             Poll::Ready(Ok(out)) => {
+                self.file_warnings.extend(runner.take_warnings());
                 let refresh_attempted_at = out.refresh_attempted_at.or(ctx.last_refresh_attempt);
                 let runner = ChainRunner::new(out.credentials, out.from_cli_cache);
                 self.advance_chain(ctx, runner, refresh_attempted_at, None, now);
@@ -358,6 +405,7 @@ impl ResolveFlow {
                     refresh_attempted_at,
                     from_cli_cache,
                     warnings,
+                    file_warnings: Vec::new(),
                 }))
             }
         }
@@ -440,6 +488,9 @@ impl Flow for ResolveFlow {
                 Phase::Pending(action, next) => {
                     self.phase = *next;
                     match &action {
+                        Action::Read(p) | Action::Write { path: p, .. } | Action::Remove(p) => {
+                            self.last_file = Some(p.clone())
+                        }
                         Action::Lock(_) => self.locks_held += 1,
                         Action::Unlock(_) => self.locks_held = self.locks_held.saturating_sub(1),
                         Action::Send(_) if self.locks_held > 0 => {
@@ -469,6 +520,11 @@ impl Flow for ResolveFlow {
     }
 
     fn handle(&mut self, input: Input, now: SystemTime) {
+        self.note_file_failure(&input);
+        if let Input::Locked(Err(_)) = input {
+            // A lock not taken is not held (the SSO token loader may try another one).
+            self.locks_held = self.locks_held.saturating_sub(1);
+        }
         match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
             Phase::Config(read) => match read.on_input(input) {
                 Ok(ConfigProgress::Read(action, read)) => {
@@ -511,6 +567,8 @@ pub(crate) enum Action {
     Read(PathBuf),
     Send(http::Request<Vec<u8>>),
     Write { path: PathBuf, contents: Vec<u8> },
+    Remove(PathBuf),
+    ListOrphans(PathBuf),
     Lock(PathBuf),
     Unlock(PathBuf),
     Run(String),
@@ -523,6 +581,8 @@ impl Action {
             Action::Read(p) => Step::Read(p),
             Action::Send(r) => Step::Send(r),
             Action::Write { path, contents } => Step::Write { path, contents },
+            Action::Remove(p) => Step::Remove(p),
+            Action::ListOrphans(p) => Step::ListOrphans(p),
             Action::Lock(p) => Step::Lock(p),
             Action::Unlock(p) => Step::Unlock(p),
             Action::Run(c) => Step::Run(c),

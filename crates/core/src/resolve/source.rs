@@ -49,6 +49,7 @@ enum State {
 /// Gets the source credentials of `ctx.plan`.
 pub(crate) struct SourceRunner {
     state: State,
+    warnings: Vec<super::FileWarning>,
 }
 
 type Next = Poll<SourceOutput>;
@@ -57,6 +58,7 @@ impl SourceRunner {
     pub(crate) fn new(_ctx: &Ctx) -> Self {
         SourceRunner {
             state: State::Start,
+            warnings: Vec::new(),
         }
     }
 
@@ -290,6 +292,7 @@ impl SourceRunner {
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Ready(Ok(loaded)) => loaded,
         };
+        self.warnings.extend(loaded.warnings);
         let endpoint = match ctx.sso_endpoint(Service::Sso, &sso.sso_region) {
             Ok(e) => e,
             Err(e) => return Poll::Ready(Err(e)),
@@ -312,6 +315,13 @@ impl SourceRunner {
             }
             Err(e) => Poll::Ready(Err(e)),
         }
+    }
+}
+
+impl SourceRunner {
+    /// What went wrong with the SSO token's files, for the resolution's result.
+    pub(crate) fn take_warnings(&mut self) -> Vec<super::FileWarning> {
+        std::mem::take(&mut self.warnings)
     }
 }
 
