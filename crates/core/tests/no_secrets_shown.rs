@@ -153,6 +153,7 @@ fn credentials_tokens_and_registrations() {
             refresh_attempted_at: None,
             from_cli_cache: false,
             warnings: Vec::new(),
+            file_warnings: Vec::new(),
         },
     );
     debug(
@@ -165,6 +166,7 @@ fn credentials_tokens_and_registrations() {
             session_name: Some("dev".into()),
             sso_region: "us-east-1".into(),
             refresh_attempted_at: None,
+            file_warnings: Vec::new(),
         },
     );
     let entry = cli_cache::sso_entry(&creds).expect("an entry");

@@ -28,6 +28,7 @@
 mod access;
 mod chain;
 mod configured;
+mod file_warning;
 pub(crate) mod process;
 mod process_source;
 mod resolution;
@@ -43,6 +44,7 @@ use std::time::SystemTime;
 
 pub use access::{SsoAccess, SsoAccessFlow, TokenTarget};
 pub(crate) use configured::{Configured, FromConfig};
+pub use file_warning::{FileWarning, FileWarningKind};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
 use crate::flow::{Effect, Flow, Input, Step};
@@ -107,6 +109,10 @@ pub struct Resolved {
     pub from_cli_cache: bool,
     /// Settings read differently from the AWS CLI, or ignored. Worth showing, never fatal.
     pub warnings: Vec<Warning>,
+    /// Local files that could not be saved or were not used: a refreshed SSO token that
+    /// could not be written (the next run will need a login), a cache entry another user
+    /// could have written. Show them, except those whose kind [`FileWarningKind::is_minor`].
+    pub file_warnings: Vec<FileWarning>,
 }
 
 /// The resolution state machine. Drive it with [`Flow::next_step`] / [`Flow::handle`].
@@ -289,6 +295,8 @@ pub(crate) enum Action {
     Read(PathBuf),
     Send(http::Request<Vec<u8>>),
     Write { path: PathBuf, contents: Vec<u8> },
+    Remove(PathBuf),
+    ListOrphans(PathBuf),
     Lock(PathBuf),
     Unlock(PathBuf),
     Run(String),
@@ -301,6 +309,8 @@ impl Action {
             Action::Read(p) => Effect::Read(p),
             Action::Send(r) => Effect::Send(r),
             Action::Write { path, contents } => Effect::Write { path, contents },
+            Action::Remove(p) => Effect::Remove(p),
+            Action::ListOrphans(p) => Effect::ListOrphans(p),
             Action::Lock(p) => Effect::Lock(p),
             Action::Unlock(p) => Effect::Unlock(p),
             Action::Run(c) => Effect::Run(c),

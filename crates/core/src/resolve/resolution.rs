@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use super::FileWarning;
 use super::chain::{self, ChainRunner};
 use super::shell::{self, Begun, Body};
 use super::source::SourceRunner;
@@ -48,6 +49,7 @@ impl shell::Setup for Setup {
                     refresh_attempted_at: request.last_refresh_attempt,
                     from_cli_cache: false,
                     warnings: set.warnings,
+                    file_warnings: Vec::new(),
                 }));
             }
         }
@@ -67,6 +69,7 @@ impl shell::Setup for Setup {
             ctx,
             stage: Stage::Begin,
             retry,
+            file_warnings: Vec::new(),
         }))
     }
 }
@@ -77,6 +80,8 @@ pub(crate) struct Resolution {
     stage: Stage,
     /// The selected profile's and the environment's retry settings.
     retry: RetrySettings,
+    /// What went wrong with local files without failing the resolution, in order.
+    file_warnings: Vec<FileWarning>,
 }
 
 enum Stage {
@@ -97,6 +102,10 @@ impl Body for Resolution {
 
     fn retry_settings(&self) -> RetrySettings {
         self.retry
+    }
+
+    fn note_file_warning(&mut self, warning: FileWarning) {
+        self.file_warnings.push(warning);
     }
 
     fn name(&self) -> &'static str {
@@ -191,7 +200,10 @@ impl Resolution {
         input: Option<Input>,
         now: SystemTime,
     ) -> Poll<Resolved> {
-        match runner.resume(&self.ctx, input, now) {
+        let poll = runner.resume(&self.ctx, input, now);
+        // Taken as they come, so that they stay in order with the shell's notes.
+        self.file_warnings.extend(runner.take_warnings());
+        match poll {
             Poll::Act(action) => {
                 self.stage = Stage::Source(runner);
                 Poll::Act(action)
@@ -233,6 +245,7 @@ impl Resolution {
                     refresh_attempted_at,
                     from_cli_cache,
                     warnings,
+                    file_warnings: std::mem::take(&mut self.file_warnings),
                 }))
             }
         }
