@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use awscred_core::config::{self, Env, LoginTarget, Source};
-use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved, TokenTarget};
+use awscred_core::resolve::{FileWarning, ResolveFlow, ResolveRequest, Resolved, TokenTarget};
 use awscred_core::{Error, ExportFormat};
 use awscred_ureq::{Client, load_config};
 use serde_json::json;
@@ -24,13 +24,27 @@ fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     for w in &resolved.warnings {
         tracing::warn!("{w}");
     }
+    show_file_warnings(&resolved.file_warnings);
     Ok(resolved)
+}
+
+/// A refreshed token that could not be saved means the next run needs a login: the user must
+/// hear of it now, not only with --debug. A cache entry not filled costs nothing.
+fn show_file_warnings(warnings: &[FileWarning]) {
+    for w in warnings {
+        if w.kind.is_minor() {
+            tracing::debug!("{w}");
+        } else {
+            eprintln!("awscred: warning: {w}");
+        }
+    }
 }
 
 /// `awscred credentials`.
 pub fn credentials(profile: Option<String>, format: ExportFormat) -> Result<ExitCode, Error> {
     let resolved = resolve(env(), profile)?;
-    emit(&resolved.credentials.export(format))?;
+    // A value a shell would run is refused before anything reaches stdout.
+    emit(&resolved.credentials.export(format)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -131,6 +145,7 @@ pub fn accounts(
     };
     let client = Client::default();
     let access = client.sso_access(&env, target, &mut Terminal::new(false))?;
+    show_file_warnings(&access.file_warnings);
     let mut rows = Vec::new();
     for account in client.list_accounts(&access)? {
         let roles = client.list_roles(&access, &account.account_id)?;
@@ -258,8 +273,6 @@ fn describe(source: &Source) -> (&'static str, String) {
         Source::Static(c) => ("static keys", c.access_key_id().to_string()),
         Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),
         Source::Process(p) => ("credential_process", p.command.clone()),
-        #[allow(unreachable_patterns)]
-        _ => ("other", String::new()),
     }
 }
 

@@ -39,9 +39,12 @@
 //! ```
 //!
 //! Multi-step work (resolve a profile, log in, log out) is a [`flow::Flow`]: the driver asks
-//! for the next [`flow::Step`] and answers with an [`flow::Input`]; see [`resolve::ResolveFlow`].
+//! for the next [`flow::Step`] — an [`flow::Effect`] to carry out, or done — and answers each
+//! effect with one [`flow::Input`]. The [`flow`] module opens with a whole
+//! [`resolve::ResolveFlow`] driven to its end by a fake transport and files held in memory.
 
 pub mod cache;
+mod cache_codec;
 pub mod cli_cache;
 pub mod config;
 pub mod credentials;
@@ -55,18 +58,22 @@ pub mod logout;
 pub mod network;
 pub mod oidc;
 pub mod operation;
+pub mod printable;
 pub mod registration;
 pub mod resolve;
 pub mod retry;
+pub mod secret;
 pub mod sigv4;
 pub mod sso;
 pub mod sts;
 pub mod time;
 pub mod token;
 pub mod transport;
+mod wire;
 pub mod wire_error;
 
-pub use credentials::{Credentials, ExportFormat};
+pub use credentials::{Credentials, ExportField, ExportFormat};
 pub use endpoint::{Endpoint, EndpointConfig, Service};
-pub use error::{Error, ServiceError, TransportKind};
+pub use error::{Error, LoginHint, ServiceError, TransportKind};
 pub use operation::Operation;
+pub use secret::Secret;

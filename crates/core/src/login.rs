@@ -17,12 +17,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget};
+use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use crate::endpoint::{self, Service};
-use crate::flow::{Flow, Input, Prompt, Step};
-use crate::oidc::pkce::{
-    authorize_url, code_challenge, code_verifier, parse_callback, redirect_uri,
-};
+use crate::flow::{Awaiting, Effect, Flow, Input, Prompt, Step, unusable};
+use crate::oidc::callback::CallbackCheck;
+use crate::oidc::pkce::{authorize_url, code_challenge, code_verifier, redirect_uri};
 use crate::oidc::{
     ClientRegistration, CreateToken, DEFAULT_SCOPE, DeviceAuthorization, GRANT_AUTHORIZATION_CODE,
     GRANT_REFRESH_TOKEN, Grant, OidcErrorKind, RegisterClient, StartDeviceAuthorization,
@@ -31,6 +30,7 @@ use crate::oidc::{
 use crate::registration::{
     Registration, RegistrationKeyInput, RegistrationKind, registration_file_name,
 };
+use crate::resolve::{Configured, FromConfig, TokenTarget};
 use crate::token::{CachedToken, TokenGrant, token_file_name};
 use crate::{Endpoint, Error, Operation, TransportKind};
 
@@ -43,6 +43,17 @@ pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What a `slow_down` answer adds to the polling interval, cumulatively (RFC 8628 §3.5).
 pub const SLOW_DOWN_DELAY: Duration = Duration::from_secs(5);
+
+/// The error when the device code's `expiresIn` passes while polling.
+pub const CODE_EXPIRED: &str = "the code expired; run login again";
+
+/// The longest a device code is polled for, whatever `expiresIn` says (IAM Identity Center
+/// issues codes for 600 s): a service that claims more cannot keep a login polling for ever.
+pub const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The shortest wait between polls, whatever `interval` says (RFC 8628 §3.5 defaults to 5 s):
+/// an `interval` of 0 would poll as fast as the network allows.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The prefix of the registered client's name (`botocore-client-<session or epoch seconds>`).
 pub const CLIENT_NAME_PREFIX: &str = "botocore-client-";
@@ -163,12 +174,164 @@ impl LoginOutcome {
     }
 }
 
+/// Whether a URL from the service may be handed to the system's browser opener (`xdg-open`,
+/// `open`, `explorer`), which would as readily open a local file or start another program:
+/// only `https://` URLs, and `http://` to this machine (a local emulator or test service), made
+/// of printable characters. The reason when not.
+pub fn check_browser_url(url: &str) -> Result<(), &'static str> {
+    if url.is_empty()
+        || !url
+            .chars()
+            .all(|c| crate::printable::is_printable(c) && !c.is_whitespace())
+    {
+        return Err("it is empty or holds control, invisible or space characters");
+    }
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        return Err("only https:// URLs are opened");
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') || authority.contains('\\') {
+        return Err("the URL has no plain host name");
+    }
+    if secure {
+        return Ok(());
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err("only https:// URLs are opened (http:// only to this machine)")
+    }
+}
+
 /// The `aws sso login` state machine. `Debug` shows only where the flow is, never its secrets.
+///
+/// Built from a [`LoginRequest`] ([`LoginFlow::new`]), or from the configuration files it
+/// reads first ([`LoginFlow::from_env`]). Effects it can emit: [`Effect::Read`] (config,
+/// credentials, the registration cache), [`Effect::Send`] (RegisterClient,
+/// StartDeviceAuthorization, CreateToken), [`Effect::Write`] (registration, token),
+/// [`Effect::Wait`] and [`Effect::Prompt`] (device code), [`Effect::Listen`],
+/// [`Effect::Prompt`] and [`Effect::AwaitCallback`] (browser). Never `Remove`, `List`,
+/// `Lock`, `Unlock`, `Run` or `AskTokenCode`.
 pub struct LoginFlow {
+    inner: Configured<LoginSetup>,
+}
+
+/// What [`LoginFlow::from_env`] needs besides the configuration.
+struct LoginSetup {
+    env: Env,
+    platform: Platform,
+    target: TokenTarget,
+    use_device_code: bool,
+    /// Secret: feeds the PKCE verifier and `state`.
+    random: [u8; 96],
+    resolved_start_url: Option<String>,
+}
+
+impl FromConfig for LoginSetup {
+    type Flow = LoginRun;
+    const NAME: &'static str = "login";
+
+    fn env(&self) -> &Env {
+        &self.env
+    }
+
+    fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    fn build(self, paths: &ConfigPaths, set: &ConfigSet) -> Result<LoginRun, Error> {
+        let profile;
+        let target = match &self.target {
+            TokenTarget::Profile(p) => {
+                profile = config::select_profile(&self.env, p.as_deref());
+                LoginTarget::Profile(&profile)
+            }
+            TokenTarget::SsoSession(s) => LoginTarget::SsoSession(s),
+        };
+        let request = LoginRequest::from_config(
+            &self.env,
+            set,
+            paths,
+            target,
+            self.use_device_code,
+            self.random,
+        )?;
+        let mut run = LoginRun::new(request);
+        run.resolved_start_url = self.resolved_start_url;
+        Ok(run)
+    }
+}
+
+impl LoginFlow {
+    /// A login for `request`.
+    pub fn new(request: LoginRequest) -> Self {
+        LoginFlow {
+            inner: Configured::Running(LoginRun::new(request)),
+        }
+    }
+
+    /// A login for `target` that first reads the config and credentials files `env` points at
+    /// (on `platform`), then builds its request as [`LoginRequest::from_config`] does.
+    /// [`TokenTarget::Profile`]`(None)` selects the profile from the environment.
+    pub fn from_env(
+        env: Env,
+        platform: Platform,
+        target: TokenTarget,
+        use_device_code: bool,
+        random: [u8; 96],
+    ) -> Self {
+        LoginFlow {
+            inner: Configured::Start(LoginSetup {
+                env,
+                platform,
+                target,
+                use_device_code,
+                random,
+                resolved_start_url: None,
+            }),
+        }
+    }
+
+    /// Sends `url` to the service (`startUrl`, `issuerUrl`) instead of the configured start
+    /// URL, when the caller resolved a vanity start URL (WIRE §2.4 step 2). The caches and the
+    /// token file keep the configured URL.
+    pub fn with_resolved_start_url(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        if let Some(setup) = self.inner.setup_mut() {
+            setup.resolved_start_url = Some(url);
+        } else if let Some(run) = self.inner.running_mut() {
+            run.resolved_start_url = Some(url);
+        }
+        self
+    }
+
+    /// What this login was asked for; `None` while the configuration is still being read
+    /// (or could not be).
+    pub fn request(&self) -> Option<&LoginRequest> {
+        self.inner.running().map(|run| &run.request)
+    }
+}
+
+/// The login proper, once its request is known.
+struct LoginRun {
     request: LoginRequest,
     /// The start URL sent to the service, when the caller resolved a vanity URL.
     resolved_start_url: Option<String>,
     state: State,
+    awaiting: Awaiting,
 }
 
 /// Where the device-code flow is between polls.
@@ -201,10 +364,17 @@ enum State {
         authorization: DeviceAuthorization,
         interval: Duration,
         phase: DevicePhase,
+        /// When the device code stops working (`expiresIn` after it was issued).
+        expires_at: SystemTime,
     },
     Listen(Registration),
     Authorize(Pkce),
-    AwaitCallback(Pkce),
+    /// Waiting for the redirect until `deadline`; requests that are not this login's redirect
+    /// leave the flow here.
+    AwaitCallback {
+        pkce: Pkce,
+        deadline: SystemTime,
+    },
     ExchangeCode {
         pkce: Pkce,
         code: String,
@@ -231,58 +401,22 @@ impl State {
             },
             State::Listen(_) => "starting the redirect listener",
             State::Authorize(_) => "showing the authorization URL",
-            State::AwaitCallback(_) => "waiting for the browser redirect",
+            State::AwaitCallback { .. } => "waiting for the browser redirect",
             State::ExchangeCode { .. } => "exchanging the authorization code",
             State::WriteToken { .. } => "writing the token",
             State::Finished(_) => "finished",
         }
     }
-
-    /// The answer the step of this state expects, for the error when the driver sends another.
-    fn expected(&self) -> &'static str {
-        match self {
-            State::ReadRegistration => "File",
-            State::Register(_)
-            | State::StartDevice(_)
-            | State::ExchangeCode { .. }
-            | State::Device {
-                phase: DevicePhase::FirstAttempt | DevicePhase::Attempt,
-                ..
-            } => "Response",
-            State::WriteRegistration(_) | State::WriteToken { .. } => "Written",
-            State::Device {
-                phase: DevicePhase::Wait,
-                ..
-            } => "Waited",
-            State::Device { .. } | State::Authorize(_) => "Shown",
-            State::Listen(_) => "Listening",
-            State::AwaitCallback(_) => "Callback",
-            State::Finished(_) => "nothing",
-        }
-    }
 }
 
-impl LoginFlow {
-    /// A login for `request`.
-    pub fn new(request: LoginRequest) -> Self {
-        LoginFlow {
+impl LoginRun {
+    fn new(request: LoginRequest) -> Self {
+        LoginRun {
             request,
             resolved_start_url: None,
             state: State::ReadRegistration,
+            awaiting: Awaiting::default(),
         }
-    }
-
-    /// Sends `url` to the service (`startUrl`, `issuerUrl`) instead of the configured start
-    /// URL, when the caller resolved a vanity start URL (WIRE §2.4 step 2). The caches and the
-    /// token file keep the configured URL.
-    pub fn with_resolved_start_url(mut self, url: impl Into<String>) -> Self {
-        self.resolved_start_url = Some(url.into());
-        self
-    }
-
-    /// What this login was asked for.
-    pub fn request(&self) -> &LoginRequest {
-        &self.request
     }
 
     fn service_start_url(&self) -> &str {
@@ -360,7 +494,7 @@ impl LoginFlow {
             registration.client_id.clone(),
             registration.client_secret.clone(),
             Grant::DeviceCode {
-                device_code: device_code.to_string(),
+                device_code: device_code.into(),
             },
         )
     }
@@ -371,9 +505,9 @@ impl LoginFlow {
             pkce.registration.client_id.clone(),
             pkce.registration.client_secret.clone(),
             Grant::AuthorizationCode {
-                code: code.to_string(),
+                code: code.into(),
                 redirect_uri: pkce.redirect_uri.clone(),
-                code_verifier: pkce.verifier.clone(),
+                code_verifier: pkce.verifier.clone().into(),
             },
         )
     }
@@ -442,7 +576,7 @@ impl LoginFlow {
     /// Sends `op`, or ends the flow when its request cannot be built.
     fn send<O: Operation>(&mut self, op: &O, now: SystemTime) -> Step<LoginOutcome> {
         match op.request(now) {
-            Ok(request) => Step::Send(request),
+            Ok(request) => Step::Effect(Effect::Send(request)),
             Err(e) => self.finish(Err(e)),
         }
     }
@@ -480,7 +614,13 @@ impl LoginFlow {
                 match response.and_then(|r| op.parse(&r)) {
                     Ok(authorization) => State::Device {
                         registration,
-                        interval: authorization.poll_interval(),
+                        interval: authorization.poll_interval().max(MIN_POLL_INTERVAL),
+                        expires_at: now
+                            .checked_add(
+                                Duration::from_secs(authorization.expires_in)
+                                    .min(MAX_DEVICE_CODE_LIFETIME),
+                            )
+                            .unwrap_or(now),
                         authorization,
                         phase: DevicePhase::FirstAttempt,
                     },
@@ -493,6 +633,7 @@ impl LoginFlow {
                     authorization,
                     mut interval,
                     phase: phase @ (DevicePhase::FirstAttempt | DevicePhase::Attempt),
+                    expires_at,
                 },
                 Input::Response(response),
             ) => {
@@ -510,12 +651,15 @@ impl LoginFlow {
                     Some(OidcErrorKind::ExpiredToken) => return pending_expired(),
                     _ => return State::Finished(Err(error)),
                 }
+                if now >= expires_at {
+                    return code_expired(&authorization);
+                }
                 let next = if phase == DevicePhase::FirstAttempt {
                     DevicePhase::ShowCode
                 } else {
                     DevicePhase::Wait
                 };
-                device(registration, authorization, interval, next)
+                device(registration, authorization, interval, next, expires_at)
             }
             (
                 State::Device {
@@ -523,43 +667,79 @@ impl LoginFlow {
                     authorization,
                     interval,
                     phase: DevicePhase::ShowCode,
+                    expires_at,
                 },
                 Input::Shown,
-            ) => device(registration, authorization, interval, DevicePhase::Wait),
-            (
-                State::Device {
-                    registration,
-                    authorization,
-                    interval,
-                    phase: DevicePhase::Wait,
-                },
-                Input::Waited,
             ) => device(
                 registration,
                 authorization,
                 interval,
-                DevicePhase::ShowPolling,
+                DevicePhase::Wait,
+                expires_at,
             ),
             (
                 State::Device {
                     registration,
                     authorization,
                     interval,
+                    phase: DevicePhase::Wait,
+                    expires_at,
+                },
+                Input::Waited,
+            ) => {
+                // The wait ends at the expiry at the latest (see `next_step`): polling stops
+                // there, as the service will not accept the code any more (RFC 8628 §3.2).
+                if now >= expires_at {
+                    return code_expired(&authorization);
+                }
+                device(
+                    registration,
+                    authorization,
+                    interval,
+                    DevicePhase::ShowPolling,
+                    expires_at,
+                )
+            }
+            (
+                State::Device {
+                    registration,
+                    authorization,
+                    interval,
                     phase: DevicePhase::ShowPolling,
+                    expires_at,
                 },
                 Input::Shown,
-            ) => device(registration, authorization, interval, DevicePhase::Attempt),
+            ) => device(
+                registration,
+                authorization,
+                interval,
+                DevicePhase::Attempt,
+                expires_at,
+            ),
             (State::Listen(registration), Input::Listening(Ok(port))) => {
                 State::Authorize(self.pkce(registration, port))
             }
-            (State::Authorize(pkce), Input::Shown) => State::AwaitCallback(pkce),
-            (State::AwaitCallback(pkce), Input::Callback(Ok(query))) => {
-                match parse_callback(&query, &pkce.state) {
+            (State::Authorize(pkce), Input::Shown) => State::AwaitCallback {
+                pkce,
+                deadline: now + CALLBACK_TIMEOUT,
+            },
+            (State::AwaitCallback { pkce, deadline }, Input::Callback(Ok(query))) => {
+                // The same decision the listener made when it answered the browser: a driver
+                // that hands up a stray request does not end the login either.
+                let verdict = CallbackCheck::new(pkce.state.clone()).verdict(&query);
+                if !verdict.is_final() {
+                    return if now >= deadline {
+                        pending_expired()
+                    } else {
+                        State::AwaitCallback { pkce, deadline }
+                    };
+                }
+                match verdict.into_result() {
                     Ok(code) => State::ExchangeCode { pkce, code },
                     Err(e) => State::Finished(Err(e)),
                 }
             }
-            (State::AwaitCallback(_), Input::Callback(Err(e))) => match e {
+            (State::AwaitCallback { .. }, Input::Callback(Err(e))) => match e {
                 Error::Transport {
                     kind: TransportKind::Timeout,
                     ..
@@ -582,12 +762,8 @@ impl LoginFlow {
             (State::WriteRegistration(_) | State::WriteToken { .. }, Input::Written(Err(e)))
             | (State::Listen(_), Input::Listening(Err(e))) => State::Finished(Err(e)),
             (State::Finished(result), _) => State::Finished(result),
-            (state, input) => State::Finished(Err(unexpected(
-                "login",
-                state.name(),
-                state.expected(),
-                &input,
-            ))),
+            // `Awaiting::check` let only the right kind of answer through.
+            (state, input) => State::Finished(Err(unusable(&input, state.name()))),
         }
     }
 }
@@ -597,56 +773,78 @@ fn device(
     authorization: DeviceAuthorization,
     interval: Duration,
     phase: DevicePhase,
+    expires_at: SystemTime,
 ) -> State {
     State::Device {
         registration,
         authorization,
         interval,
         phase,
+        expires_at,
     }
+}
+
+/// The device code ran out before the user approved it.
+fn code_expired(authorization: &DeviceAuthorization) -> State {
+    State::Finished(Err(Error::Login(format!(
+        "{CODE_EXPIRED} (the code was valid for {} s and was not approved in time)",
+        authorization
+            .expires_in
+            .min(MAX_DEVICE_CODE_LIFETIME.as_secs())
+    ))))
 }
 
 fn pending_expired() -> State {
     State::Finished(Err(Error::Login(PENDING_AUTHORIZATION_EXPIRED.into())))
 }
 
-/// The error for a driver that answered a step with the wrong kind of input. Names only the
-/// variant: the input itself may hold secrets.
-pub(crate) fn unexpected(flow: &str, doing: &str, expected: &str, input: &Input) -> Error {
-    let got = match input {
-        Input::File(_) => "File",
-        Input::Response(_) => "Response",
-        Input::Written(_) => "Written",
-        Input::Listed(_) => "Listed",
-        Input::Locked(_) => "Locked",
-        Input::Unlocked => "Unlocked",
-        Input::Waited => "Waited",
-        Input::ProcessOutput(_) => "ProcessOutput",
-        Input::TokenCode(_) => "TokenCode",
-        Input::Shown => "Shown",
-        Input::Listening(_) => "Listening",
-        Input::Callback(_) => "Callback",
-    };
-    Error::InvalidInput(format!(
-        "the {flow} flow was {doing} and expected Input::{expected}, but the driver answered \
-         Input::{got}; this is a bug in the driver"
-    ))
+impl Flow for LoginRun {
+    type Output = LoginOutcome;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<LoginOutcome> {
+        let step = self.step(now);
+        self.awaiting.handed_out(&step);
+        step
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        let state = std::mem::replace(&mut self.state, State::ReadRegistration);
+        self.state = match state {
+            // Answers after the end change nothing.
+            State::Finished(result) => State::Finished(result),
+            state => match self.awaiting.check("login", state.name(), input) {
+                Ok(input) => self.on_input(state, input, now),
+                Err(e) => State::Finished(Err(e)),
+            },
+        };
+    }
 }
 
 impl Flow for LoginFlow {
     type Output = LoginOutcome;
 
     fn next_step(&mut self, now: SystemTime) -> Step<LoginOutcome> {
+        self.inner.next_step(now)
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        self.inner.handle(input, now)
+    }
+}
+
+impl LoginRun {
+    /// The effect of the current state.
+    fn step(&mut self, now: SystemTime) -> Step<LoginOutcome> {
         match &self.state {
-            State::ReadRegistration => Step::Read(self.request.registration_path()),
+            State::ReadRegistration => Step::Effect(Effect::Read(self.request.registration_path())),
             State::Register(op) => {
                 let op = op.clone();
                 self.send(&op, now)
             }
-            State::WriteRegistration(registration) => Step::Write {
+            State::WriteRegistration(registration) => Step::Effect(Effect::Write {
                 path: self.request.registration_path(),
                 contents: registration.to_json(),
-            },
+            }),
             State::StartDevice(registration) => {
                 let op = self.start_device(registration);
                 self.send(&op, now)
@@ -656,45 +854,63 @@ impl Flow for LoginFlow {
                 authorization,
                 interval,
                 phase,
+                expires_at,
             } => match phase {
                 DevicePhase::FirstAttempt | DevicePhase::Attempt => {
                     let op = self.device_token(registration, &authorization.device_code);
                     self.send(&op, now)
                 }
-                DevicePhase::ShowCode => Step::Prompt(Prompt::DeviceCode {
+                DevicePhase::ShowCode => Step::Effect(Effect::Prompt(Prompt::DeviceCode {
                     verification_uri: authorization.verification_uri.clone(),
                     user_code: authorization.user_code.clone(),
                     verification_uri_complete: authorization.verification_uri_complete.clone(),
-                }),
-                DevicePhase::Wait => Step::Wait(*interval),
-                DevicePhase::ShowPolling => Step::Prompt(Prompt::Polling),
+                })),
+                DevicePhase::Wait => Step::Effect(Effect::Wait(
+                    (*interval).min(expires_at.duration_since(now).unwrap_or(Duration::ZERO)),
+                )),
+                DevicePhase::ShowPolling => Step::Effect(Effect::Prompt(Prompt::Polling)),
             },
-            State::Listen(_) => Step::Listen,
-            State::Authorize(pkce) => Step::Prompt(Prompt::Authorize {
+            State::Listen(_) => Step::Effect(Effect::Listen),
+            State::Authorize(pkce) => Step::Effect(Effect::Prompt(Prompt::Authorize {
                 url: pkce.url.clone(),
+            })),
+            State::AwaitCallback { pkce, deadline } => Step::Effect(Effect::AwaitCallback {
+                timeout: deadline.duration_since(now).unwrap_or(Duration::ZERO),
+                check: CallbackCheck::new(pkce.state.clone()),
             }),
-            State::AwaitCallback(_) => Step::AwaitCallback {
-                timeout: CALLBACK_TIMEOUT,
-            },
             State::ExchangeCode { pkce, code } => {
                 let op = self.code_token(pkce, code);
                 self.send(&op, now)
             }
-            State::WriteToken { contents, .. } => Step::Write {
+            State::WriteToken { contents, .. } => Step::Effect(Effect::Write {
                 path: self.request.token_path(),
                 contents: contents.clone(),
-            },
+            }),
             State::Finished(result) => Step::Done(result.clone()),
         }
-    }
-
-    fn handle(&mut self, input: Input, now: SystemTime) {
-        let state = std::mem::replace(&mut self.state, State::ReadRegistration);
-        self.state = self.on_input(state, input, now);
     }
 }
 
 impl fmt::Debug for LoginFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.inner.running(), self.inner.setup()) {
+            (Some(run), _) => run.fmt(f),
+            (None, Some(setup)) => f
+                .debug_struct("LoginFlow")
+                .field("target", &setup.target)
+                .field("use_device_code", &setup.use_device_code)
+                .field("random", &"** redacted **")
+                .field("state", &self.inner.reading().unwrap_or("starting"))
+                .finish(),
+            (None, None) => f
+                .debug_struct("LoginFlow")
+                .field("state", &"finished")
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Debug for LoginRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("LoginFlow");
         s.field("request", &self.request)

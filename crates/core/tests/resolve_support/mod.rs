@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, ProcessOutput, Step};
+use awscred_core::flow::{Effect, Flow, Input, ProcessOutput, Step};
 use awscred_core::retry::{RetryClass, classify, response_error};
 
 pub type Request = http::Request<Vec<u8>>;
@@ -56,6 +56,8 @@ pub enum Event {
     Unlock(PathBuf),
     Run(String),
     AskTokenCode(String),
+    Remove(PathBuf),
+    ListOrphans(PathBuf),
 }
 
 pub struct Driver {
@@ -68,6 +70,10 @@ pub struct Driver {
     pub on_lock: Option<LockHook>,
     /// Paths whose writes fail.
     pub failing_writes: Vec<PathBuf>,
+    /// Lock files that cannot be locked, with the driver's error.
+    pub failing_locks: BTreeMap<PathBuf, Error>,
+    /// Files whose reads fail, with the driver's error.
+    pub unreadable: BTreeMap<PathBuf, Error>,
     pub events: Vec<Event>,
     pub requests: Vec<Request>,
     /// Emulate a driver's retries of throttled/transient answers (up to 3 attempts).
@@ -85,6 +91,8 @@ impl Driver {
             token_codes: Vec::new(),
             on_lock: None,
             failing_writes: Vec::new(),
+            failing_locks: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
             events: Vec::new(),
             requests: Vec::new(),
             retry: true,
@@ -133,11 +141,14 @@ impl Driver {
                     assert!(self.held.is_empty(), "locks still held: {:?}", self.held);
                     return result;
                 }
-                Step::Read(path) => {
+                Step::Effect(Effect::Read(path)) => {
                     self.events.push(Event::Read(path.clone()));
-                    Input::File(Ok(self.files.get(&path).cloned()))
+                    match self.unreadable.get(&path) {
+                        Some(e) => Input::File(Err(e.clone())),
+                        None => Input::File(Ok(self.files.get(&path).cloned())),
+                    }
                 }
-                Step::Write { path, contents } => {
+                Step::Effect(Effect::Write { path, contents }) => {
                     self.events.push(Event::Write(path.clone()));
                     if self.failing_writes.contains(&path) {
                         Input::Written(Err(Error::Io {
@@ -149,20 +160,29 @@ impl Driver {
                         Input::Written(Ok(()))
                     }
                 }
-                Step::Remove(path) => {
+                Step::Effect(Effect::Remove(path)) => {
+                    self.events.push(Event::Remove(path.clone()));
                     self.files.remove(&path);
                     Input::Written(Ok(()))
                 }
-                Step::Lock(path) => {
+                Step::Effect(Effect::ListOrphans(path)) => {
+                    self.events.push(Event::ListOrphans(path.clone()));
+                    Input::Listed(Ok(orphans_of(&self.files, &path)))
+                }
+                Step::Effect(Effect::Lock(path)) => {
                     self.events.push(Event::Lock(path.clone()));
                     assert!(!self.held.contains(&path), "lock taken twice");
+                    if let Some(e) = self.failing_locks.get(&path) {
+                        flow.handle(Input::Locked(Err(e.clone())), self.now);
+                        continue;
+                    }
                     self.held.push(path);
                     if let Some(f) = self.on_lock.as_mut() {
                         f(&mut self.files);
                     }
                     Input::Locked(Ok(()))
                 }
-                Step::Unlock(path) => {
+                Step::Effect(Effect::Unlock(path)) => {
                     self.events.push(Event::Unlock(path.clone()));
                     let i = self.held.iter().position(|p| *p == path);
                     assert!(
@@ -175,7 +195,7 @@ impl Driver {
                     }
                     Input::Unlocked
                 }
-                Step::Send(request) => {
+                Step::Effect(Effect::Send(request)) => {
                     self.events.push(Event::Send(describe(&request)));
                     let mut attempts = 0;
                     loop {
@@ -194,11 +214,11 @@ impl Driver {
                         }
                     }
                 }
-                Step::Run(command) => {
+                Step::Effect(Effect::Run(command)) => {
                     self.events.push(Event::Run(command.clone()));
                     Input::ProcessOutput((self.process)(&command))
                 }
-                Step::AskTokenCode { serial } => {
+                Step::Effect(Effect::AskTokenCode { serial }) => {
                     self.events.push(Event::AskTokenCode(serial));
                     assert!(!self.token_codes.is_empty(), "no MFA code scripted");
                     Input::TokenCode(Ok(self.token_codes.remove(0)))
@@ -209,6 +229,24 @@ impl Driver {
         }
         panic!("the flow did not finish in 200 steps");
     }
+}
+
+/// The files named `.<name of path>.<…>.tmp` beside `path`, as `awscred_files::list_orphans`
+/// finds them.
+pub fn orphans_of(files: &BTreeMap<PathBuf, Vec<u8>>, path: &Path) -> Vec<PathBuf> {
+    let prefix = format!(".{}.", path.file_name().unwrap().to_string_lossy());
+    let mut out: Vec<PathBuf> = files
+        .keys()
+        .filter(|p| {
+            p.parent() == path.parent() && {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(&prefix) && name.ends_with(".tmp")
+            }
+        })
+        .cloned()
+        .collect();
+    out.sort();
+    out
 }
 
 /// `POST sts.us-east-1.amazonaws.com/ AssumeRole` / `GET host/path`.
