@@ -43,6 +43,7 @@ pub mod callback;
 mod checked;
 pub mod executor;
 mod lock;
+pub mod network;
 pub mod process;
 pub mod random;
 

@@ -17,6 +17,7 @@ mod cache;
 mod flow_loop;
 mod provider;
 mod transport;
+mod tunnel;
 
 pub use awscred_core::flow::{Interact, NonInteractive};
 pub use cache::{CredentialsCache, FAILED_REFRESH_BACKOFF};

@@ -1,8 +1,11 @@
-//! Sending requests over hyper: the pooled client, timeouts, the TLS rule, the body cap and retries.
+//! Sending requests over hyper: the pooled client, timeouts and the call's deadline, the TLS
+//! rule, proxies and trusted certificates as the core's network rules decide
+//! (`docs/networks.md`), the body cap and retries.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
+use awscred_core::network::{CallClock, NetworkSettings, untrusted_certificate};
 use awscred_core::retry::{Attempts, Next};
 use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
@@ -14,6 +17,8 @@ use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use crate::tunnel::RouteConnector;
+
 use awscred_core::endpoint::check_transport_security;
 
 pub use awscred_core::transport::MAX_BODY;
@@ -22,23 +27,25 @@ const USER_AGENT: &str = concat!("awscred/", env!("CARGO_PKG_VERSION"));
 
 pub use awscred_core::transport::ClientConfig;
 
-type Pool = PooledClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type Pool = PooledClient<HttpsConnector<RouteConnector>, Full<Bytes>>;
 
 /// An async HTTP client for AWS calls. Cheap to clone: clones share one connection pool.
-/// One attempt is abandoned after `connect_timeout + read_timeout` at the latest.
+/// One attempt is abandoned after `connect_timeout + read_timeout` at the latest, a call
+/// (all its attempts) after [`ClientConfig::deadline`].
 ///
 /// It needs a tokio runtime with the time and I/O drivers enabled.
 #[derive(Clone)]
 pub struct Client {
-    /// `Err` only when rustls refused its own defaults; every request then reports it.
-    pool: Result<Pool, Arc<str>>,
+    /// `Err` when the network settings are unusable (an empty `AWS_CA_BUNDLE`, a bad proxy
+    /// URL…) or rustls refused its defaults; every request then reports it.
+    pool: Result<(Pool, Arc<NetworkSettings>), Error>,
     config: ClientConfig,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let tls: &dyn std::fmt::Debug = match &self.pool {
-            Ok(_) => &"ready",
+            Ok((_, network)) => network,
             Err(why) => why,
         };
         f.debug_struct("Client")
@@ -55,26 +62,13 @@ impl Default for Client {
 }
 
 impl Client {
-    /// A client with these timeouts and retries. Trusts the Mozilla root certificates
-    /// (webpki-roots), the way the AWS CLI trusts its bundled certifi roots.
+    /// A client with these timeouts, retries and network settings. Without explicit
+    /// [`ClientConfig::network`], proxies and the CA bundle come from the process environment
+    /// and the profile it selects; the default trust is the Mozilla roots plus the operating
+    /// system's store.
     pub fn new(config: ClientConfig) -> Self {
-        let pool = tls_config().map(|tls| {
-            let mut http = HttpConnector::new();
-            // The https connector below decides which schemes are allowed; the TLS rule is ours.
-            http.enforce_http(false);
-            http.set_connect_timeout(Some(config.connect_timeout));
-            http.set_nodelay(true);
-            let https = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(tls)
-                .https_or_http()
-                .enable_http1()
-                .wrap_connector(http);
-            PooledClient::builder(TokioExecutor::new())
-                .pool_idle_timeout(Duration::from_secs(90))
-                .build(https)
-        });
         Client {
-            pool: pool.map_err(|e| Arc::from(e.to_string())),
+            pool: pool(&config),
             config,
         }
     }
@@ -90,13 +84,19 @@ impl Client {
     /// be built is not retried.
     pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
         let mut attempts = Attempts::new(self.config.retry);
+        let (clock, started) = (CallClock::new(&self.config), Instant::now());
         loop {
+            let timeout = attempt_timeout(&clock, started)?;
             let request = op.request(SystemTime::now())?;
-            let result = (self.send_once(request).await).and_then(|response| op.parse(&response));
+            let result =
+                (self.send_attempt(request, timeout).await).and_then(|response| op.parse(&response));
             let Err(error) = &result else { return result };
             let Next::RetryAfter(delay) = attempts.after_error(error, jitter()) else {
                 return result;
             };
+            if !clock.may_wait(started.elapsed(), delay) {
+                return result;
+            }
             tracing::debug!(operation = O::NAME, attempt = attempts.made(), delay_ms = delay.as_millis() as u64, %error, "retrying");
             tokio::time::sleep(delay).await;
         }
@@ -122,11 +122,16 @@ impl Client {
         request: http::Request<Vec<u8>>,
         mut attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        let (clock, started) = (CallClock::new(&self.config), Instant::now());
         loop {
-            let result = self.send_once(clone_request(&request)).await;
+            let timeout = attempt_timeout(&clock, started)?;
+            let result = self.send_attempt(clone_request(&request), timeout).await;
             let Next::RetryAfter(delay) = attempts.after_response(&result, jitter()) else {
                 return result;
             };
+            if !clock.may_wait(started.elapsed(), delay) {
+                return result;
+            }
             tracing::debug!(
                 attempt = attempts.made(),
                 delay_ms = delay.as_millis() as u64,
@@ -136,19 +141,30 @@ impl Client {
         }
     }
 
-    /// One attempt, no retries. Refuses plain HTTP except to loopback addresses, and bodies
-    /// larger than [`MAX_BODY`].
+    /// One attempt, no retries, bounded by `connect_timeout + read_timeout`. Refuses plain
+    /// HTTP except to loopback addresses, and bodies larger than [`MAX_BODY`].
     pub async fn send_once(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        let timeout = self
+            .config
+            .connect_timeout
+            .saturating_add(self.config.read_timeout);
+        self.send_attempt(request, timeout).await
+    }
+
+    /// One attempt that may take `timeout` in all.
+    async fn send_attempt(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         check_transport_security(request.uri())?;
-        let pool = self.pool.as_ref().map_err(|message| {
-            Error::transport(
-                TransportKind::Tls,
-                format!("TLS could not be set up: {message}"),
-            )
-        })?;
+        let (pool, network) = self.pool.as_ref().map_err(Clone::clone)?;
+        // Refused before connecting (clear text towards a proxy), so the error is ours.
+        network.proxies.route(request.uri())?;
+        let host = request.uri().host().unwrap_or("").to_string();
         let (mut parts, body) = request.into_parts();
         if !parts.headers.contains_key(http::header::USER_AGENT) {
             parts.headers.insert(
@@ -157,37 +173,67 @@ impl Client {
             );
         }
         let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let deadline = self
-            .config
-            .connect_timeout
-            .saturating_add(self.config.read_timeout);
         let exchange = async {
-            let response = pool.request(request).await.map_err(client_error)?;
+            let response = pool
+                .request(request)
+                .await
+                .map_err(|e| client_error(e, &host, network))?;
             let (parts, body) = response.into_parts();
             let bytes = read_capped(body, &parts.headers).await?;
             Ok(http::Response::from_parts(parts, bytes))
         };
-        match tokio::time::timeout(deadline, exchange).await {
+        match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
-            Err(_) => Err(Error::transport(
-                TransportKind::Timeout,
-                format!("no complete response within {} s", deadline.as_secs_f64()),
-            )),
+            Err(_) => Err(CallClock::new(&self.config).timed_out(timeout)),
         }
     }
 }
 
-/// rustls with the ring provider chosen explicitly, so that no process-wide default (and no
-/// aws-lc-rs) is needed.
-fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+/// The next attempt's time, or the deadline's error when the call has used it up.
+fn attempt_timeout(clock: &CallClock, started: Instant) -> Result<Duration, Error> {
+    clock
+        .attempt_timeout(started.elapsed())
+        .ok_or_else(|| clock.timed_out(Duration::ZERO))
+}
+
+/// The pooled client for `config`: its network settings (explicit, or from the process
+/// environment), the trusted certificates they name, and the connector that follows the
+/// proxy rules.
+fn pool(config: &ClientConfig) -> Result<(Pool, Arc<NetworkSettings>), Error> {
+    let network = match &config.network {
+        Some(network) => network.clone(),
+        None => awscred_files::network::settings_for(&awscred_files::network::process_env(), None)?,
     };
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    let tls = tls_config(&network)?;
+    let mut http = HttpConnector::new();
+    // The https connector below decides which schemes are allowed; the TLS rule is ours.
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(config.connect_timeout));
+    http.set_nodelay(true);
+    let connector = RouteConnector::new(http, Arc::new(network.proxies.clone()));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector);
+    let pool = PooledClient::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(https);
+    Ok((pool, Arc::new(network)))
+}
+
+/// rustls with the ring provider chosen explicitly (no process-wide default, no aws-lc-rs),
+/// trusting what the network settings name.
+fn tls_config(network: &NetworkSettings) -> Result<rustls::ClientConfig, Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(awscred_files::network::trust_anchors(&network.trust)?);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| {
+            Error::transport(TransportKind::Tls, format!("TLS could not be set up: {e}"))
+        })?;
+    Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
 fn too_large() -> Error {
@@ -228,8 +274,19 @@ async fn read_capped(
     Ok(bytes)
 }
 
-/// Sorts a hyper-util client error into the kinds the retry policy knows.
-fn client_error(e: hyper_util::client::legacy::Error) -> Error {
+/// Sorts a hyper-util client error into the kinds the retry policy knows. Our connector's
+/// own errors (a proxy's refusal…) and a refused certificate come out as the core words them.
+fn client_error(
+    e: hyper_util::client::legacy::Error,
+    host: &str,
+    network: &NetworkSettings,
+) -> Error {
+    if let Some(ours) = find::<Error>(&e) {
+        return ours.clone();
+    }
+    if let Some(rustls::Error::InvalidCertificate(why)) = find::<rustls::Error>(&e) {
+        return untrusted_certificate(host, &why.to_string(), &network.trust);
+    }
     let io_kind = find_io_kind(&e);
     let tls = find_tls(&e);
     let kind = if tls {

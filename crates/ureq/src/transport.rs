@@ -1,8 +1,12 @@
-//! Sending requests over ureq: timeouts, the TLS rule, the body cap and retries.
+//! Sending requests over ureq: timeouts and the call's deadline, the TLS rule, proxies and
+//! trusted certificates as the core's network rules decide (`docs/networks.md`), the body cap
+//! and retries.
 
 use std::io::Read;
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
+use awscred_core::network::{CallClock, NetworkSettings, Route, proxy_refused, untrusted_certificate};
 use awscred_core::retry::{Attempts, Next};
 use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
@@ -13,31 +17,45 @@ pub use awscred_core::transport::{ClientConfig, MAX_BODY};
 /// A blocking HTTP client for AWS calls. Cheap to clone (the connection pool is shared).
 #[derive(Clone)]
 pub struct Client {
-    agent: ureq::Agent,
+    /// `Err` when the network settings are unusable (an empty `AWS_CA_BUNDLE`, a bad proxy
+    /// URL…); every request then reports it.
+    agents: Result<Agents, Error>,
     config: ClientConfig,
+}
+
+/// ureq applies one proxy per agent: one agent goes direct, one through the https proxy, and
+/// the core's [`awscred_core::network::ProxyRules::route`] picks per request. ureq's own
+/// proxy rules (`ALL_PROXY` first, its `NO_PROXY`, loopback not exempt) are never used.
+#[derive(Clone)]
+struct Agents {
+    direct: ureq::Agent,
+    tunnel: Option<ureq::Agent>,
+    network: Arc<NetworkSettings>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let network: &dyn std::fmt::Debug = match &self.agents {
+            Ok(agents) => &agents.network,
+            Err(e) => e,
+        };
         f.debug_struct("Client")
             .field("config", &self.config)
+            .field("network", network)
             .finish_non_exhaustive()
     }
 }
 
 impl Client {
-    /// A client with these timeouts and retries.
+    /// A client with these timeouts, retries and network settings. Without explicit
+    /// [`ClientConfig::network`], proxies and the CA bundle come from the process environment
+    /// and the profile it selects; the default trust is the Mozilla roots plus the operating
+    /// system's store.
     pub fn new(config: ClientConfig) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_recv_response(Some(config.read_timeout))
-            .timeout_recv_body(Some(config.read_timeout))
-            .user_agent(concat!("awscred/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
-        Client { agent, config }
+        Client {
+            agents: Agents::new(&config),
+            config,
+        }
     }
 
     /// The configuration in use.
@@ -50,17 +68,19 @@ impl Client {
     /// rebuilds (and so re-signs) the request; one that cannot be built is not retried.
     pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
         let mut attempts = Attempts::new(self.config.retry);
+        let (clock, started) = (CallClock::new(&self.config), Instant::now());
         loop {
+            let timeout = attempt_timeout(&clock, started)?;
             let result = self
-                .send_once(op.request(SystemTime::now())?)
+                .send_attempt(op.request(SystemTime::now())?, timeout)
                 .and_then(|response| op.parse(&response));
             let Err(error) = &result else { return result };
             match attempts.after_error(error, jitter()) {
-                Next::RetryAfter(delay) => {
+                Next::RetryAfter(delay) if clock.may_wait(started.elapsed(), delay) => {
                     tracing::debug!(operation = O::NAME, attempt = attempts.made(), delay_ms = delay.as_millis() as u64, %error, "retrying");
                     std::thread::sleep(delay)
                 }
-                Next::Stop => return result,
+                Next::RetryAfter(_) | Next::Stop => return result,
             }
         }
     }
@@ -81,10 +101,12 @@ impl Client {
         request: http::Request<Vec<u8>>,
         mut attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        let (clock, started) = (CallClock::new(&self.config), Instant::now());
         loop {
-            let result = self.send_once(clone_request(&request));
+            let timeout = attempt_timeout(&clock, started)?;
+            let result = self.send_attempt(clone_request(&request), timeout);
             match attempts.after_response(&result, jitter()) {
-                Next::RetryAfter(delay) => {
+                Next::RetryAfter(delay) if clock.may_wait(started.elapsed(), delay) => {
                     tracing::debug!(
                         attempt = attempts.made(),
                         delay_ms = delay.as_millis() as u64,
@@ -92,17 +114,34 @@ impl Client {
                     );
                     std::thread::sleep(delay)
                 }
-                Next::Stop => return result,
+                Next::RetryAfter(_) | Next::Stop => return result,
             }
         }
     }
 
-    /// One attempt, no retries. Refuses plain HTTP except to loopback addresses.
+    /// One attempt, no retries, bounded by `connect_timeout + read_timeout`. Refuses plain
+    /// HTTP except to loopback addresses.
     pub fn send_once(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        let timeout = self.config.connect_timeout.saturating_add(self.config.read_timeout);
+        self.send_attempt(request, timeout)
+    }
+
+    /// One attempt that may take `timeout` in all.
+    fn send_attempt(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         awscred_core::endpoint::check_transport_security(request.uri())?;
+        let agents = self.agents.as_ref().map_err(Clone::clone)?;
+        let route = agents.network.proxies.route(request.uri())?;
+        let agent = match (route, &agents.tunnel) {
+            (Route::Tunnel(_), Some(tunnel)) => tunnel,
+            _ => &agents.direct,
+        };
         // Method, host and path only: queries and headers may carry tokens.
         let (method, host, path) = (
             request.method().clone(),
@@ -110,23 +149,18 @@ impl Client {
             request.uri().path().to_string(),
         );
         let started = std::time::Instant::now();
-        tracing::debug!(%method, %host, %path, "sending request");
+        tracing::debug!(%method, %host, %path, proxied = matches!(route, Route::Tunnel(_)), "sending request");
         let authority = request
             .uri()
             .authority()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let response = self.agent.run(request).map_err(|e| {
-            let e = match transport_error(e) {
-                Error::Transport { kind, message } => Error::transport(
-                    kind,
-                    format!(
-                        "could not reach {authority}: {}",
-                        message.strip_prefix("io: ").unwrap_or(&message)
-                    ),
-                ),
-                other => other,
-            };
+        let request = agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
+        let response = agent.run(request).map_err(|e| {
+            let e = describe_failure(e, route, &host, &authority, &agents.network);
             tracing::debug!(%method, %host, %path, error = %e, "request failed");
             e
         })?;
@@ -159,6 +193,121 @@ impl Default for Client {
     /// A client with the default timeouts and retries ([`ClientConfig::default`]).
     fn default() -> Self {
         Client::new(ClientConfig::default())
+    }
+}
+
+impl Agents {
+    fn new(config: &ClientConfig) -> Result<Agents, Error> {
+        let network = match &config.network {
+            Some(network) => network.clone(),
+            None => awscred_files::network::settings_for(&awscred_files::network::process_env(), None)?,
+        };
+        let anchors = awscred_files::network::trust_anchors(&network.trust)?;
+        let roots: Vec<ureq::tls::Certificate<'static>> = anchors
+            .iter()
+            .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+            .collect();
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::Specific(Arc::new(roots)))
+            .build();
+        let agent = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_connect(Some(config.connect_timeout))
+                .timeout_recv_response(Some(config.read_timeout))
+                .timeout_recv_body(Some(config.read_timeout))
+                .user_agent(concat!("awscred/", env!("CARGO_PKG_VERSION")))
+                .tls_config(tls.clone())
+                // `None` also for the direct agent: ureq's default reads ALL_PROXY & co.
+                .proxy(proxy)
+                .build()
+                .into()
+        };
+        let tunnel = match network.proxies.https_proxy() {
+            Some(server) => {
+                let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+                    .host(server.host())
+                    .port(server.port());
+                if let Some((user, password)) = server.credentials() {
+                    builder = builder.username(user).password(password);
+                }
+                let proxy = builder.build().map_err(|e| {
+                    Error::Config(format!(
+                        "{} is not a usable proxy URL ({e}); expected http://[USER:PASSWORD@]HOST:PORT",
+                        server.variable()
+                    ))
+                })?;
+                Some(agent(Some(proxy)))
+            }
+            None => None,
+        };
+        Ok(Agents {
+            direct: agent(None),
+            tunnel,
+            network: Arc::new(network),
+        })
+    }
+}
+
+/// The next attempt's time, or the deadline's error when the call has used it up.
+fn attempt_timeout(clock: &CallClock, started: Instant) -> Result<Duration, Error> {
+    clock
+        .attempt_timeout(started.elapsed())
+        .ok_or_else(|| clock.timed_out(Duration::ZERO))
+}
+
+/// A failed attempt as the user should read it: a refused certificate or proxy names the fix
+/// (the core's messages), anything else says which endpoint (or proxy) could not be reached.
+fn describe_failure(
+    e: ureq::Error,
+    route: Route<'_>,
+    host: &str,
+    authority: &str,
+    network: &NetworkSettings,
+) -> Error {
+    if let Some(rustls::Error::InvalidCertificate(why)) = rustls_error(&e) {
+        return untrusted_certificate(host, &why.to_string(), &network.trust);
+    }
+    if let (ureq::Error::ConnectProxyFailed(reason), Route::Tunnel(proxy)) = (&e, route) {
+        // ureq says "proxy server responded 407/407" (status, then status again).
+        let status = reason
+            .strip_prefix("proxy server responded ")
+            .and_then(|s| s.split('/').next())
+            .and_then(|s| s.parse::<u16>().ok());
+        if let Some(status) = status {
+            let reason = http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("");
+            return proxy_refused(proxy, host, status, reason);
+        }
+    }
+    let (kind, message) = match transport_error(e) {
+        Error::Transport { kind, message } => (kind, message),
+        other => return other,
+    };
+    let message = message.strip_prefix("io: ").unwrap_or(&message);
+    match route {
+        Route::Tunnel(proxy) => Error::transport(
+            kind,
+            format!(
+                "could not reach {authority} through the proxy {} (from {}): {message}",
+                proxy.display(),
+                proxy.variable()
+            ),
+        ),
+        Route::Direct => Error::transport(kind, format!("could not reach {authority}: {message}")),
+    }
+}
+
+/// The rustls error inside a ureq error (ureq reports a refused handshake as an I/O error
+/// wrapping it).
+fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
     }
 }
 
