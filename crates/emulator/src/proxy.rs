@@ -1,7 +1,8 @@
 //! Test proxies on 127.0.0.1: a CONNECT proxy that records what it tunnels (optionally asking
 //! for credentials or refusing every tunnel), and a TLS-inspecting one that, like a corporate
 //! middlebox, ends the client's TLS with a certificate of its own CA and opens its own TLS to
-//! the endpoint. Both only tunnel to loopback addresses, so no test can reach further.
+//! the endpoint. Both only tunnel to loopback addresses (and to `*.test` names, which they
+//! resolve to 127.0.0.1), so no test can reach further.
 //!
 //! ```no_run
 //! use awscred_emulator::proxy::{ConnectProxy, ProxyOptions};
@@ -234,16 +235,28 @@ async fn read_head(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     }
 }
 
-fn is_loopback_target(target: &str) -> bool {
-    let host = match target.rsplit_once(':') {
-        Some((h, _)) => h,
-        None => target,
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// Where the proxy connects for `target`: loopback targets as they are, `*.test` names
+/// (reserved, RFC 6761) to 127.0.0.1 on the same port; `None` for anything else, so that no
+/// test can reach past this machine.
+fn upstream_address(target: &str) -> Option<String> {
+    let (host, port) = target.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || match bare.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) => {
+                v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => false,
+        };
+    if loopback {
+        Some(target.to_string())
+    } else if bare.to_ascii_lowercase().ends_with(".test") {
+        Some(format!("127.0.0.1:{port}"))
+    } else {
+        None
+    }
 }
 
 async fn answer(stream: &mut TcpStream, status: u16, reason: &str, extra: &str) {
@@ -271,7 +284,7 @@ async fn handle(mut client: TcpStream, shared: Arc<Shared>) {
         (status, "Refused By Test Proxy")
     } else if options.credentials.is_some() && authorization != options.credentials {
         (407, "Proxy Authentication Required")
-    } else if !is_loopback_target(target) {
+    } else if upstream_address(target).is_none() {
         (403, "Only Loopback Targets")
     } else {
         (200, "Connection established")
@@ -296,7 +309,8 @@ async fn handle(mut client: TcpStream, shared: Arc<Shared>) {
         answer(&mut client, status, reason, extra).await;
         return;
     }
-    let Ok(mut upstream) = TcpStream::connect(target).await else {
+    let address = upstream_address(target).unwrap_or_default();
+    let Ok(mut upstream) = TcpStream::connect(address.as_str()).await else {
         shared.update(index, |r| r.status = 502);
         answer(&mut client, 502, "Bad Gateway", "").await;
         return;

@@ -12,7 +12,20 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// The names the emulator's certificate is valid for: every way a test reaches 127.0.0.1.
-pub const LOOPBACK_NAMES: &[&str] = &["127.0.0.1", "localhost", "::1"];
+/// Clients never send loopback names through a proxy, so two more let the network tests
+/// route a request through one and still land on the emulator: [`PROXIED_NAME`] and the
+/// IPv4-mapped `::ffff:127.0.0.1` (which connects to 127.0.0.1 without a proxy).
+pub const LOOPBACK_NAMES: &[&str] = &[
+    "127.0.0.1",
+    "localhost",
+    "::1",
+    "::ffff:127.0.0.1",
+    PROXIED_NAME,
+];
+
+/// A name only the test proxies resolve (to 127.0.0.1): `.test` is reserved (RFC 6761), so a
+/// request for it can reach the emulator only through a [`crate::proxy::ConnectProxy`].
+pub const PROXIED_NAME: &str = "emulator.test";
 
 /// A certificate authority that lives as long as the process that made it.
 pub struct TestCa {

@@ -283,6 +283,7 @@ async fn a_slow_answer_times_out_and_the_retry_succeeds() {
         connect_timeout: Duration::from_millis(200),
         read_timeout: Duration::from_millis(300),
         retry: fast_retry(),
+        ..ClientConfig::default()
     });
     let delay = Duration::from_secs(2);
     for target in Target::ALL {
@@ -316,6 +317,7 @@ async fn slow_answers_on_every_attempt_are_a_timeout_error() {
         connect_timeout: Duration::from_millis(100),
         read_timeout: Duration::from_millis(150),
         retry: fast_retry(),
+        ..ClientConfig::default()
     });
     let world = Target::GetRoleCredentials.world();
     world.emulator.inject(

@@ -210,6 +210,7 @@ pub fn fast_client() -> Client {
         connect_timeout: Duration::from_secs(5),
         read_timeout: Duration::from_secs(10),
         retry: fast_retry(),
+        ..ClientConfig::default()
     })
 }
 

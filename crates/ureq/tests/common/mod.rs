@@ -207,6 +207,8 @@ pub struct World {
     pub home: tempfile::TempDir,
     pub env: Env,
     pub audit: Audit,
+    /// With [`World::with_tls`]: the emulator's CA bundle, trusted through `AWS_CA_BUNDLE`.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl World {
@@ -225,6 +227,31 @@ impl World {
             home,
             env,
             audit: Audit::default(),
+            ca_bundle: None,
+        };
+        world.write_config(CONFIG);
+        world.write_credentials(CREDENTIALS);
+        world
+    }
+
+    /// Like [`World::with`], but the emulator serves HTTPS and the environment trusts its CA
+    /// through `AWS_CA_BUNDLE` (the clients read it as a user's would).
+    pub fn with_tls(config: EmulatorConfig) -> World {
+        let emulator = Emulator::start_tls(config).expect("the TLS emulator starts");
+        let home = tempfile::tempdir().expect("a temporary home");
+        let ca_bundle = home.path().join("emulator-ca.pem");
+        emulator.write_ca(&ca_bundle).expect("the CA is written");
+        let mut pairs = vec![
+            ("HOME".to_string(), home.path().display().to_string()),
+            ("AWS_ENDPOINT_URL".to_string(), emulator.url()),
+        ];
+        pairs.push(("AWS_CA_BUNDLE".into(), ca_bundle.display().to_string()));
+        let world = World {
+            emulator,
+            env: Env::from_pairs(pairs),
+            home,
+            audit: Audit::default(),
+            ca_bundle: Some(ca_bundle),
         };
         world.write_config(CONFIG);
         world.write_credentials(CREDENTIALS);
@@ -336,8 +363,15 @@ impl World {
     }
 
     /// A client with short backoffs (and the usual three attempts).
+    /// Its network settings come from the world's environment and config file (so a TLS
+    /// world's client trusts the emulator's CA through `AWS_CA_BUNDLE`), never the process's.
     pub fn client(&self) -> Client {
-        fast_client(Duration::from_secs(10))
+        let network = awscred_files::network::settings_for(&self.env, None)
+            .expect("the world's network settings are valid");
+        Client::new(ClientConfig {
+            network: Some(network),
+            ..fast_config(Duration::from_secs(10))
+        })
     }
 
     /// A provider for `profile` on a fast client.
@@ -394,7 +428,12 @@ pub fn env_for(home: &Path, url: &str) -> Env {
 
 /// A client with tiny backoffs and this read timeout.
 pub fn fast_client(read_timeout: Duration) -> Client {
-    Client::new(ClientConfig {
+    Client::new(fast_config(read_timeout))
+}
+
+/// The configuration of [`fast_client`].
+pub fn fast_config(read_timeout: Duration) -> ClientConfig {
+    ClientConfig {
         connect_timeout: Duration::from_secs(5),
         read_timeout,
         retry: RetryPolicy {
@@ -402,7 +441,8 @@ pub fn fast_client(read_timeout: Duration) -> Client {
             base: Duration::from_millis(5),
             max_backoff: Duration::from_millis(20),
         },
-    })
+        ..ClientConfig::default()
+    }
 }
 
 /// Renders something for an assertion message and the audit at once.
