@@ -210,7 +210,11 @@ fn pool(config: &ClientConfig) -> Result<(Pool, Arc<NetworkSettings>), Error> {
     http.enforce_http(false);
     http.set_connect_timeout(Some(config.connect_timeout));
     http.set_nodelay(true);
-    let connector = RouteConnector::new(http, Arc::new(network.proxies.clone()));
+    let connector = RouteConnector::new(
+        http,
+        Arc::new(network.proxies.clone()),
+        config.read_timeout,
+    );
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()

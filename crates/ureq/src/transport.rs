@@ -215,6 +215,10 @@ impl Agents {
             ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .max_redirects(0)
+                // The same rules as the hyper driver: the connection within connect_timeout,
+                // the answer within read_timeout of the request, the whole attempt within
+                // connect_timeout + read_timeout (or what is left of the call's deadline, set
+                // per request in `send_attempt`).
                 .timeout_connect(Some(config.connect_timeout))
                 .timeout_recv_response(Some(config.read_timeout))
                 .timeout_recv_body(Some(config.read_timeout))

@@ -72,6 +72,8 @@ pub struct World {
     pub emulator: Emulator,
     pub home: tempfile::TempDir,
     pub audit: Audit,
+    /// With [`World::with_tls`]: the emulator's CA bundle, trusted through `AWS_CA_BUNDLE`.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl World {
@@ -87,9 +89,38 @@ impl World {
             emulator,
             home,
             audit: Audit::new(),
+            ca_bundle: None,
         };
         world.write_files();
         world
+    }
+
+    /// Like [`World::with`], but the emulator serves HTTPS and [`World::env`] trusts its CA
+    /// through `AWS_CA_BUNDLE`.
+    pub fn with_tls(config: EmulatorConfig) -> World {
+        let emulator = Emulator::start_tls(config).expect("the TLS emulator starts");
+        let home = tempfile::tempdir().expect("a temporary HOME");
+        let ca_bundle = home.path().join("emulator-ca.pem");
+        emulator.write_ca(&ca_bundle).expect("the CA is written");
+        let world = World {
+            emulator,
+            home,
+            audit: Audit::new(),
+            ca_bundle: Some(ca_bundle),
+        };
+        world.write_files();
+        world
+    }
+
+    /// A client with fast retries whose network settings come from [`World::env`] and the
+    /// world's config file, never the process's.
+    pub fn client(&self) -> Client {
+        let network = awscred_files::network::settings_for(&self.env(), None)
+            .expect("the world's network settings are valid");
+        Client::new(ClientConfig {
+            network: Some(network),
+            ..fast_config()
+        })
     }
 
     fn write_files(&self) {
@@ -106,10 +137,14 @@ impl World {
 
     /// HOME and AWS_ENDPOINT_URL, nothing else: the process's own AWS_* variables never leak in.
     pub fn env(&self) -> Env {
-        Env::from_pairs([
+        let mut pairs = vec![
             ("HOME", self.home.path().display().to_string()),
             ("AWS_ENDPOINT_URL", self.emulator.url()),
-        ])
+        ];
+        if let Some(bundle) = &self.ca_bundle {
+            pairs.push(("AWS_CA_BUNDLE", bundle.display().to_string()));
+        }
+        Env::from_pairs(pairs)
     }
 
     pub fn sso_cache(&self) -> PathBuf {
@@ -157,7 +192,7 @@ impl World {
 
     /// A provider for `profile` with fast retries, recorded for the audit.
     pub fn provider(&self, profile: &str) -> Provider {
-        let provider = Provider::new(self.env(), Some(profile.into())).with_client(fast_client());
+        let provider = Provider::new(self.env(), Some(profile.into())).with_client(self.client());
         self.audit.debug("a new provider", &provider);
         provider
     }
@@ -206,12 +241,17 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 pub fn fast_client() -> Client {
-    Client::new(ClientConfig {
+    Client::new(fast_config())
+}
+
+/// The configuration of [`fast_client`].
+pub fn fast_config() -> ClientConfig {
+    ClientConfig {
         connect_timeout: Duration::from_secs(5),
         read_timeout: Duration::from_secs(10),
         retry: fast_retry(),
         ..ClientConfig::default()
-    })
+    }
 }
 
 /// Files whose name marks them as temporary (`.<name>.<suffix>.tmp`) anywhere under `dir`.
