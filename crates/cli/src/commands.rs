@@ -16,11 +16,22 @@ fn env() -> Env {
     Env::from_pairs(std::env::vars())
 }
 
+/// A client whose proxies and CA bundle follow `env` and the profile in use (`--profile`, or
+/// the one `env` selects), as `docs/networks.md` describes.
+fn client(env: &Env, profile: Option<&str>) -> Result<Client, Error> {
+    let network = awscred_files::network::settings_for(env, profile)?;
+    Ok(Client::new(awscred_ureq::ClientConfig {
+        network: Some(network),
+        ..Default::default()
+    }))
+}
+
 /// Resolves `profile` (or the one the environment selects), asking on the terminal for MFA codes.
 fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
+    let client = client(&env, profile.as_deref())?;
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
-    let resolved = Client::default().run(ResolveFlow::new(request), &mut Terminal::new(false))?;
+    let resolved = client.run(ResolveFlow::new(request), &mut Terminal::new(false))?;
     for w in &resolved.warnings {
         tracing::warn!("{w}");
     }
@@ -115,7 +126,7 @@ pub fn login(
         }
     };
     let mut terminal = Terminal::new(!no_browser);
-    let outcome = Client::default().login(&env, target, use_device_code, &mut terminal)?;
+    let outcome = client(&env, profile.as_deref())?.login(&env, target, use_device_code, &mut terminal)?;
     drop(terminal);
     emit(&format!("{}\n", outcome.message()))?;
     Ok(ExitCode::SUCCESS)
@@ -123,7 +134,8 @@ pub fn login(
 
 /// `awscred logout`.
 pub fn logout() -> Result<ExitCode, Error> {
-    let outcome = Client::default().logout(&env(), &mut Terminal::new(false))?;
+    let env = env();
+    let outcome = client(&env, None)?.logout(&env, &mut Terminal::new(false))?;
     tracing::debug!(
         sessions = outcome.sessions_logged_out,
         files = outcome.files_removed.len(),
@@ -139,11 +151,11 @@ pub fn accounts(
     output: Output,
 ) -> Result<ExitCode, Error> {
     let env = env();
+    let client = client(&env, profile.as_deref())?;
     let target = match sso_session {
         Some(s) => TokenTarget::SsoSession(s),
         None => TokenTarget::Profile(profile),
     };
-    let client = Client::default();
     let access = client.sso_access(&env, target, &mut Terminal::new(false))?;
     show_file_warnings(&access.file_warnings);
     let mut rows = Vec::new();
