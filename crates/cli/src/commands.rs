@@ -126,7 +126,8 @@ pub fn login(
         }
     };
     let mut terminal = Terminal::new(!no_browser);
-    let outcome = client(&env, profile.as_deref())?.login(&env, target, use_device_code, &mut terminal)?;
+    let outcome =
+        client(&env, profile.as_deref())?.login(&env, target, use_device_code, &mut terminal)?;
     drop(terminal);
     emit(&format!("{}\n", outcome.message()))?;
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,9 @@
 //! else, proxy credentials round-trip and never show, the CONNECT reader never panics.
 
 use awscred_core::config::Env;
-use awscred_core::network::{ConnectHead, NoProxy, ProxyRules, ProxyServer, Route, parse_connect_head};
+use awscred_core::network::{
+    ConnectHead, NoProxy, ProxyRules, ProxyServer, Route, parse_connect_head,
+};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
 
@@ -25,9 +27,16 @@ fn loopback_host() -> impl Strategy<Value = String> {
 }
 
 fn proxy_env() -> impl Strategy<Value = Vec<(String, String)>> {
-    let var = prop::sample::select(vec!["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]);
-    prop::collection::vec((var, domain(), 1u16..)
-        .prop_map(|(v, h, p)| (v.to_string(), format!("http://{h}:{p}"))), 0..4)
+    let var = prop::sample::select(vec![
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ]);
+    prop::collection::vec(
+        (var, domain(), 1u16..).prop_map(|(v, h, p)| (v.to_string(), format!("http://{h}:{p}"))),
+        0..4,
+    )
 }
 
 proptest! {

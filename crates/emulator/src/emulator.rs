@@ -84,7 +84,9 @@ impl Emulator {
     pub fn write_ca(&self, path: &std::path::Path) -> std::io::Result<()> {
         match &self.ca_pem {
             Some(pem) => std::fs::write(path, pem),
-            None => Err(std::io::Error::other("the emulator was not started with TLS")),
+            None => Err(std::io::Error::other(
+                "the emulator was not started with TLS",
+            )),
         }
     }
 

@@ -22,6 +22,7 @@ mod emulator;
 mod fault;
 mod oidc;
 mod portal;
+pub mod proxy;
 mod random;
 mod reply;
 mod request;
@@ -29,7 +30,6 @@ mod server;
 mod sigcheck;
 mod state;
 mod sts;
-pub mod proxy;
 pub mod tls;
 
 pub use config::{Account, EmulatorConfig, StsTrust};

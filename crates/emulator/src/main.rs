@@ -45,10 +45,13 @@ fn main() {
         Err(e) => fail(&format!("cannot listen: {e}")),
     };
     // The CA file is complete before the first line announces the server.
-    if let Some(path) = &ca_out {
-        if let Err(e) = emulator.write_ca(path) {
-            fail(&format!("cannot write the CA certificate to {}: {e}", path.display()));
-        }
+    if let Some(path) = &ca_out
+        && let Err(e) = emulator.write_ca(path)
+    {
+        fail(&format!(
+            "cannot write the CA certificate to {}: {e}",
+            path.display()
+        ));
     }
     println!("listening on {}", emulator.url());
     if let Some(path) = &ca_out {

@@ -43,7 +43,10 @@ struct Inspection {
 impl std::fmt::Debug for ProxyOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProxyOptions")
-            .field("credentials", &self.credentials.as_ref().map(|_| "** redacted **"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "** redacted **"),
+            )
             .field("refuse_with", &self.refuse_with)
             .field("inspects_tls", &self.inspect.is_some())
             .finish()
@@ -100,7 +103,10 @@ impl std::fmt::Debug for TunnelRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TunnelRecord")
             .field("target", &self.target)
-            .field("authorization", &self.authorization.as_ref().map(|_| "** redacted **"))
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| "** redacted **"),
+            )
             .field("status", &self.status)
             .field("client_trusted_inspection", &self.client_trusted_inspection)
             .field("inspected_requests", &self.inspected_requests.len())
@@ -260,7 +266,9 @@ fn upstream_address(target: &str) -> Option<String> {
 }
 
 async fn answer(stream: &mut TcpStream, status: u16, reason: &str, extra: &str) {
-    let reply = format!("HTTP/1.1 {status} {reason}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n");
+    let reply = format!(
+        "HTTP/1.1 {status} {reason}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     let _ = stream.write_all(reply.as_bytes()).await;
     let _ = stream.shutdown().await;
 }

@@ -17,7 +17,8 @@ use crate::checked::{FileKind, read_checked};
 /// awscred reads can be one).
 pub fn process_env() -> Env {
     Env::from_pairs(
-        std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
     )
 }
 
@@ -48,7 +49,10 @@ fn os_store() -> &'static [CertificateDer<'static>] {
         let found = rustls_native_certs::load_native_certs();
         if !found.errors.is_empty() {
             // Unreadable entries of the OS store are skipped: the Mozilla roots remain.
-            tracing::debug!(errors = found.errors.len(), "some OS certificates could not be read");
+            tracing::debug!(
+                errors = found.errors.len(),
+                "some OS certificates could not be read"
+            );
         }
         found.certs
     })

@@ -88,8 +88,8 @@ impl Client {
         loop {
             let timeout = attempt_timeout(&clock, started)?;
             let request = op.request(SystemTime::now())?;
-            let result =
-                (self.send_attempt(request, timeout).await).and_then(|response| op.parse(&response));
+            let result = (self.send_attempt(request, timeout).await)
+                .and_then(|response| op.parse(&response));
             let Err(error) = &result else { return result };
             let Next::RetryAfter(delay) = attempts.after_error(error, jitter()) else {
                 return result;
@@ -210,11 +210,8 @@ fn pool(config: &ClientConfig) -> Result<(Pool, Arc<NetworkSettings>), Error> {
     http.enforce_http(false);
     http.set_connect_timeout(Some(config.connect_timeout));
     http.set_nodelay(true);
-    let connector = RouteConnector::new(
-        http,
-        Arc::new(network.proxies.clone()),
-        config.read_timeout,
-    );
+    let connector =
+        RouteConnector::new(http, Arc::new(network.proxies.clone()), config.read_timeout);
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()

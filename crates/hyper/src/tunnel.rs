@@ -89,7 +89,9 @@ impl Service<http::Uri> for RouteConnector {
             loop {
                 let n = stream.read(&mut chunk).await.map_err(|e| unreachable(&e))?;
                 if n == 0 {
-                    return Err(unreachable(&"it closed the connection before answering CONNECT").into());
+                    return Err(
+                        unreachable(&"it closed the connection before answering CONNECT").into(),
+                    );
                 }
                 head.extend_from_slice(&chunk[..n]);
                 match parse_connect_head(&head, proxy, host)? {

@@ -6,7 +6,9 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use awscred_core::network::{CallClock, NetworkSettings, Route, proxy_refused, untrusted_certificate};
+use awscred_core::network::{
+    CallClock, NetworkSettings, Route, proxy_refused, untrusted_certificate,
+};
 use awscred_core::retry::{Attempts, Next};
 use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
@@ -125,7 +127,10 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        let timeout = self.config.connect_timeout.saturating_add(self.config.read_timeout);
+        let timeout = self
+            .config
+            .connect_timeout
+            .saturating_add(self.config.read_timeout);
         self.send_attempt(request, timeout)
     }
 
@@ -200,7 +205,9 @@ impl Agents {
     fn new(config: &ClientConfig) -> Result<Agents, Error> {
         let network = match &config.network {
             Some(network) => network.clone(),
-            None => awscred_files::network::settings_for(&awscred_files::network::process_env(), None)?,
+            None => {
+                awscred_files::network::settings_for(&awscred_files::network::process_env(), None)?
+            }
         };
         let anchors = awscred_files::network::trust_anchors(&network.trust)?;
         let roots: Vec<ureq::tls::Certificate<'static>> = anchors

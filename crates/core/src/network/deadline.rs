@@ -27,7 +27,10 @@ impl CallClock {
     /// How long the next attempt may take when `elapsed` has passed since the call began, or
     /// `None` when the budget is spent.
     pub fn attempt_timeout(&self, elapsed: Duration) -> Option<Duration> {
-        let left = self.deadline.checked_sub(elapsed).filter(|d| !d.is_zero())?;
+        let left = self
+            .deadline
+            .checked_sub(elapsed)
+            .filter(|d| !d.is_zero())?;
         Some(left.min(self.attempt))
     }
 
@@ -71,8 +74,14 @@ mod tests {
     #[test]
     fn attempts_get_the_smaller_of_their_limit_and_what_is_left() {
         let c = clock(180, 60, 60);
-        assert_eq!(c.attempt_timeout(Duration::ZERO), Some(Duration::from_secs(120)));
-        assert_eq!(c.attempt_timeout(Duration::from_secs(100)), Some(Duration::from_secs(80)));
+        assert_eq!(
+            c.attempt_timeout(Duration::ZERO),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            c.attempt_timeout(Duration::from_secs(100)),
+            Some(Duration::from_secs(80))
+        );
         assert_eq!(c.attempt_timeout(Duration::from_secs(180)), None);
         assert_eq!(c.attempt_timeout(Duration::from_secs(999)), None);
     }

@@ -33,14 +33,25 @@ mod tests {
 
     #[test]
     fn names_host_reason_and_fix() {
-        let m = untrusted_certificate("sts.amazonaws.com", "unknown issuer", &TrustChoice::Defaults).to_string();
+        let m = untrusted_certificate(
+            "sts.amazonaws.com",
+            "unknown issuer",
+            &TrustChoice::Defaults,
+        )
+        .to_string();
         assert_eq!(
             m,
             "network error: the TLS certificate of sts.amazonaws.com is not trusted (unknown issuer); \
              if your network inspects TLS, set AWS_CA_BUNDLE or ca_bundle to your organisation's CA bundle"
         );
-        let bundle = TrustChoice::Bundle(CaBundle { path: "/ca.pem".into(), setting: BundleSetting::Env("AWS_CA_BUNDLE") });
+        let bundle = TrustChoice::Bundle(CaBundle {
+            path: "/ca.pem".into(),
+            setting: BundleSetting::Env("AWS_CA_BUNDLE"),
+        });
         let m = untrusted_certificate("h", "unknown issuer", &bundle).to_string();
-        assert!(m.contains("the CA bundle /ca.pem (from AWS_CA_BUNDLE) replaces the default roots"), "{m}");
+        assert!(
+            m.contains("the CA bundle /ca.pem (from AWS_CA_BUNDLE) replaces the default roots"),
+            "{m}"
+        );
     }
 }

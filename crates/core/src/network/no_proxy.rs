@@ -59,7 +59,9 @@ impl NoProxy {
                             && host.as_bytes()[host.len() - name.len() - 1] == b'.'))
             }
             Entry::Address { ip: a, port: p } => p.is_none_or(|p| p == port) && ip == Some(*a),
-            Entry::Range { network, prefix } => ip.is_some_and(|ip| in_range(ip, *network, *prefix)),
+            Entry::Range { network, prefix } => {
+                ip.is_some_and(|ip| in_range(ip, *network, *prefix))
+            }
         })
     }
 
@@ -143,7 +145,9 @@ mod tests {
     #[test]
     fn star_ports_addresses_ranges() {
         assert!(NoProxy::parse("*").matches("anything", 1));
-        let n = NoProxy::parse("internal:8443,10.0.0.0/8,192.168.1.7,[fd00::1],fd12::/16,172.16.0.1:443");
+        let n = NoProxy::parse(
+            "internal:8443,10.0.0.0/8,192.168.1.7,[fd00::1],fd12::/16,172.16.0.1:443",
+        );
         assert!(n.matches("internal", 8443));
         assert!(!n.matches("internal", 443));
         assert!(n.matches("10.200.3.4", 443));

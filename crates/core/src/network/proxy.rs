@@ -127,11 +127,18 @@ impl ProxyRules {
 
 /// The value of the lower-case variable if it is set at all (an empty one turns the proxy
 /// off, as Python's `getproxies_environment` does), else the upper-case one if non-empty.
-fn pick<'e>(env: &'e Env, lower: &'static str, upper: &'static str) -> Option<(&'static str, &'e str)> {
+fn pick<'e>(
+    env: &'e Env,
+    lower: &'static str,
+    upper: &'static str,
+) -> Option<(&'static str, &'e str)> {
     match env.raw(lower) {
         Some(v) if v.trim().is_empty() => None,
         Some(v) => Some((lower, v.trim())),
-        None => env.get(upper).map(|v| (upper, v.trim())).filter(|(_, v)| !v.is_empty()),
+        None => env
+            .get(upper)
+            .map(|v| (upper, v.trim()))
+            .filter(|(_, v)| !v.is_empty()),
     }
 }
 
@@ -175,7 +182,9 @@ impl ProxyServer {
         }
         let port = match port {
             None | Some("") => 80,
-            Some(p) => p.parse::<u16>().map_err(|_| bad("the port is not a number from 0 to 65535"))?,
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| bad("the port is not a number from 0 to 65535"))?,
         };
         let credentials = match userinfo.and_then(|u| u.split_once(':')) {
             Some((user, password)) if !user.is_empty() && !password.is_empty() => {
@@ -183,7 +192,9 @@ impl ProxyServer {
                     percent_decode_str(s)
                         .decode_utf8()
                         .map(|c| c.into_owned())
-                        .map_err(|_| bad("the user name or password is not valid percent-encoded UTF-8"))
+                        .map_err(|_| {
+                            bad("the user name or password is not valid percent-encoded UTF-8")
+                        })
                 };
                 Some((decode(user)?, decode(password)?))
             }
@@ -191,7 +202,8 @@ impl ProxyServer {
             _ => None,
         };
         let authorization = credentials.as_ref().map(|(user, password)| {
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            let token =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             format!("Basic {token}")
         });
         Ok(ProxyServer {
@@ -227,7 +239,9 @@ impl ProxyServer {
     /// The decoded user name and password, for clients that build the header themselves.
     /// Secrets: never log them.
     pub fn credentials(&self) -> Option<(&str, &str)> {
-        self.credentials.as_ref().map(|(u, p)| (u.as_str(), p.as_str()))
+        self.credentials
+            .as_ref()
+            .map(|(u, p)| (u.as_str(), p.as_str()))
     }
 
     /// `http://host:port`, without credentials: safe to show.
@@ -240,7 +254,10 @@ impl std::fmt::Debug for ProxyServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProxyServer")
             .field("url", &self.display())
-            .field("credentials", &self.credentials.as_ref().map(|_| "** redacted **"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "** redacted **"),
+            )
             .field("variable", &self.variable)
             .finish()
     }
@@ -268,7 +285,10 @@ mod tests {
         let Route::Tunnel(p) = rules.route(&uri("https://sts.amazonaws.com/")).unwrap() else {
             panic!("expected a tunnel")
         };
-        assert_eq!((p.host(), p.port(), p.variable()), ("proxy.corp", 3128, "HTTPS_PROXY"));
+        assert_eq!(
+            (p.host(), p.port(), p.variable()),
+            ("proxy.corp", 3128, "HTTPS_PROXY")
+        );
     }
 
     #[test]
@@ -279,15 +299,21 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(rules.https_proxy().unwrap().host(), "lower");
-        let off = ProxyRules::from_env(&env(&[("HTTPS_PROXY", "http://upper:1"), ("https_proxy", "")]))
-            .unwrap();
+        let off = ProxyRules::from_env(&env(&[
+            ("HTTPS_PROXY", "http://upper:1"),
+            ("https_proxy", ""),
+        ]))
+        .unwrap();
         assert!(off.https_proxy().is_none());
     }
 
     #[test]
     fn all_proxy_is_not_read() {
         let rules = ProxyRules::from_env(&env(&[("ALL_PROXY", "http://all:1")])).unwrap();
-        assert_eq!(rules.route(&uri("https://sts.amazonaws.com/")).unwrap(), Route::Direct);
+        assert_eq!(
+            rules.route(&uri("https://sts.amazonaws.com/")).unwrap(),
+            Route::Direct
+        );
     }
 
     #[test]
@@ -297,7 +323,12 @@ mod tests {
             ("HTTP_PROXY", "http://proxy:3128"),
         ]))
         .unwrap();
-        for u in ["http://127.0.0.1:9/", "https://localhost/", "http://[::1]:4/", "https://127.3.2.1/"] {
+        for u in [
+            "http://127.0.0.1:9/",
+            "https://localhost/",
+            "http://[::1]:4/",
+            "https://127.3.2.1/",
+        ] {
             assert_eq!(rules.route(&uri(u)).unwrap(), Route::Direct, "{u}");
         }
     }
@@ -305,14 +336,23 @@ mod tests {
     #[test]
     fn plain_http_is_never_sent_to_a_proxy() {
         let rules = ProxyRules::from_env(&env(&[("HTTP_PROXY", "http://proxy:3128")])).unwrap();
-        let e = rules.route(&uri("http://sso.example.com/")).unwrap_err().to_string();
-        assert!(e.contains("clear text") && e.contains("HTTP_PROXY") && e.contains("NO_PROXY"), "{e}");
+        let e = rules
+            .route(&uri("http://sso.example.com/"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("clear text") && e.contains("HTTP_PROXY") && e.contains("NO_PROXY"),
+            "{e}"
+        );
         let bypass = ProxyRules::from_env(&env(&[
             ("HTTP_PROXY", "http://proxy:3128"),
             ("no_proxy", "example.com"),
         ]))
         .unwrap();
-        assert_eq!(bypass.route(&uri("http://sso.example.com/")).unwrap(), Route::Direct);
+        assert_eq!(
+            bypass.route(&uri("http://sso.example.com/")).unwrap(),
+            Route::Direct
+        );
     }
 
     #[test]
@@ -320,11 +360,22 @@ mod tests {
         let p = ProxyServer::parse("http://al%40ice:s3cr%3At@proxy:8080/", "HTTPS_PROXY").unwrap();
         assert_eq!(p.credentials(), Some(("al@ice", "s3cr:t")));
         let expected = base64::engine::general_purpose::STANDARD.encode("al@ice:s3cr:t");
-        assert_eq!(p.authorization(), Some(format!("Basic {expected}").as_str()));
+        assert_eq!(
+            p.authorization(),
+            Some(format!("Basic {expected}").as_str())
+        );
         let shown = format!("{p:?} {}", p.display());
-        assert!(!shown.contains("s3cr") && !shown.contains("al@ice") && !shown.contains(&expected), "{shown}");
+        assert!(
+            !shown.contains("s3cr") && !shown.contains("al@ice") && !shown.contains(&expected),
+            "{shown}"
+        );
         // A user without a password sends nothing (botocore's `proxy_headers_for`).
-        assert_eq!(ProxyServer::parse("http://user@proxy:1", "HTTPS_PROXY").unwrap().authorization(), None);
+        assert_eq!(
+            ProxyServer::parse("http://user@proxy:1", "HTTPS_PROXY")
+                .unwrap()
+                .authorization(),
+            None
+        );
     }
 
     #[test]
@@ -345,8 +396,13 @@ mod tests {
             ("http://:3128", "no host"),
             ("http://proxy:99999", "port"),
         ] {
-            let e = ProxyServer::parse(url, "https_proxy").unwrap_err().to_string();
-            assert!(e.starts_with("https_proxy is not a usable proxy URL") && e.contains(why), "{e}");
+            let e = ProxyServer::parse(url, "https_proxy")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("https_proxy is not a usable proxy URL") && e.contains(why),
+                "{e}"
+            );
         }
     }
 }

@@ -178,7 +178,10 @@ mod tests {
 
     fn profile_with(value: &str) -> ConfigSet {
         let text = format!("[profile dev]\nca_bundle = {value}\n");
-        ConfigSet::from_parsed(Some(parse("config", &text, FileKind::Config).unwrap()), None)
+        ConfigSet::from_parsed(
+            Some(parse("config", &text, FileKind::Config).unwrap()),
+            None,
+        )
     }
 
     const PEM: &str = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
@@ -187,28 +190,56 @@ mod tests {
     fn precedence_env_then_profile_then_requests() {
         let set = profile_with("/p.pem");
         let p = set.profile("dev");
-        let env = Env::from_pairs([("AWS_CA_BUNDLE", "/e.pem"), ("REQUESTS_CA_BUNDLE", "/r.pem")]);
-        let TrustChoice::Bundle(b) = TrustChoice::from_env(&env, p).unwrap() else { panic!() };
-        assert_eq!((b.path.to_str().unwrap(), b.setting.to_string()), ("/e.pem", "AWS_CA_BUNDLE".into()));
+        let env = Env::from_pairs([
+            ("AWS_CA_BUNDLE", "/e.pem"),
+            ("REQUESTS_CA_BUNDLE", "/r.pem"),
+        ]);
+        let TrustChoice::Bundle(b) = TrustChoice::from_env(&env, p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (b.path.to_str().unwrap(), b.setting.to_string()),
+            ("/e.pem", "AWS_CA_BUNDLE".into())
+        );
         let env = Env::from_pairs([("REQUESTS_CA_BUNDLE", "/r.pem")]);
-        let TrustChoice::Bundle(b) = TrustChoice::from_env(&env, p).unwrap() else { panic!() };
+        let TrustChoice::Bundle(b) = TrustChoice::from_env(&env, p).unwrap() else {
+            panic!()
+        };
         assert_eq!(b.path.to_str().unwrap(), "/p.pem");
-        assert_eq!(b.setting.to_string(), "ca_bundle in profile dev (config line 2)");
-        let TrustChoice::Bundle(b) = TrustChoice::from_env(&env, None).unwrap() else { panic!() };
+        assert_eq!(
+            b.setting.to_string(),
+            "ca_bundle in profile dev (config line 2)"
+        );
+        let TrustChoice::Bundle(b) = TrustChoice::from_env(&env, None).unwrap() else {
+            panic!()
+        };
         assert_eq!(b.setting, BundleSetting::Env("REQUESTS_CA_BUNDLE"));
-        assert_eq!(TrustChoice::from_env(&Env::default(), None).unwrap(), TrustChoice::Defaults);
+        assert_eq!(
+            TrustChoice::from_env(&Env::default(), None).unwrap(),
+            TrustChoice::Defaults
+        );
     }
 
     #[test]
     fn empty_values_are_errors_naming_the_setting() {
-        let e = TrustChoice::from_env(&Env::from_pairs([("AWS_CA_BUNDLE", "  ")]), None).unwrap_err();
-        assert!(matches!(&e, Error::Config(m) if m.contains("AWS_CA_BUNDLE is set but empty")), "{e}");
+        let e =
+            TrustChoice::from_env(&Env::from_pairs([("AWS_CA_BUNDLE", "  ")]), None).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("AWS_CA_BUNDLE is set but empty")),
+            "{e}"
+        );
         let set = profile_with("");
         let e = TrustChoice::from_env(&Env::default(), set.profile("dev")).unwrap_err();
         assert!(e.to_string().contains("ca_bundle in profile dev"), "{e}");
         // An empty AWS_CA_BUNDLE is not skipped in favour of the profile.
         let set = profile_with("/p.pem");
-        assert!(TrustChoice::from_env(&Env::from_pairs([("AWS_CA_BUNDLE", "")]), set.profile("dev")).is_err());
+        assert!(
+            TrustChoice::from_env(
+                &Env::from_pairs([("AWS_CA_BUNDLE", "")]),
+                set.profile("dev")
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -218,7 +249,10 @@ mod tests {
             setting: BundleSetting::Env("AWS_CA_BUNDLE"),
         });
         let certs = choice
-            .anchors(|_| Ok(PEM.as_bytes().to_vec()), || panic!("the OS store is not read"))
+            .anchors(
+                |_| Ok(PEM.as_bytes().to_vec()),
+                || panic!("the OS store is not read"),
+            )
             .unwrap();
         assert_eq!(certs.len(), 1);
         assert_eq!(certs[0].as_ref(), &[0x30, 0x03, 0x02, 0x01, 0x01]);
@@ -234,10 +268,23 @@ mod tests {
             .anchors(|_| Err(std::io::ErrorKind::NotFound.into()), Vec::new)
             .unwrap_err()
             .to_string();
-        assert!(missing.contains("cannot read the CA bundle /corp/ca.pem (from AWS_CA_BUNDLE)"), "{missing}");
-        for bytes in [&b""[..], b"not pem at all", b"-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n"] {
-            let e = choice.anchors(|_| Ok(bytes.to_vec()), Vec::new).unwrap_err().to_string();
-            assert!(e.contains("/corp/ca.pem (from AWS_CA_BUNDLE) is not usable"), "{e}");
+        assert!(
+            missing.contains("cannot read the CA bundle /corp/ca.pem (from AWS_CA_BUNDLE)"),
+            "{missing}"
+        );
+        for bytes in [
+            &b""[..],
+            b"not pem at all",
+            b"-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n",
+        ] {
+            let e = choice
+                .anchors(|_| Ok(bytes.to_vec()), Vec::new)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("/corp/ca.pem (from AWS_CA_BUNDLE) is not usable"),
+                "{e}"
+            );
         }
     }
 
@@ -247,7 +294,10 @@ mod tests {
         assert!(mozilla.len() > 100);
         let os_extra = CertificateDer::from(vec![0x30, 0x00]);
         let all = TrustChoice::Defaults
-            .anchors(|_| panic!("no file is read"), || vec![mozilla[0].clone(), os_extra.clone()])
+            .anchors(
+                |_| panic!("no file is read"),
+                || vec![mozilla[0].clone(), os_extra.clone()],
+            )
             .unwrap();
         assert_eq!(all.len(), mozilla.len() + 1);
         assert!(all.contains(&os_extra));

@@ -76,7 +76,11 @@ pub fn proxy_refused(proxy: &ProxyServer, host: &str, status: u16, reason: &str)
             "check {variable}, or add {host} to NO_PROXY if it must be reached without the proxy"
         ),
     };
-    let reason = if reason.is_empty() { String::new() } else { format!(" {reason}") };
+    let reason = if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" {reason}")
+    };
     Error::Transport {
         // A refusal is the proxy's policy: retrying gets the same answer, except for a
         // gateway error (the proxy could not reach the endpoint this time).
@@ -114,35 +118,87 @@ mod tests {
 
     #[test]
     fn request_carries_credentials_only_when_configured() {
-        let plain = String::from_utf8(connect_request("sts.amazonaws.com", 443, &proxy("http://p:3128"))).unwrap();
-        assert_eq!(plain, "CONNECT sts.amazonaws.com:443 HTTP/1.1\r\nHost: sts.amazonaws.com:443\r\n\r\n");
-        let auth = String::from_utf8(connect_request("h", 443, &proxy("http://u:pw@p:3128"))).unwrap();
-        assert!(auth.contains("\r\nProxy-Authorization: Basic dTpwdw==\r\n"), "{auth}");
+        let plain = String::from_utf8(connect_request(
+            "sts.amazonaws.com",
+            443,
+            &proxy("http://p:3128"),
+        ))
+        .unwrap();
+        assert_eq!(
+            plain,
+            "CONNECT sts.amazonaws.com:443 HTTP/1.1\r\nHost: sts.amazonaws.com:443\r\n\r\n"
+        );
+        let auth =
+            String::from_utf8(connect_request("h", 443, &proxy("http://u:pw@p:3128"))).unwrap();
+        assert!(
+            auth.contains("\r\nProxy-Authorization: Basic dTpwdw==\r\n"),
+            "{auth}"
+        );
     }
 
     #[test]
     fn established_after_the_whole_head() {
         let p = proxy("http://p:1");
-        assert_eq!(parse_connect_head(b"HTTP/1.1 200 Connection established\r\n", &p, "h").unwrap(), ConnectHead::Incomplete);
+        assert_eq!(
+            parse_connect_head(b"HTTP/1.1 200 Connection established\r\n", &p, "h").unwrap(),
+            ConnectHead::Incomplete
+        );
         let buf = b"HTTP/1.1 200 Connection established\r\nVia: x\r\n\r\n\x16\x03";
-        assert_eq!(parse_connect_head(buf, &p, "h").unwrap(), ConnectHead::Established(buf.len() - 2));
+        assert_eq!(
+            parse_connect_head(buf, &p, "h").unwrap(),
+            ConnectHead::Established(buf.len() - 2)
+        );
     }
 
     #[test]
     fn refusals_name_status_variable_and_fix() {
         let p = proxy("http://p:3128");
-        let e = parse_connect_head(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", &p, "sts.amazonaws.com").unwrap_err();
+        let e = parse_connect_head(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n",
+            &p,
+            "sts.amazonaws.com",
+        )
+        .unwrap_err();
         let m = e.to_string();
-        assert!(m.contains("HTTP 407 Proxy Authentication Required") && m.contains("from HTTPS_PROXY") && m.contains("USER:PASSWORD"), "{m}");
-        assert!(matches!(e, Error::Transport { kind: TransportKind::Protocol, .. }));
+        assert!(
+            m.contains("HTTP 407 Proxy Authentication Required")
+                && m.contains("from HTTPS_PROXY")
+                && m.contains("USER:PASSWORD"),
+            "{m}"
+        );
+        assert!(matches!(
+            e,
+            Error::Transport {
+                kind: TransportKind::Protocol,
+                ..
+            }
+        ));
         let with = proxy("http://u:pw@p:3128");
-        let m = parse_connect_head(b"HTTP/1.1 407 No\r\n\r\n", &with, "h").unwrap_err().to_string();
-        assert!(m.contains("rejected the user name and password in HTTPS_PROXY") && !m.contains("pw"), "{m}");
-        let m = parse_connect_head(b"HTTP/1.0 403 Forbidden\r\n\r\n", &p, "sso.example").unwrap_err().to_string();
-        assert!(m.contains("HTTP 403 Forbidden") && m.contains("add sso.example to NO_PROXY"), "{m}");
+        let m = parse_connect_head(b"HTTP/1.1 407 No\r\n\r\n", &with, "h")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.contains("rejected the user name and password in HTTPS_PROXY") && !m.contains("pw"),
+            "{m}"
+        );
+        let m = parse_connect_head(b"HTTP/1.0 403 Forbidden\r\n\r\n", &p, "sso.example")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.contains("HTTP 403 Forbidden") && m.contains("add sso.example to NO_PROXY"),
+            "{m}"
+        );
         let e = parse_connect_head(b"HTTP/1.1 502 Bad Gateway\r\n\r\n", &p, "h").unwrap_err();
-        assert!(matches!(e, Error::Transport { kind: TransportKind::Connect, .. }));
-        let m = parse_connect_head(b"SSH-2.0-OpenSSH\r\n\r\n", &p, "h").unwrap_err().to_string();
+        assert!(matches!(
+            e,
+            Error::Transport {
+                kind: TransportKind::Connect,
+                ..
+            }
+        ));
+        let m = parse_connect_head(b"SSH-2.0-OpenSSH\r\n\r\n", &p, "h")
+            .unwrap_err()
+            .to_string();
         assert!(m.contains("not an HTTP proxy"), "{m}");
     }
 }

@@ -6,9 +6,9 @@
 mod common;
 
 mod faults;
+mod network;
 mod profiles;
 mod provider;
 mod refresh;
 mod retry_settings;
-mod network;
 mod tools;

@@ -62,7 +62,10 @@ fn client_for(env: &Env, config: ClientConfig) -> Result<Client, Error> {
 fn resolve(world: &World, env: &Env, client: &Client, profile: &str) -> Result<Resolved, Error> {
     let _ = std::fs::remove_dir_all(world.cli_cache());
     let request = ResolveRequest::new(env.clone()).profile(profile);
-    let result = client.run(ResolveFlow::new(request), &mut Recorder(world.audit.clone()));
+    let result = client.run(
+        ResolveFlow::new(request),
+        &mut Recorder(world.audit.clone()),
+    );
     if let Err(e) = &result {
         world.audit.error("network resolve", e);
     }
@@ -116,7 +119,11 @@ fn trust_default_roots_refuse_an_unknown_ca_and_name_the_fix() {
             && m.contains("if your network inspects TLS, set AWS_CA_BUNDLE or ca_bundle to your organisation's CA bundle"),
         "{m}"
     );
-    assert_eq!(world.emulator.count("GetRoleCredentials"), 0, "not retried, never answered");
+    assert_eq!(
+        world.emulator.count("GetRoleCredentials"),
+        0,
+        "not retried, never answered"
+    );
 }
 
 #[test]
@@ -124,9 +131,18 @@ fn trust_a_bundle_without_the_ca_names_the_bundle() {
     let world = tls_world();
     let other = world.home.path().join("other.pem");
     std::fs::write(&other, TestCa::generate("other").unwrap().pem()).unwrap();
-    let env = env_with(&world, "127.0.0.1", &[("AWS_CA_BUNDLE", &other.display().to_string())]);
-    let m = resolve_dev(&world, &env).expect_err("another CA").to_string();
-    assert!(m.contains("(from AWS_CA_BUNDLE) replaces the default roots"), "{m}");
+    let env = env_with(
+        &world,
+        "127.0.0.1",
+        &[("AWS_CA_BUNDLE", &other.display().to_string())],
+    );
+    let m = resolve_dev(&world, &env)
+        .expect_err("another CA")
+        .to_string();
+    assert!(
+        m.contains("(from AWS_CA_BUNDLE) replaces the default roots"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -134,9 +150,19 @@ fn trust_broken_settings_are_configuration_errors() {
     let world = tls_world();
     let empty = env_with(&world, "127.0.0.1", &[("AWS_CA_BUNDLE", "")]);
     let e = resolve_dev(&world, &empty).expect_err("an empty AWS_CA_BUNDLE");
-    assert!(matches!(&e, Error::Config(m) if m.contains("AWS_CA_BUNDLE is set but empty")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Config(m) if m.contains("AWS_CA_BUNDLE is set but empty")),
+        "{e:?}"
+    );
 
-    for (name, bytes) in [("missing.pem", None), ("empty.pem", Some(&b""[..])), ("key.pem", Some(&b"-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n"[..]))] {
+    for (name, bytes) in [
+        ("missing.pem", None),
+        ("empty.pem", Some(&b""[..])),
+        (
+            "key.pem",
+            Some(&b"-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n"[..]),
+        ),
+    ] {
         let path = world.home.path().join(name);
         if let Some(bytes) = bytes {
             std::fs::write(&path, bytes).unwrap();
@@ -155,7 +181,10 @@ fn trust_broken_settings_are_configuration_errors() {
         let e = resolve(&world, &env, &client, "dev").expect_err(name);
         let m = e.to_string();
         assert!(matches!(e, Error::Config(_)), "{name}: {e:?}");
-        assert!(m.contains(&path.display().to_string()) && m.contains("AWS_CA_BUNDLE"), "{m}");
+        assert!(
+            m.contains(&path.display().to_string()) && m.contains("AWS_CA_BUNDLE"),
+            "{m}"
+        );
     }
     assert_eq!(world.emulator.count("GetRoleCredentials"), 0);
 }
@@ -169,13 +198,19 @@ fn proxy_tunnels_https_and_records_it() {
     let env = env_with(
         &world,
         PROXIED_NAME,
-        &[("AWS_CA_BUNDLE", &bundle(&world)), ("HTTPS_PROXY", &proxy.url())],
+        &[
+            ("AWS_CA_BUNDLE", &bundle(&world)),
+            ("HTTPS_PROXY", &proxy.url()),
+        ],
     );
     resolve_dev(&world, &env).expect("through the proxy");
     let tunnels = proxy.tunnels();
     assert!(!tunnels.is_empty());
     for t in &tunnels {
-        assert_eq!(t.target, format!("{PROXIED_NAME}:{}", world.emulator.port()));
+        assert_eq!(
+            t.target,
+            format!("{PROXIED_NAME}:{}", world.emulator.port())
+        );
         assert_eq!((t.status, t.authorization.as_deref()), (200, None));
     }
 }
@@ -183,24 +218,44 @@ fn proxy_tunnels_https_and_records_it() {
 #[test]
 fn proxy_credentials_go_as_basic_authorization() {
     let world = tls_world();
-    let proxy = ConnectProxy::start(ProxyOptions::default().with_credentials("al ice", "pa:ss")).unwrap();
+    let proxy =
+        ConnectProxy::start(ProxyOptions::default().with_credentials("al ice", "pa:ss")).unwrap();
     let url = format!("http://al%20ice:pa%3Ass@127.0.0.1:{}", proxy.port());
-    let env = env_with(&world, PROXIED_NAME, &[("AWS_CA_BUNDLE", &bundle(&world)), ("https_proxy", &url)]);
+    let env = env_with(
+        &world,
+        PROXIED_NAME,
+        &[("AWS_CA_BUNDLE", &bundle(&world)), ("https_proxy", &url)],
+    );
     let client = client_for(&env, fast_config(Duration::from_secs(10))).unwrap();
     resolve(&world, &env, &client, "dev").expect("the proxy accepts the credentials");
     let tunnels = proxy.tunnels();
-    assert_eq!(tunnels[0].authorization.as_deref(), Some("Basic YWwgaWNlOnBhOnNz"));
-    assert!(!format!("{client:?}").contains("pa:ss") && !format!("{client:?}").contains("YWwgaWNl"));
+    assert_eq!(
+        tunnels[0].authorization.as_deref(),
+        Some("Basic YWwgaWNlOnBhOnNz")
+    );
+    assert!(
+        !format!("{client:?}").contains("pa:ss") && !format!("{client:?}").contains("YWwgaWNl")
+    );
 }
 
 #[test]
 fn proxy_asking_for_credentials_names_status_and_variable() {
     let world = tls_world();
     let proxy = ConnectProxy::start(ProxyOptions::default().with_credentials("u", "p")).unwrap();
-    let env = env_with(&world, PROXIED_NAME, &[("AWS_CA_BUNDLE", &bundle(&world)), ("HTTPS_PROXY", &proxy.url())]);
+    let env = env_with(
+        &world,
+        PROXIED_NAME,
+        &[
+            ("AWS_CA_BUNDLE", &bundle(&world)),
+            ("HTTPS_PROXY", &proxy.url()),
+        ],
+    );
     let e = resolve_dev(&world, &env).expect_err("407");
     let m = e.to_string();
-    assert!(m.contains("HTTP 407") && m.contains("(from HTTPS_PROXY)") && m.contains("USER:PASSWORD"), "{m}");
+    assert!(
+        m.contains("HTTP 407") && m.contains("(from HTTPS_PROXY)") && m.contains("USER:PASSWORD"),
+        "{m}"
+    );
     assert_eq!(proxy.tunnels().len(), 1, "a refusal is not retried");
 }
 
@@ -208,9 +263,19 @@ fn proxy_asking_for_credentials_names_status_and_variable() {
 fn proxy_refusing_connect_names_status_and_variable() {
     let world = tls_world();
     let proxy = ConnectProxy::start(ProxyOptions::default().refusing_with(403)).unwrap();
-    let env = env_with(&world, PROXIED_NAME, &[("AWS_CA_BUNDLE", &bundle(&world)), ("https_proxy", &proxy.url())]);
+    let env = env_with(
+        &world,
+        PROXIED_NAME,
+        &[
+            ("AWS_CA_BUNDLE", &bundle(&world)),
+            ("https_proxy", &proxy.url()),
+        ],
+    );
     let m = resolve_dev(&world, &env).expect_err("403").to_string();
-    assert!(m.contains("HTTP 403") && m.contains("(from https_proxy)") && m.contains("NO_PROXY"), "{m}");
+    assert!(
+        m.contains("HTTP 403") && m.contains("(from https_proxy)") && m.contains("NO_PROXY"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -218,7 +283,15 @@ fn proxy_never_carries_loopback() {
     let world = tls_world();
     let proxy = ConnectProxy::start(ProxyOptions::default()).unwrap();
     for host in ["127.0.0.1", "localhost"] {
-        let env = env_with(&world, host, &[("AWS_CA_BUNDLE", &bundle(&world)), ("HTTPS_PROXY", &proxy.url()), ("ALL_PROXY", &proxy.url())]);
+        let env = env_with(
+            &world,
+            host,
+            &[
+                ("AWS_CA_BUNDLE", &bundle(&world)),
+                ("HTTPS_PROXY", &proxy.url()),
+                ("ALL_PROXY", &proxy.url()),
+            ],
+        );
         resolve_dev(&world, &env).expect("direct");
     }
     assert!(proxy.tunnels().is_empty());
@@ -229,7 +302,10 @@ fn no_proxy_addresses_and_ranges_go_direct() {
     let world = tls_world();
     let proxy = ConnectProxy::start(ProxyOptions::default()).unwrap();
     let mapped = "[::ffff:127.0.0.1]";
-    let base = [("AWS_CA_BUNDLE", bundle(&world)), ("HTTPS_PROXY", proxy.url())];
+    let base = [
+        ("AWS_CA_BUNDLE", bundle(&world)),
+        ("HTTPS_PROXY", proxy.url()),
+    ];
     let with = |extra: Option<(&str, &str)>| {
         let mut vars: Vec<(&str, &str)> = base.iter().map(|(k, v)| (*k, v.as_str())).collect();
         vars.extend(extra);
@@ -238,7 +314,12 @@ fn no_proxy_addresses_and_ranges_go_direct() {
     resolve_dev(&world, &with(None)).expect("proxied");
     let proxied = proxy.tunnels().len();
     assert!(proxied > 0);
-    for no_proxy in ["::ffff:127.0.0.1", "::ffff:0:0/96", "*", "example.com, [::ffff:127.0.0.1]"] {
+    for no_proxy in [
+        "::ffff:127.0.0.1",
+        "::ffff:0:0/96",
+        "*",
+        "example.com, [::ffff:127.0.0.1]",
+    ] {
         resolve_dev(&world, &with(Some(("NO_PROXY", no_proxy)))).expect(no_proxy);
         assert_eq!(proxy.tunnels().len(), proxied, "{no_proxy}: direct");
     }
@@ -258,9 +339,23 @@ fn inspecting_proxy_passes_only_with_its_ca_trusted() {
             .unwrap(),
     )
     .unwrap();
-    let env = env_with(&world, PROXIED_NAME, &[("AWS_CA_BUNDLE", &bundle(&world)), ("HTTPS_PROXY", &proxy.url())]);
-    let m = resolve_dev(&world, &env).expect_err("the middlebox's certificate").to_string();
-    assert!(m.contains(&format!("the TLS certificate of {PROXIED_NAME} is not trusted")), "{m}");
+    let env = env_with(
+        &world,
+        PROXIED_NAME,
+        &[
+            ("AWS_CA_BUNDLE", &bundle(&world)),
+            ("HTTPS_PROXY", &proxy.url()),
+        ],
+    );
+    let m = resolve_dev(&world, &env)
+        .expect_err("the middlebox's certificate")
+        .to_string();
+    assert!(
+        m.contains(&format!(
+            "the TLS certificate of {PROXIED_NAME} is not trusted"
+        )),
+        "{m}"
+    );
     // The proxy notes the refused handshake just after the client hung up.
     let refused = (0..200).find_map(|_| {
         let seen = proxy.tunnels()[0].client_trusted_inspection;
@@ -269,10 +364,22 @@ fn inspecting_proxy_passes_only_with_its_ca_trusted() {
     });
     assert_eq!(refused, Some(false));
     let corporate = middlebox_pem.display().to_string();
-    let env = env_with(&world, PROXIED_NAME, &[("AWS_CA_BUNDLE", &corporate), ("HTTPS_PROXY", &proxy.url())]);
+    let env = env_with(
+        &world,
+        PROXIED_NAME,
+        &[("AWS_CA_BUNDLE", &corporate), ("HTTPS_PROXY", &proxy.url())],
+    );
     resolve_dev(&world, &env).expect("trusted middlebox");
-    let seen: Vec<String> = proxy.tunnels().into_iter().flat_map(|t| t.inspected_requests).collect();
-    assert!(seen.iter().any(|l| l.starts_with("GET /federation/credentials?")), "{seen:?}");
+    let seen: Vec<String> = proxy
+        .tunnels()
+        .into_iter()
+        .flat_map(|t| t.inspected_requests)
+        .collect();
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("GET /federation/credentials?")),
+        "{seen:?}"
+    );
 }
 
 // --- timeouts ------------------------------------------------------------------------------
@@ -299,23 +406,55 @@ fn timeouts_per_attempt_and_per_call() {
     // connection), but each attempt opens its own tunnel: the proxy counts the attempts.
     let attempts = |env: &Env, config: ClientConfig| -> (Error, usize) {
         let before = proxy.tunnels().len();
-        world.emulator.inject("GetRoleCredentials", Fault::Delay(Duration::from_millis(1500)), 3);
+        world.emulator.inject(
+            "GetRoleCredentials",
+            Fault::Delay(Duration::from_millis(1500)),
+            3,
+        );
         let client = client_for(env, config).unwrap();
         let e = resolve(&world, env, &client, "dev").expect_err("too slow");
         world.emulator.clear_faults();
         (e, proxy.tunnels().len() - before)
     };
     for (host, via_proxy) in [("127.0.0.1", false), (PROXIED_NAME, true)] {
-        let env = env_with(&world, host, &[("AWS_CA_BUNDLE", &bundle(&world)), ("HTTPS_PROXY", &proxy.url())]);
+        let env = env_with(
+            &world,
+            host,
+            &[
+                ("AWS_CA_BUNDLE", &bundle(&world)),
+                ("HTTPS_PROXY", &proxy.url()),
+            ],
+        );
         // No answer within the 300 ms read timeout: three attempts time out.
-        let (e, made) = attempts(&env, timing(Duration::from_millis(300), Duration::from_secs(60)));
-        assert_eq!(transport_kind(&e), Some(TransportKind::Timeout), "{host}: {e:?}");
-        assert_eq!(made, if via_proxy { 3 } else { 0 }, "{host}: three attempts");
+        let (e, made) = attempts(
+            &env,
+            timing(Duration::from_millis(300), Duration::from_secs(60)),
+        );
+        assert_eq!(
+            transport_kind(&e),
+            Some(TransportKind::Timeout),
+            "{host}: {e:?}"
+        );
+        assert_eq!(
+            made,
+            if via_proxy { 3 } else { 0 },
+            "{host}: three attempts"
+        );
         // Attempts end after 300 ms without an answer: a 500 ms deadline leaves room for two.
-        let (e, made) = attempts(&env, timing(Duration::from_millis(300), Duration::from_millis(500)));
-        assert_eq!(transport_kind(&e), Some(TransportKind::Timeout), "{host}: {e:?}");
+        let (e, made) = attempts(
+            &env,
+            timing(Duration::from_millis(300), Duration::from_millis(500)),
+        );
+        assert_eq!(
+            transport_kind(&e),
+            Some(TransportKind::Timeout),
+            "{host}: {e:?}"
+        );
         if via_proxy {
-            assert!((1..3).contains(&made), "{host}: the deadline cut the attempts ({made})");
+            assert!(
+                (1..3).contains(&made),
+                "{host}: the deadline cut the attempts ({made})"
+            );
         }
     }
 }
@@ -335,12 +474,13 @@ impl awscred_core::flow::Interact for TlsBrowser {
         if let awscred_core::flow::Prompt::Authorize { url } = prompt {
             let (url, audit, ca) = (url.clone(), self.audit.clone(), self.ca.clone());
             std::thread::spawn(move || {
-                let roots: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(ca.as_bytes())
-                    .filter_map(|item| match item {
-                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                        _ => None,
-                    })
-                    .collect();
+                let roots: Vec<ureq::tls::Certificate<'static>> =
+                    ureq::tls::parse_pem(ca.as_bytes())
+                        .filter_map(|item| match item {
+                            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                            _ => None,
+                        })
+                        .collect();
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .tls_config(
                         ureq::tls::TlsConfig::builder()
@@ -370,12 +510,20 @@ fn main_flows_over_tls() {
 
     // Device-code login, then GetRoleCredentials and a three-deep AssumeRole chain.
     client
-        .login(&world.env, LoginTarget::SsoSession("dev"), true, &mut recorder)
+        .login(
+            &world.env,
+            LoginTarget::SsoSession("dev"),
+            true,
+            &mut recorder,
+        )
         .expect("device-code login over TLS");
     assert_eq!(world.emulator.count("StartDeviceAuthorization"), 1);
     world.resolve("dev").expect("GetRoleCredentials over TLS");
     world.resolve("r3").expect("the AssumeRole chain over TLS");
-    assert!(world.emulator.count("AssumeRole") >= 2, "the chain's roles were assumed");
+    assert!(
+        world.emulator.count("AssumeRole") >= 2,
+        "the chain's roles were assumed"
+    );
 
     // An SSO token inside the refresh window is refreshed over TLS.
     world.seed_session(Duration::from_secs(12 * 60));
