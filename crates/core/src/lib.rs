@@ -54,6 +54,7 @@ pub mod login;
 pub mod logout;
 pub mod oidc;
 pub mod operation;
+pub mod provider;
 pub mod registration;
 pub mod resolve;
 pub mod retry;
