@@ -89,6 +89,10 @@ pub const SSO_TOKEN_MIN_TIME_BETWEEN_REFRESHES: Duration = Duration::from_secs(6
 /// left (the AWS CLI's `DEFAULT_EXPIRY_WINDOW_SECONDS`).
 pub const CLI_CACHE_REUSE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The clock a provider's in-memory cache decides with: the system's in production
+/// (`Arc::new(SystemTime::now)`), a test's to step through refresh windows and back-offs.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
 /// When credentials expiring at `expiry` should be refreshed, given `jitter` in [0, 1).
 /// Long-term credentials (no expiry) never need it.
 pub fn refresh_at(expiry: Option<SystemTime>, jitter: f64) -> Option<SystemTime> {

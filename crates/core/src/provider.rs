@@ -1,18 +1,147 @@
 //! What a driver's credentials provider needs from the core besides the cache policy
-//! ([`crate::cache`]): the profile it resolves ([`ProfileSource`]) and that profile's region
-//! ([`RegionFlow`], [`profile_region`]).
+//! ([`crate::cache`]): the options it is built from ([`Builder`]), the profile it resolves
+//! ([`ProfileSource`]) and that profile's region ([`RegionFlow`], [`profile_region`]).
 //!
 //! Both drivers' `Provider`s hold a [`ProfileSource`], run the flows it makes with their own
 //! flow loop, and hand each finished resolution back to it, so that what is resolved and what
 //! is remembered between resolutions is decided here once.
 
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use crate::Error;
+use crate::cache::Clock;
 use crate::config::{ConfigSet, Env, Platform, select_profile, select_region};
 use crate::endpoint::validate_region;
+use crate::flow::Interact;
 use crate::flow::{Flow, Input, Step};
 use crate::resolve::{Action, ConfigProgress, ConfigRead, ResolveFlow, ResolveRequest, unexpected};
+
+/// A driver's credentials provider, built from [`ProviderOptions`] by [`Builder::build`]: both
+/// drivers' `Provider::builder()` return a [`Builder`] of their provider, so the two have the
+/// same options.
+pub trait BuildProvider: Sized {
+    /// The driver's HTTP client.
+    type Client;
+
+    /// The provider these options describe.
+    fn from_options(options: ProviderOptions<Self::Client>) -> Self;
+}
+
+/// What a provider is built from; every field left `None` takes the driver's default.
+pub struct ProviderOptions<C> {
+    /// The environment snapshot; `None`: the process's environment when the provider is built.
+    pub env: Option<Env>,
+    /// The profile named explicitly (`--profile`); `None`: the environment selects.
+    pub profile: Option<String>,
+    /// Read and fill the AWS CLI's credential cache (`true` unless turned off).
+    pub use_cli_cache: bool,
+    /// The HTTP client; `None`: the driver's default client.
+    pub client: Option<C>,
+    /// Who answers MFA prompts; `None`: [`crate::flow::NonInteractive`].
+    pub interact: Option<Box<dyn Interact + Send>>,
+    /// The clock the in-memory cache decides with; `None`: the system clock.
+    pub clock: Option<Clock>,
+}
+
+impl<C> ProviderOptions<C> {
+    /// The [`ProfileSource`] these options name, in `env` when no environment was given.
+    pub fn source(&mut self, env: impl FnOnce() -> Env) -> ProfileSource {
+        let env = self.env.take().unwrap_or_else(env);
+        ProfileSource::new(env, self.profile.take()).use_cli_cache(self.use_cli_cache)
+    }
+}
+
+/// Builds a driver's provider: `awscred_ureq::Provider::builder()` or
+/// `awscred_hyper::Provider::builder()`, then any of the options, then [`Builder::build`].
+///
+/// For example `Provider::builder().profile("dev").use_cli_cache(false).build()` is the
+/// provider of the profile `dev` that leaves `~/.aws/cli/cache` alone, in either driver.
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct Builder<P: BuildProvider> {
+    options: ProviderOptions<P::Client>,
+    provider: PhantomData<fn() -> P>,
+}
+
+impl<P: BuildProvider> Default for Builder<P> {
+    fn default() -> Self {
+        Builder {
+            options: ProviderOptions {
+                env: None,
+                profile: None,
+                use_cli_cache: true,
+                client: None,
+                interact: None,
+                clock: None,
+            },
+            provider: PhantomData,
+        }
+    }
+}
+
+impl<P: BuildProvider> std::fmt::Debug for Builder<P>
+where
+    P::Client: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Env's Debug shows variable names only.
+        f.debug_struct("Builder")
+            .field("env", &self.options.env)
+            .field("profile", &self.options.profile)
+            .field("use_cli_cache", &self.options.use_cli_cache)
+            .field("client", &self.options.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: BuildProvider> Builder<P> {
+    /// The profile to resolve, as with the AWS CLI's `--profile` (environment keys then do not
+    /// apply). Without it the environment selects: `AWS_PROFILE`, then `default`.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.options.profile = Some(name.into());
+        self
+    }
+
+    /// The environment snapshot to resolve in (`HOME`, `AWS_CONFIG_FILE`, `AWS_REGION`…).
+    /// Without it, the process's environment when [`Builder::build`] runs.
+    pub fn env(mut self, env: Env) -> Self {
+        self.options.env = Some(env);
+        self
+    }
+
+    /// Whether to read and fill the AWS CLI's credential cache, `~/.aws/cli/cache` (on by
+    /// default, as with the AWS CLI).
+    pub fn use_cli_cache(mut self, on: bool) -> Self {
+        self.options.use_cli_cache = on;
+        self
+    }
+
+    /// The HTTP client (timeouts, retries). Without it, the driver's default client.
+    pub fn client(mut self, client: P::Client) -> Self {
+        self.options.client = Some(client);
+        self
+    }
+
+    /// Lets resolution ask the user (an MFA code) through `interact`. Without it,
+    /// [`crate::flow::NonInteractive`]: a role that needs an MFA code fails with a clear error.
+    pub fn interact(mut self, interact: impl Interact + Send + 'static) -> Self {
+        self.options.interact = Some(Box::new(interact));
+        self
+    }
+
+    /// The clock the in-memory cache decides with (the flows keep the system clock). For tests
+    /// that step through refresh windows and back-offs; without it, the system clock.
+    pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.options.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The provider.
+    pub fn build(self) -> P {
+        P::from_options(self.options)
+    }
+}
 
 /// A profile to resolve, as the AWS CLI v2 would with (or without) `--profile`, and the one
 /// thing remembered between resolutions: the last SSO token refresh attempt, so that the core
@@ -84,6 +213,104 @@ impl ProfileSource {
     /// A flow finding the profile's region ([`profile_region`]).
     pub fn region_flow(&self) -> RegionFlow {
         RegionFlow::new(self.request.env.clone(), self.request.profile.clone())
+    }
+}
+
+/// Where a provider's credentials come from — a [`ProfileSource`], or a driver's custom
+/// resolver `R` — and what the provider keeps beside its credentials: what the last
+/// resolution has to tell the next, and the region once read. Shared by a provider's clones.
+///
+/// Its locks are held only to hand out a flow or to take in a result, never while a flow runs,
+/// so a driver may use it from async code.
+pub struct ProviderSource<R> {
+    profile: Mutex<ProfileSource>,
+    resolver: Option<R>,
+    region: OnceLock<Option<String>>,
+}
+
+impl<R> std::fmt::Debug for ProviderSource<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // ProfileSource's Debug shows the environment's variable names only.
+        match &self.resolver {
+            None => self.lock().fmt(f),
+            Some(_) => f.write_str("custom resolver"),
+        }
+    }
+}
+
+impl<R: Clone> ProviderSource<R> {
+    /// Credentials from resolving `profile`.
+    pub fn profile(profile: ProfileSource) -> Self {
+        ProviderSource {
+            profile: Mutex::new(profile),
+            resolver: None,
+            region: OnceLock::new(),
+        }
+    }
+
+    /// Credentials from `resolver`; the region is the one `env` selects (`AWS_REGION`, then the
+    /// `region` of `AWS_PROFILE` or `default`).
+    pub fn custom(resolver: R, env: Env) -> Self {
+        ProviderSource {
+            profile: Mutex::new(ProfileSource::new(env, None)),
+            resolver: Some(resolver),
+            region: OnceLock::new(),
+        }
+    }
+
+    /// The same source with nothing remembered but the last SSO token refresh attempt, for a
+    /// provider rebuilt with another part.
+    pub fn renewed(&self) -> Self {
+        ProviderSource {
+            profile: Mutex::new(self.lock().clone()),
+            resolver: self.resolver.clone(),
+            region: OnceLock::new(),
+        }
+    }
+
+    /// The custom resolver, if this source has one.
+    pub fn resolver(&self) -> Option<&R> {
+        self.resolver.as_ref()
+    }
+
+    /// A flow resolving the profile now; an error for a source with a custom resolver (it has
+    /// no profile). Hand the flow back to [`ProviderSource::record`] when it ends.
+    pub fn resolve_flow(&self) -> Result<ResolveFlow, Error> {
+        match self.resolver {
+            None => Ok(self.lock().resolve_flow()),
+            Some(_) => Err(Error::InvalidInput(
+                "this provider was made with `from_resolver` and has no profile to resolve; \
+                 call `credentials()` instead"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Takes in a resolution's end, successful or not ([`ProfileSource::record`]).
+    pub fn record(&self, flow: &ResolveFlow) {
+        self.lock().record(flow);
+    }
+
+    /// The region when already read ([`ProviderSource::remember_region`]).
+    pub fn known_region(&self) -> Option<Option<String>> {
+        self.region.get().cloned()
+    }
+
+    /// The flow that finds the region; hand its result to [`ProviderSource::remember_region`].
+    pub fn region_flow(&self) -> RegionFlow {
+        self.lock().region_flow()
+    }
+
+    /// Keeps the region a [`RegionFlow`] found (the first one kept wins) and returns it.
+    pub fn remember_region(&self, region: Option<String>) -> Option<String> {
+        self.region.get_or_init(|| region).clone()
+    }
+}
+
+impl<R> ProviderSource<R> {
+    /// A poisoned lock only means a panic elsewhere; the source inside is replaced whole.
+    fn lock(&self) -> MutexGuard<'_, ProfileSource> {
+        self.profile.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -166,7 +393,7 @@ pub struct RegionFlow {
 
 enum Phase {
     Start,
-    Pending(Action, ConfigRead),
+    Pending(Box<Action>, ConfigRead),
     Waiting(ConfigRead),
     Finished(Option<Result<Option<String>, Error>>),
 }
@@ -203,7 +430,7 @@ impl Flow for RegionFlow {
             match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
                 Phase::Start => {
                     self.phase = match ConfigRead::start(&self.env, Platform::current()) {
-                        Ok((action, read)) => Phase::Pending(action, read),
+                        Ok((action, read)) => Phase::Pending(Box::new(action), read),
                         Err(e) => Phase::Finished(Some(Err(e))),
                     }
                 }
@@ -230,7 +457,7 @@ impl Flow for RegionFlow {
     fn handle(&mut self, input: Input, _now: SystemTime) {
         self.phase = match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
             Phase::Waiting(read) => match read.on_input(input) {
-                Ok(ConfigProgress::Read(action, read)) => Phase::Pending(action, read),
+                Ok(ConfigProgress::Read(action, read)) => Phase::Pending(Box::new(action), read),
                 Ok(ConfigProgress::Loaded(_, set)) => Phase::Finished(Some(profile_region(
                     &self.env,
                     &set,
