@@ -51,6 +51,8 @@
 //!
 //! `examples/credentials_and_signing.rs` is the same as a program.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "aws-sdk")]
 mod aws_sdk;
 mod cache;
