@@ -19,34 +19,34 @@
 //! emulator of AWS STS standing in for AWS, with a profile that assumes a role with static keys:
 //!
 //! ```
-//! # let emulator = awscred_emulator::Emulator::start(awscred_emulator::EmulatorConfig::demo()).unwrap();
-//! # let home = tempfile::tempdir().unwrap();
-//! # std::fs::create_dir_all(home.path().join(".aws")).unwrap();
-//! # std::fs::write(home.path().join(".aws/config"), "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\nregion = eu-west-1\n").unwrap();
-//! # std::fs::write(home.path().join(".aws/credentials"), "[base]\naws_access_key_id = AKIAEMULATORSTATIC01\naws_secret_access_key = emulator-static-secret-key\n").unwrap();
-//! # let env_vars = [("HOME", home.path().display().to_string()), ("AWS_ENDPOINT_URL", emulator.url())];
 //! use std::time::SystemTime;
 //! use awscred_hyper::core::sigv4::{self, SigningParams};
 //! use awscred_hyper::{Env, Provider};
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let (emulator, env_vars) = (&emulator, env_vars.clone());
-//! // `Provider::from_profile("app")` reads this process's environment; here it is explicit.
-//! let provider = Provider::builder().env(Env::from_pairs(env_vars)).profile("app").build();
-//! let credentials = provider.credentials_shared().await?; // AssumeRole, once, then from memory
-//! let region = provider.region().await?.unwrap_or_else(|| "us-east-1".into());
-//! assert_eq!(region, "eu-west-1");
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! #   let emulator = awscred_emulator::Emulator::start(awscred_emulator::EmulatorConfig::demo())?;
+//! #   let home = tempfile::tempdir()?;
+//! #   std::fs::create_dir_all(home.path().join(".aws"))?;
+//! #   std::fs::write(home.path().join(".aws/config"), "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\nregion = eu-west-1\n")?;
+//! #   std::fs::write(home.path().join(".aws/credentials"), "[base]\naws_access_key_id = AKIAEMULATORSTATIC01\naws_secret_access_key = emulator-static-secret-key\n")?;
+//! #   let env_vars = [("HOME", home.path().display().to_string()), ("AWS_ENDPOINT_URL", emulator.url())];
+//!     // `Provider::from_profile("app")` reads this process's environment; here it is explicit.
+//!     let provider = Provider::builder().env(Env::from_pairs(env_vars)).profile("app").build();
+//!     let credentials = provider.credentials_shared().await?; // AssumeRole once, then memory
+//!     let region = provider.region().await?.unwrap_or_else(|| "us-east-1".into());
+//!     assert_eq!(region, "eu-west-1");
 //!
-//! let mut request = awscred_hyper::http::Request::post(format!("{}/", emulator.url()))
-//!     .header("content-type", "application/x-www-form-urlencoded")
-//!     .body(b"Action=GetCallerIdentity&Version=2011-06-15".to_vec())?;
-//! sigv4::sign(&mut request, &SigningParams::new(&credentials, &region, "sts", SystemTime::now()))?;
-//! let response = provider.client().send_once(request).await?;
-//! assert_eq!(response.status(), 200);
-//! assert!(String::from_utf8_lossy(response.body()).contains("assumed-role/app"));
-//! # Ok(())
-//! # }
+//!     let mut request = awscred_hyper::http::Request::post(format!("{}/", emulator.url()))
+//!         .header("content-type", "application/x-www-form-urlencoded")
+//!         .body(b"Action=GetCallerIdentity&Version=2011-06-15".to_vec())?;
+//!     let params = SigningParams::new(&credentials, &region, "sts", SystemTime::now());
+//!     sigv4::sign(&mut request, &params)?;
+//!     let response = provider.client().send_once(request).await?;
+//!     assert_eq!(response.status(), 200);
+//!     assert!(String::from_utf8_lossy(response.body()).contains("assumed-role/app"));
+//!     Ok(())
+//! }
 //! ```
 //!
 //! `examples/credentials_and_signing.rs` is the same as a program.
