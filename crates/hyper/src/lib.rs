@@ -49,7 +49,8 @@
 //! }
 //! ```
 //!
-//! `examples/credentials_and_signing.rs` is the same as a program.
+//! `examples/async_signing.rs` is the same as a program (`cargo run -p awscred-hyper --example
+//! async_signing -- PROFILE`).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -259,7 +259,10 @@ async fn a_chain_falls_through_a_profile_that_does_not_exist() {
     let home = home_with(SSO_PROFILE, "");
     let ours = profile_provider(&home, &emulator.url(), "missing");
     let e = ours.provide_credentials().await.unwrap_err();
-    assert!(matches!(e, CredentialsError::CredentialsNotLoaded(_)), "{e:?}");
+    assert!(
+        matches!(e, CredentialsError::CredentialsNotLoaded(_)),
+        "{e:?}"
+    );
 
     let chain = chain(ours, &emulator);
     let credentials = chain.provide_credentials().await.unwrap();
@@ -290,7 +293,10 @@ async fn a_chain_falls_through_an_sso_session_that_needs_a_login() {
     let home = home_with(SSO_PROFILE, "");
     let ours = profile_provider(&home, &emulator.url(), "sso");
     let e = ours.provide_credentials().await.unwrap_err();
-    assert!(matches!(e, CredentialsError::CredentialsNotLoaded(_)), "{e:?}");
+    assert!(
+        matches!(e, CredentialsError::CredentialsNotLoaded(_)),
+        "{e:?}"
+    );
     let source = std::error::Error::source(&e).map(|s| s.to_string());
     assert!(
         source

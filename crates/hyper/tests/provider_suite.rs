@@ -67,9 +67,7 @@ impl Driver for Hyper {
         }
     }
 
-    fn from_resolver(
-        resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>,
-    ) -> Self {
+    fn from_resolver(resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>) -> Self {
         let provider = Provider::from_resolver(Client::default(), move || {
             let outcome = resolver();
             async move { outcome }

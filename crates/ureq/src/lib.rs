@@ -42,7 +42,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! `examples/credentials_and_signing.rs` is the same as a program.
+//! `examples/blocking_signing.rs` is the same as a program (`cargo run -p awscred-ureq --example
+//! blocking_signing -- PROFILE`).
 
 mod flow_loop;
 mod transport;

@@ -40,10 +40,10 @@ impl Driver for Ureq {
         Ureq(Provider::new(env, profile).with_client(Client::new(client)))
     }
 
-    fn from_resolver(
-        resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>,
-    ) -> Self {
-        Ureq(Provider::from_resolver(Client::default(), move || resolver()))
+    fn from_resolver(resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>) -> Self {
+        Ureq(Provider::from_resolver(Client::default(), move || {
+            resolver()
+        }))
     }
 
     fn credentials(&self) -> Result<Credentials, Error> {

@@ -115,8 +115,7 @@ pub trait Driver: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `Provider::new(env, profile)` followed by `.with_client(Client::new(client))`.
     fn new(env: Env, profile: Option<String>, client: ClientConfig) -> Self;
     /// `Provider::from_resolver(Client::default(), resolver)`.
-    fn from_resolver(resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>)
-    -> Self;
+    fn from_resolver(resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>) -> Self;
     fn credentials(&self) -> Result<Credentials, Error>;
     fn credentials_shared(&self) -> Result<Arc<Credentials>, Error>;
     fn invalidate(&self);
@@ -272,7 +271,10 @@ pub fn cached_read<D: Driver>() {
     let provider = D::build(world.options("dev"));
     let first = provider.credentials_shared().expect("dev resolves");
     let second = provider.credentials_shared().unwrap();
-    assert!(Arc::ptr_eq(&first, &second), "a cached read hands out the same credentials");
+    assert!(
+        Arc::ptr_eq(&first, &second),
+        "a cached read hands out the same credentials"
+    );
     let copy = provider.credentials().unwrap();
     assert_eq!(copy.access_key_id(), first.access_key_id());
     // Clones share the cache.
@@ -336,12 +338,20 @@ pub fn serve_stale_with_backoff<D: Driver>() {
     world
         .emulator
         .inject("GetRoleCredentials", Fault::ServerError, 1000);
-    let stale = provider.credentials().expect("still-valid credentials are served");
+    let stale = provider
+        .credentials()
+        .expect("still-valid credentials are served");
     assert_eq!(stale.access_key_id(), first.access_key_id());
-    assert_eq!(world.calls("GetRoleCredentials"), 1 + 3, "one refresh, three attempts");
+    assert_eq!(
+        world.calls("GetRoleCredentials"),
+        1 + 3,
+        "one refresh, three attempts"
+    );
 
     // Inside the back-off: served from memory, no call.
-    world.clock.advance(FAILED_REFRESH_BACKOFF - Duration::from_secs(1));
+    world
+        .clock
+        .advance(FAILED_REFRESH_BACKOFF - Duration::from_secs(1));
     for _ in 0..5 {
         let again = provider.credentials().unwrap();
         assert_eq!(again.access_key_id(), first.access_key_id());
@@ -391,7 +401,10 @@ pub fn invalidate<D: Driver>() {
     let second = provider.credentials().unwrap();
     assert_ne!(first.access_key_id(), second.access_key_id());
     assert_eq!(world.calls("GetRoleCredentials"), 2);
-    assert_eq!(provider.credentials().unwrap().access_key_id(), second.access_key_id());
+    assert_eq!(
+        provider.credentials().unwrap().access_key_id(),
+        second.access_key_id()
+    );
     assert_eq!(world.calls("GetRoleCredentials"), 2);
 }
 
@@ -406,12 +419,21 @@ pub fn region<D: Driver>() {
         })
         .region()
     };
-    assert_eq!(region(world.env(), "dev").unwrap().as_deref(), Some("eu-west-1"));
-    assert_eq!(region(world.env(), "chain").unwrap().as_deref(), Some("ap-southeast-2"));
+    assert_eq!(
+        region(world.env(), "dev").unwrap().as_deref(),
+        Some("eu-west-1")
+    );
+    assert_eq!(
+        region(world.env(), "chain").unwrap().as_deref(),
+        Some("ap-southeast-2")
+    );
     assert_eq!(region(world.env(), "no-region").unwrap(), None);
     let env = world.env_with(&[("AWS_DEFAULT_REGION", "sa-east-1")]);
     assert_eq!(region(env, "dev").unwrap().as_deref(), Some("sa-east-1"));
-    let env = world.env_with(&[("AWS_DEFAULT_REGION", "sa-east-1"), ("AWS_REGION", "af-south-1")]);
+    let env = world.env_with(&[
+        ("AWS_DEFAULT_REGION", "sa-east-1"),
+        ("AWS_REGION", "af-south-1"),
+    ]);
     assert_eq!(region(env, "dev").unwrap().as_deref(), Some("af-south-1"));
     // Without an explicit profile, AWS_PROFILE selects it.
     let env = world.env_with(&[("AWS_PROFILE", "chain")]);
@@ -420,11 +442,17 @@ pub fn region<D: Driver>() {
         profile: None,
         ..world.options("unused")
     });
-    assert_eq!(provider.region().unwrap().as_deref(), Some("ap-southeast-2"));
+    assert_eq!(
+        provider.region().unwrap().as_deref(),
+        Some("ap-southeast-2")
+    );
 
     let e = region(world.env(), "bad-region").expect_err("not a region");
     let text = e.to_string();
-    assert!(text.contains("\"bad-region\"") && text.contains("`region`"), "{text}");
+    assert!(
+        text.contains("\"bad-region\"") && text.contains("`region`"),
+        "{text}"
+    );
     assert!(text.contains("eu west 1"), "{text}");
 
     // A missing config file is no region, not an error.
@@ -521,14 +549,25 @@ pub fn from_resolver<D: Driver>() {
     let counter = calls.clone();
     let provider = D::from_resolver(Arc::new(move || {
         let n = counter.fetch_add(1, Ordering::SeqCst);
-        Ok(Credentials::new(format!("AKIDCUSTOM{n}"), "custom-secret-value", None, None))
+        Ok(Credentials::new(
+            format!("AKIDCUSTOM{n}"),
+            "custom-secret-value",
+            None,
+            None,
+        ))
     }));
     for _ in 0..3 {
-        assert_eq!(provider.credentials().unwrap().access_key_id(), "AKIDCUSTOM0");
+        assert_eq!(
+            provider.credentials().unwrap().access_key_id(),
+            "AKIDCUSTOM0"
+        );
     }
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     provider.invalidate();
-    assert_eq!(provider.credentials().unwrap().access_key_id(), "AKIDCUSTOM1");
+    assert_eq!(
+        provider.credentials().unwrap().access_key_id(),
+        "AKIDCUSTOM1"
+    );
     let e = provider.resolve_now().expect_err("no profile");
     assert!(e.to_string().contains("from_resolver"), "{e}");
     assert!(!format!("{provider:?}").contains("custom-secret-value"));
