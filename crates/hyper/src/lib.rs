@@ -61,6 +61,11 @@ mod flow_loop;
 mod provider;
 mod transport;
 
+// The README's library snippets are compiled (and the core's run) as doctests of this crate.
+#[cfg(all(doctest, feature = "aws-sdk"))]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
+
 pub use awscred_core as core;
 pub use awscred_core::config::Env;
 pub use awscred_core::flow::{Interact, NonInteractive};
