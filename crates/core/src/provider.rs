@@ -470,6 +470,206 @@ impl Flow for RegionFlow {
     }
 }
 
+/// The part of a driver's `Provider` that is the same in both drivers — the type, its
+/// constructors and the options that rebuild it, `invalidate`, `client` and `Debug` — written
+/// once. Each driver expands it in its `provider.rs` and adds what depends on its I/O model
+/// (`from_resolver`, `credentials`, `region`, `resolve_now`, in blocking or async form).
+///
+/// The driver's module must define `Client`, `Resolver` (its boxed resolver type),
+/// `Builder = awscred_core::provider::Builder<Provider>`, and `$cache`, its in-memory cache
+/// with `with_clock(Clock)`, `clock() -> Clock`, `clear()` and `Debug`. `$interact` is the cell
+/// that serialises the user's side (`std::sync::Mutex<Box<dyn Interact + Send>>`, or tokio's).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_provider {
+    (
+        $(#[$meta:meta])*
+        crate = $krate:literal,
+        interact = $interact:ty,
+        cache = $cache:ty $(,)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct Provider {
+            inner: ::std::sync::Arc<Inner>,
+        }
+
+        struct Inner {
+            client: Client,
+            source: $crate::provider::ProviderSource<Resolver>,
+            interact: ::std::sync::Arc<$interact>,
+            cache: $cache,
+        }
+
+        impl ::std::fmt::Debug for Provider {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                // The source's Debug shows variable names only; Credentials' Debug redacts.
+                f.debug_struct("Provider")
+                    .field("source", &self.inner.source)
+                    .field("client", &self.inner.client)
+                    .field("cache", &self.inner.cache)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl $crate::provider::BuildProvider for Provider {
+            type Client = Client;
+
+            fn from_options(mut options: $crate::provider::ProviderOptions<Client>) -> Provider {
+                let source = $crate::provider::ProviderSource::profile(options.source(|| {
+                    $crate::config::Env::from_pairs(::std::env::vars())
+                }));
+                let interact = options
+                    .interact
+                    .unwrap_or_else(|| ::std::boxed::Box::new($crate::flow::NonInteractive));
+                Provider::assemble(
+                    options.client.unwrap_or_default(),
+                    source,
+                    ::std::sync::Arc::new(<$interact>::new(interact)),
+                    options
+                        .clock
+                        .unwrap_or_else(|| ::std::sync::Arc::new(::std::time::SystemTime::now)),
+                )
+            }
+        }
+
+        impl Provider {
+            /// A provider for the environment of this process, resolved as the AWS CLI v2 does
+            /// without `--profile`: `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` when set, else
+            /// the profile `AWS_PROFILE` (or `default`) selects from `AWS_CONFIG_FILE` /
+            /// `~/.aws/config`. The environment is read once, now.
+            ///
+            /// ```no_run
+            #[doc = concat!("let provider = ", $krate, "::Provider::from_env();")]
+            /// ```
+            pub fn from_env() -> Self {
+                Provider::builder().build()
+            }
+
+            /// A provider for the profile `name`, as with the AWS CLI's `--profile name`
+            /// (environment keys then do not apply), with the rest of this process's
+            /// environment read now.
+            ///
+            /// ```no_run
+            #[doc = concat!("let provider = ", $krate, "::Provider::from_profile(\"dev\");")]
+            /// ```
+            pub fn from_profile(name: impl Into<String>) -> Self {
+                Provider::builder().profile(name).build()
+            }
+
+            /// A provider for an explicit environment snapshot and, optionally, an explicit
+            /// profile (`None` lets the environment choose, as [`Provider::from_env`] does),
+            /// on [`Client::default`].
+            ///
+            /// Resolution never asks the user anything (see [`Provider::with_interact`]): a
+            /// role that needs an MFA code fails with a clear error, and an SSO session that
+            /// needs a login fails with `Error::LoginNeeded` naming the `awscred login`
+            /// command to run.
+            ///
+            /// ```no_run
+            #[doc = concat!("use ", $krate, "::{Env, Provider};")]
+            /// let env = Env::from_pairs([("HOME", "/home/me"), ("AWS_PROFILE", "dev")]);
+            /// let provider = Provider::new(env, None); // `dev`, from AWS_PROFILE
+            /// ```
+            pub fn new(env: $crate::config::Env, profile: Option<String>) -> Self {
+                let builder = Provider::builder().env(env);
+                match profile {
+                    Some(name) => builder.profile(name).build(),
+                    None => builder.build(),
+                }
+            }
+
+            /// A builder, for the options the constructors above do not take.
+            ///
+            /// ```no_run
+            #[doc = concat!("use ", $krate, "::{Client, ClientConfig, Env, NonInteractive, Provider};")]
+            /// let provider = Provider::builder()
+            ///     .profile("dev")
+            ///     .env(Env::from_pairs(std::env::vars()))
+            ///     .use_cli_cache(false)
+            ///     .client(Client::new(ClientConfig::default()))
+            ///     .interact(NonInteractive)
+            ///     .build();
+            /// ```
+            pub fn builder() -> Builder {
+                Builder::default()
+            }
+
+            /// A provider from an already boxed [`Resolver`]; see `Provider::from_resolver`.
+            pub fn from_boxed_resolver(client: Client, resolver: Resolver) -> Self {
+                let env = $crate::config::Env::from_pairs(::std::env::vars());
+                let interact: ::std::boxed::Box<dyn $crate::flow::Interact + Send> =
+                    ::std::boxed::Box::new($crate::flow::NonInteractive);
+                Provider::assemble(
+                    client,
+                    $crate::provider::ProviderSource::custom(resolver, env),
+                    ::std::sync::Arc::new(<$interact>::new(interact)),
+                    ::std::sync::Arc::new(::std::time::SystemTime::now),
+                )
+            }
+
+            fn assemble(
+                client: Client,
+                source: $crate::provider::ProviderSource<Resolver>,
+                interact: ::std::sync::Arc<$interact>,
+                clock: $crate::cache::Clock,
+            ) -> Self {
+                Provider {
+                    inner: ::std::sync::Arc::new(Inner {
+                        client,
+                        source,
+                        interact,
+                        cache: <$cache>::with_clock(clock),
+                    }),
+                }
+            }
+
+            /// The same provider with another part, and an empty cache. Meant for building:
+            /// clones taken before keep their parts and cache.
+            fn rebuilt(&self, client: Client, interact: ::std::sync::Arc<$interact>) -> Self {
+                Provider::assemble(
+                    client,
+                    self.inner.source.renewed(),
+                    interact,
+                    self.inner.cache.clock(),
+                )
+            }
+
+            /// The same provider using `client` (timeouts, retries) for its calls, with an
+            /// empty cache. For a provider made with `from_resolver`, the resolver keeps
+            /// whatever client it captured; only [`Provider::client`] changes.
+            pub fn with_client(self, client: Client) -> Self {
+                self.rebuilt(client, self.inner.interact.clone())
+            }
+
+            /// The same provider asking the user (an MFA code) through `interact`, with an
+            /// empty cache.
+            pub fn with_interact(
+                self,
+                interact: impl $crate::flow::Interact + Send + 'static,
+            ) -> Self {
+                let interact: ::std::boxed::Box<dyn $crate::flow::Interact + Send> =
+                    ::std::boxed::Box::new(interact);
+                self.rebuilt(
+                    self.inner.client.clone(),
+                    ::std::sync::Arc::new(<$interact>::new(interact)),
+                )
+            }
+
+            /// Forgets the cached credentials, so the next call resolves again (after the
+            /// caller learnt they were revoked, say).
+            pub fn invalidate(&self) {
+                self.inner.cache.clear();
+            }
+
+            /// The HTTP client the provider was built with.
+            pub fn client(&self) -> &Client {
+                &self.inner.client
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,17 +1,15 @@
 //! The credentials provider: a profile (or any other source) behind the in-memory cache.
 //!
 //! What is resolved, when to refresh, and what to serve when a refresh fails are the core's
-//! ([`ProfileSource`], [`CacheState`]); this file holds them behind std locks: an `ArcSwap` for
-//! lock-free reads and a mutex so that one caller refreshes at a time.
+//! ([`awscred_core::provider::ProviderSource`], [`CacheState`]); this file holds them behind std
+//! locks: an `ArcSwap` for lock-free reads and a mutex so that one caller refreshes at a time.
+//! What does not depend on the I/O model is written once, in `awscred_core::__driver_provider!`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 use awscred_core::cache::{BeforeRefresh, CacheState, Clock};
-use awscred_core::config::Env;
 use awscred_core::flow::Flow;
-use awscred_core::provider::{BuildProvider, ProviderOptions, ProviderSource};
 use awscred_core::resolve::Resolved;
 use awscred_core::{Credentials, Error};
 
@@ -21,44 +19,27 @@ use crate::{Client, Interact, NonInteractive};
 /// whenever the cache needs a refresh, never by two callers at once.
 pub type Resolver = Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>;
 
-/// Gives credentials to any number of threads, caching them in memory until their refresh
-/// window opens ([`awscred_core::cache`]) and refreshing them once for everyone. Cheap to
-/// clone: clones share the client, the source and the cache.
-///
-/// `credentials()` is a lock-free read while the cached credentials are outside their refresh
-/// window. When they are due, one caller resolves again while the others wait for its result;
-/// if that fails, still-valid credentials keep being served for
-/// [`FAILED_REFRESH_BACKOFF`](awscred_core::cache::FAILED_REFRESH_BACKOFF) before the next try,
-/// and the error comes only when nothing valid is left.
-///
-/// ```no_run
-/// // Like `aws --profile dev`: ~/.aws/config, the SSO token cache, AssumeRole chains…
-/// let provider = awscred_ureq::Provider::from_profile("dev");
-/// let credentials = provider.credentials()?;
-/// let region = provider.region()?; // Some("eu-west-1"), say
-/// # Ok::<(), awscred_ureq::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct Provider {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    client: Client,
-    source: ProviderSource<Resolver>,
-    interact: Arc<Mutex<Box<dyn Interact + Send>>>,
-    cache: Cache,
-}
-
-impl std::fmt::Debug for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The source's Debug shows variable names only; Credentials' Debug redacts.
-        f.debug_struct("Provider")
-            .field("source", &self.inner.source)
-            .field("client", &self.inner.client)
-            .field("cache", &*self.inner.cache.state.load())
-            .finish_non_exhaustive()
-    }
+awscred_core::__driver_provider! {
+    /// Gives credentials to any number of threads, caching them in memory until their refresh
+    /// window opens ([`awscred_core::cache`]) and refreshing them once for everyone. Cheap to
+    /// clone: clones share the client, the source and the cache.
+    ///
+    /// `credentials()` is a lock-free read while the cached credentials are outside their refresh
+    /// window. When they are due, one caller resolves again while the others wait for its result;
+    /// if that fails, still-valid credentials keep being served for
+    /// [`FAILED_REFRESH_BACKOFF`](awscred_core::cache::FAILED_REFRESH_BACKOFF) before the next try,
+    /// and the error comes only when nothing valid is left.
+    ///
+    /// ```no_run
+    /// // Like `aws --profile dev`: ~/.aws/config, the SSO token cache, AssumeRole chains…
+    /// let provider = awscred_ureq::Provider::from_profile("dev");
+    /// let credentials = provider.credentials()?;
+    /// let region = provider.region()?; // Some("eu-west-1"), say
+    /// # Ok::<(), awscred_ureq::Error>(())
+    /// ```
+    crate = "awscred_ureq",
+    interact = Mutex<Box<dyn Interact + Send>>,
+    cache = Cache,
 }
 
 /// Builds a [`Provider`]; from [`Provider::builder`].
@@ -75,70 +56,7 @@ impl std::fmt::Debug for Provider {
 /// ```
 pub type Builder = awscred_core::provider::Builder<Provider>;
 
-impl BuildProvider for Provider {
-    type Client = Client;
-
-    fn from_options(mut options: ProviderOptions<Client>) -> Provider {
-        let source = ProviderSource::profile(options.source(process_env));
-        let interact = options.interact.unwrap_or_else(|| Box::new(NonInteractive));
-        Provider::assemble(
-            options.client.unwrap_or_default(),
-            source,
-            Arc::new(Mutex::new(interact)),
-            options.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-        )
-    }
-}
-
 impl Provider {
-    /// A provider for the environment of this process, resolved as the AWS CLI v2 does without
-    /// `--profile`: `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` when set, else the profile
-    /// `AWS_PROFILE` (or `default`) selects from `AWS_CONFIG_FILE` / `~/.aws/config`.
-    /// The environment is read once, now.
-    ///
-    /// ```no_run
-    /// let credentials = awscred_ureq::Provider::from_env().credentials()?;
-    /// # Ok::<(), awscred_ureq::Error>(())
-    /// ```
-    pub fn from_env() -> Self {
-        Provider::builder().build()
-    }
-
-    /// A provider for the profile `name`, as with the AWS CLI's `--profile name` (environment
-    /// keys then do not apply), with the rest of this process's environment read now.
-    ///
-    /// ```no_run
-    /// let provider = awscred_ureq::Provider::from_profile("dev");
-    /// println!("{}", provider.credentials()?); // never prints the secret
-    /// # Ok::<(), awscred_ureq::Error>(())
-    /// ```
-    pub fn from_profile(name: impl Into<String>) -> Self {
-        Provider::builder().profile(name).build()
-    }
-
-    /// A provider for an explicit environment snapshot and, optionally, an explicit profile
-    /// (`None` lets the environment choose, as [`Provider::from_env`] does), on
-    /// [`Client::default`], never asking the user anything (see [`Builder::interact`]).
-    ///
-    /// ```no_run
-    /// use awscred_ureq::{Env, Provider};
-    /// let env = Env::from_pairs([("HOME", "/home/me"), ("AWS_PROFILE", "dev")]);
-    /// let provider = Provider::new(env, None); // `dev`, from AWS_PROFILE
-    /// # let _ = provider;
-    /// ```
-    pub fn new(env: Env, profile: Option<String>) -> Self {
-        let builder = Provider::builder().env(env);
-        match profile {
-            Some(name) => builder.profile(name).build(),
-            None => builder.build(),
-        }
-    }
-
-    /// A builder, for the options the constructors above do not take.
-    pub fn builder() -> Builder {
-        Builder::default()
-    }
-
     /// A provider whose credentials come from `resolver` (a custom source), cached and
     /// refreshed like a profile's. [`Provider::region`] reports the region this process's
     /// environment selects (`AWS_REGION`, then the `region` of `AWS_PROFILE` or `default`).
@@ -158,56 +76,6 @@ impl Provider {
         Provider::from_boxed_resolver(client, Arc::new(resolver))
     }
 
-    /// A provider from an already boxed [`Resolver`].
-    pub fn from_boxed_resolver(client: Client, resolver: Resolver) -> Self {
-        Provider::assemble(
-            client,
-            ProviderSource::custom(resolver, process_env()),
-            Arc::new(Mutex::new(Box::new(NonInteractive))),
-            Arc::new(SystemTime::now),
-        )
-    }
-
-    fn assemble(
-        client: Client,
-        source: ProviderSource<Resolver>,
-        interact: Arc<Mutex<Box<dyn Interact + Send>>>,
-        clock: Clock,
-    ) -> Self {
-        Provider {
-            inner: Arc::new(Inner {
-                client,
-                source,
-                interact,
-                cache: Cache::new(clock),
-            }),
-        }
-    }
-
-    /// The same provider with another part, and an empty cache. Meant for building: clones
-    /// taken before keep their parts and cache.
-    fn rebuilt(&self, client: Client, interact: Arc<Mutex<Box<dyn Interact + Send>>>) -> Self {
-        Provider::assemble(
-            client,
-            self.inner.source.renewed(),
-            interact,
-            self.inner.cache.clock.clone(),
-        )
-    }
-
-    /// The same provider using `client` (timeouts, retries) for its calls, with an empty cache.
-    /// For a provider made with [`Provider::from_resolver`], the resolver keeps whatever client
-    /// it captured; only [`Provider::client`] changes.
-    pub fn with_client(self, client: Client) -> Self {
-        self.rebuilt(client, self.inner.interact.clone())
-    }
-
-    /// The same provider asking the user (an MFA code) through `interact`, with an empty cache.
-    pub fn with_interact(self, interact: impl Interact + Send + 'static) -> Self {
-        let interact: Box<dyn Interact + Send> = Box::new(interact);
-        self.rebuilt(self.inner.client.clone(), Arc::new(Mutex::new(interact)))
-    }
-
     /// Current credentials: from memory when fresh, otherwise resolved once for all callers.
     pub fn credentials(&self) -> Result<Credentials, Error> {
         self.credentials_shared().map(|c| (*c).clone())
@@ -220,12 +88,6 @@ impl Provider {
             Some(resolver) => resolver(),
             None => self.resolve_profile().map(|r| r.credentials),
         })
-    }
-
-    /// Forgets the cached credentials, so the next call resolves again (after the caller learnt
-    /// they were revoked, say).
-    pub fn invalidate(&self) {
-        self.inner.cache.clear();
     }
 
     /// The region of the provider's profile by the AWS CLI v2's rules
@@ -246,11 +108,6 @@ impl Provider {
     pub fn resolve_now(&self) -> Result<Resolved, Error> {
         let _one_at_a_time = lock(&self.inner.cache.gate);
         self.resolve_profile()
-    }
-
-    /// The HTTP client the provider was built with.
-    pub fn client(&self) -> &Client {
-        &self.inner.client
     }
 
     /// Resolves the profile once, and hands the flow back to the source to remember.
@@ -280,8 +137,15 @@ struct Cache {
     clock: Clock,
 }
 
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // CacheState's Debug shows the credentials through their own redacting Debug.
+        self.state.load().fmt(f)
+    }
+}
+
 impl Cache {
-    fn new(clock: Clock) -> Self {
+    fn with_clock(clock: Clock) -> Self {
         Cache {
             state: ArcSwap::from_pointee(CacheState::default()),
             gate: Mutex::new(()),
@@ -315,13 +179,13 @@ impl Cache {
         }
     }
 
+    fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     fn clear(&self) {
         self.state.rcu(|state| state.cleared());
     }
-}
-
-fn process_env() -> Env {
-    Env::from_pairs(std::env::vars())
 }
 
 /// A poisoned lock only means a panic elsewhere; what it guards is still consistent (every
