@@ -4,8 +4,8 @@
 //!
 //! | What | Value | Meaning | Public source |
 //! | --- | --- | --- | --- |
-//! | [`REFRESH_WINDOW`] | 5 min (+ up to 2.5 min jitter) | a provider refreshes in-memory credentials this long before they expire | botocore `RefreshableCredentials` (advisory window); aws-config's lazy cache |
-//! | [`FAILED_REFRESH_BACKOFF`] | 30 s | after a failed refresh, still-valid credentials are served this long before the next try | our choice; see the constant |
+//! | [`REFRESH_WINDOW`] | 5 min (+ up to 2.5 min jitter) | a provider refreshes in-memory credentials this long before they expire | awscred's choice: early enough that a slow refresh never serves expired keys, jittered so that processes started together spread out |
+//! | [`FAILED_REFRESH_BACKOFF`] | 30 s | after a failed refresh, still-valid credentials are served this long before the next try | awscred's choice, the same in both drivers |
 //! | [`SSO_TOKEN_ADVISORY_REFRESH_WINDOW`] | 15 min | an SSO token this close to expiry is refreshed, and a failure keeps the old token | botocore `SSOTokenProvider._REFRESH_WINDOW` |
 //! | [`SSO_TOKEN_MANDATORY_REFRESH_WINDOW`] | 10 min | an SSO token this close to expiry must be refreshed; a failure is an error | botocore `SSOTokenProvider._MANDATORY_REFRESH_WINDOW` |
 //! | [`SSO_TOKEN_MIN_TIME_BETWEEN_REFRESHES`] | 60 s | at most one SSO token refresh attempt per this interval | botocore `SSOTokenProvider._attempt_timeout` |

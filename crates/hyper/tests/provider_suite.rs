@@ -14,7 +14,7 @@ use awscred_hyper::{Client, Provider};
 #[path = "../../ureq/tests/shared/provider_scenarios.rs"]
 mod provider_scenarios;
 
-use provider_scenarios::{Driver, Options};
+use provider_scenarios::{CodeTyper, Driver, Options};
 
 /// The async provider and the runtime its calls run on (shared by clones, so that threads of
 /// the concurrency scenario each `block_on` the same runtime).
@@ -60,9 +60,19 @@ impl Driver for Hyper {
         }
     }
 
-    fn new(env: Env, profile: Option<String>, client: ClientConfig) -> Self {
+    fn new(
+        env: Env,
+        profile: Option<String>,
+        client: ClientConfig,
+        interact: Option<CodeTyper>,
+    ) -> Self {
+        let provider = Provider::new(env, profile).with_client(Client::new(client));
+        let provider = match interact {
+            Some(typer) => provider.with_interact(typer),
+            None => provider,
+        };
         Hyper {
-            provider: Provider::new(env, profile).with_client(Client::new(client)),
+            provider,
             runtime: runtime(),
         }
     }

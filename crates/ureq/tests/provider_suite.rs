@@ -13,7 +13,7 @@ use awscred_ureq::{Client, Provider};
 #[path = "shared/provider_scenarios.rs"]
 mod provider_scenarios;
 
-use provider_scenarios::{Driver, Options};
+use provider_scenarios::{CodeTyper, Driver, Options};
 
 /// The blocking provider, called directly.
 #[derive(Clone, Debug)]
@@ -36,8 +36,17 @@ impl Driver for Ureq {
         Ureq(builder.build())
     }
 
-    fn new(env: Env, profile: Option<String>, client: ClientConfig) -> Self {
-        Ureq(Provider::new(env, profile).with_client(Client::new(client)))
+    fn new(
+        env: Env,
+        profile: Option<String>,
+        client: ClientConfig,
+        interact: Option<CodeTyper>,
+    ) -> Self {
+        let provider = Provider::new(env, profile).with_client(Client::new(client));
+        Ureq(match interact {
+            Some(typer) => provider.with_interact(typer),
+            None => provider,
+        })
     }
 
     fn from_resolver(resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>) -> Self {

@@ -112,8 +112,14 @@ pub struct Options {
 pub trait Driver: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `Provider::builder()` with every option of `options`, then `.build()`.
     fn build(options: Options) -> Self;
-    /// `Provider::new(env, profile)` followed by `.with_client(Client::new(client))`.
-    fn new(env: Env, profile: Option<String>, client: ClientConfig) -> Self;
+    /// `Provider::new(env, profile)` followed by `.with_client(Client::new(client))` and, when
+    /// given, `.with_interact(typer)`.
+    fn new(
+        env: Env,
+        profile: Option<String>,
+        client: ClientConfig,
+        interact: Option<CodeTyper>,
+    ) -> Self;
     /// `Provider::from_resolver(Client::default(), resolver)`.
     fn from_resolver(resolver: Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>) -> Self;
     fn credentials(&self) -> Result<Credentials, Error>;
@@ -525,10 +531,10 @@ pub fn builder_options<D: Driver>() {
     world.audit(&provider, Some(&e));
 }
 
-/// `Provider::new(env, profile)` with `with_client`, and `resolve_now`.
+/// `Provider::new(env, profile)` with `with_client` and `with_interact`, and `resolve_now`.
 pub fn new_and_resolve_now<D: Driver>() {
     let world = World::memory_only();
-    let provider = D::new(world.env(), Some("chain".into()), fast_client(3));
+    let provider = D::new(world.env(), Some("chain".into()), fast_client(3), None);
     let resolved = provider.resolve_now().unwrap();
     assert_eq!(resolved.profile, "chain");
     assert_eq!(resolved.region.as_deref(), Some("ap-southeast-2"));
@@ -540,6 +546,16 @@ pub fn new_and_resolve_now<D: Driver>() {
     provider.credentials().unwrap();
     provider.credentials().unwrap();
     assert_eq!(world.calls("AssumeRole"), 3);
+
+    let typer = CodeTyper::default();
+    let mfa = D::new(
+        world.env(),
+        Some("mfa".into()),
+        fast_client(3),
+        Some(typer.clone()),
+    );
+    assert_eq!(mfa.resolve_now().unwrap().profile, "mfa");
+    assert_eq!(typer.0.load(Ordering::SeqCst), 1);
 }
 
 /// A custom source: called once for many reads, again after `invalidate`; no profile to
