@@ -29,7 +29,8 @@ use awscred_emulator::{Emulator, EmulatorConfig, Fault};
 
 /// The profiles the scenarios use: an SSO profile (`dev`), a role on top of it (`chain`), a
 /// role on static keys that needs an MFA code (`mfa`), a profile without a region
-/// (`no-region`) and one with a region that is not one (`bad-region`).
+/// (`no-region`), one with a region that is not one (`bad-region`), and roles on good and on
+/// wrong static keys for the example programs (`signer`, `wrong-signer`).
 const CONFIG: &str = "\
 [profile dev]
 sso_session = dev
@@ -60,12 +61,26 @@ source_profile = base
 role_arn = arn:aws:iam::123456789012:role/app
 source_profile = base
 region = eu west 1
+
+[profile signer]
+role_arn = arn:aws:iam::123456789012:role/app
+source_profile = base
+region = eu-west-1
+
+[profile wrong-signer]
+role_arn = arn:aws:iam::123456789012:role/app
+source_profile = wrong
+region = eu-west-1
 ";
 
 const CREDENTIALS: &str = "\
 [base]
 aws_access_key_id = AKIAEMULATORSTATIC01
 aws_secret_access_key = emulator-static-secret-key
+
+[wrong]
+aws_access_key_id = AKIAEMULATORSTATIC01
+aws_secret_access_key = not-the-secret-key
 ";
 
 /// The cache's clock: real time plus an offset the scenario moves.
@@ -263,6 +278,19 @@ pub fn fast_client(attempts: u32) -> ClientConfig {
             max_backoff: Duration::from_millis(20),
         },
     }
+}
+
+/// What the example programs print for the profile `signer`: its region, and the role STS
+/// says signed the request. The secret never appears.
+pub fn assert_signed_answer(world: &World, answer: &str) {
+    assert!(answer.contains("region eu-west-1"), "{answer}");
+    assert!(
+        answer.contains("signed as arn:aws:sts::123456789012:assumed-role/app/"),
+        "{answer}"
+    );
+    assert_eq!(world.calls("AssumeRole"), 1);
+    assert_eq!(world.calls("GetCallerIdentity"), 1);
+    world.assert_no_secret("the program's answer", answer);
 }
 
 fn assert_clone_send_sync<T: Clone + Send + Sync + 'static>() {}
