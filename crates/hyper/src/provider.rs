@@ -44,7 +44,9 @@ awscred_core::__driver_provider! {
     cache = CredentialsCache,
 }
 
-/// Builds a [`Provider`]; from [`Provider::builder`].
+/// Builds a [`Provider`]; from [`Provider::builder`]. The options (the same in both drivers)
+/// are [`Builder::profile`], [`Builder::env`], [`Builder::use_cli_cache`], [`Builder::client`],
+/// [`Builder::interact`] and [`Builder::clock`]; then [`Builder::build`].
 ///
 /// ```no_run
 /// use awscred_hyper::{Client, ClientConfig, Env, NonInteractive, Provider};

@@ -42,7 +42,9 @@ awscred_core::__driver_provider! {
     cache = Cache,
 }
 
-/// Builds a [`Provider`]; from [`Provider::builder`].
+/// Builds a [`Provider`]; from [`Provider::builder`]. The options (the same in both drivers)
+/// are [`Builder::profile`], [`Builder::env`], [`Builder::use_cli_cache`], [`Builder::client`],
+/// [`Builder::interact`] and [`Builder::clock`]; then [`Builder::build`].
 ///
 /// ```no_run
 /// use awscred_ureq::{Client, ClientConfig, Env, NonInteractive, Provider};
