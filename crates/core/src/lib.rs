@@ -55,6 +55,7 @@ pub mod logout;
 pub mod oidc;
 pub mod operation;
 pub mod provider;
+pub mod region;
 pub mod registration;
 pub mod resolve;
 pub mod retry;

@@ -1,6 +1,6 @@
 //! What a driver's credentials provider needs from the core besides the cache policy
 //! ([`crate::cache`]): the options it is built from ([`Builder`]), the profile it resolves
-//! ([`ProfileSource`]) and that profile's region ([`RegionFlow`], [`profile_region`]).
+//! ([`ProfileSource`]) and that profile's region ([`crate::region`]).
 //!
 //! Both drivers' `Provider`s hold a [`ProfileSource`], run the flows it makes with their own
 //! flow loop, and hand each finished resolution back to it, so that what is resolved and what
@@ -12,11 +12,10 @@ use std::time::SystemTime;
 
 use crate::Error;
 use crate::cache::Clock;
-use crate::config::{ConfigSet, Env, Platform, select_profile, select_region};
-use crate::endpoint::validate_region;
+use crate::config::Env;
 use crate::flow::Interact;
-use crate::flow::{Flow, Input, Step};
-use crate::resolve::{Action, ConfigProgress, ConfigRead, ResolveFlow, ResolveRequest, unexpected};
+use crate::region::RegionFlow;
+use crate::resolve::{ResolveFlow, ResolveRequest};
 
 /// A driver's credentials provider, built from [`ProviderOptions`] by [`Builder::build`]: both
 /// drivers' `Provider::builder()` return a [`Builder`] of their provider, so the two have the
@@ -210,7 +209,7 @@ impl ProfileSource {
         }
     }
 
-    /// A flow finding the profile's region ([`profile_region`]).
+    /// A flow finding the profile's region ([`crate::region::profile_region`]).
     pub fn region_flow(&self) -> RegionFlow {
         RegionFlow::new(self.request.env.clone(), self.request.profile.clone())
     }
@@ -311,162 +310,6 @@ impl<R> ProviderSource<R> {
     /// A poisoned lock only means a panic elsewhere; the source inside is replaced whole.
     fn lock(&self) -> MutexGuard<'_, ProfileSource> {
         self.profile.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// The region of the profile `explicit` selects (`None`: `AWS_PROFILE`, then
-/// `AWS_DEFAULT_PROFILE`, then `default`), by the AWS CLI v2's rules: `AWS_REGION`, then
-/// `AWS_DEFAULT_REGION`, then the profile's `region`. `None` when none is set.
-///
-/// A region that is not a valid region name is an error naming where it came from.
-///
-/// ```
-/// use awscred_core::config::{self, Env, Platform};
-/// use awscred_core::provider::profile_region;
-///
-/// let env = Env::from_pairs([("HOME", "/h")]);
-/// let paths = config::config_paths(&env, Platform::current())?;
-/// let set = config::load_files(&paths, Some(b"[profile dev]\nregion = eu-west-1\n"), None)?;
-/// assert_eq!(profile_region(&env, &set, Some("dev"))?.as_deref(), Some("eu-west-1"));
-/// assert_eq!(profile_region(&env, &set, None)?, None); // `default` has no region
-///
-/// let env = Env::from_pairs([("AWS_REGION", "ap-south-2")]);
-/// assert_eq!(profile_region(&env, &set, Some("dev"))?.as_deref(), Some("ap-south-2"));
-/// # Ok::<(), awscred_core::Error>(())
-/// ```
-pub fn profile_region(
-    env: &Env,
-    set: &ConfigSet,
-    explicit: Option<&str>,
-) -> Result<Option<String>, Error> {
-    let profile = select_profile(env, explicit);
-    let Some(region) = select_region(env, set, &profile).filter(|r| !r.is_empty()) else {
-        return Ok(None);
-    };
-    validate_region(&region).map_err(|e| {
-        let why = match e {
-            Error::InvalidInput(m) => m,
-            other => other.to_string(),
-        };
-        let origin = match env.first(&["AWS_REGION", "AWS_DEFAULT_REGION"]) {
-            Some(_) if env.get("AWS_REGION").is_some() => {
-                "the environment variable AWS_REGION".to_string()
-            }
-            Some(_) => "the environment variable AWS_DEFAULT_REGION".to_string(),
-            None => format!("the `region` setting of the profile \"{profile}\""),
-        };
-        Error::Config(format!("{why}; it comes from {origin}: fix it there"))
-    })?;
-    Ok(Some(region))
-}
-
-/// Finds a profile's region ([`profile_region`]) from the config and credentials files: two
-/// [`Step::Read`]s, then [`Step::Done`] with the region (`None` when none is set).
-///
-/// ```
-/// use std::time::SystemTime;
-/// use awscred_core::config::Env;
-/// use awscred_core::flow::{Flow, Input, Step};
-/// use awscred_core::provider::RegionFlow;
-///
-/// let env = Env::from_pairs([("HOME", "/h"), ("AWS_CONFIG_FILE", "/cfg")]);
-/// let mut flow = RegionFlow::new(env, Some("dev".into()));
-/// let region = loop {
-///     match flow.next_step(SystemTime::now()) {
-///         Step::Read(path) if path.ends_with("cfg") => {
-///             flow.handle(Input::File(Ok(Some(b"[profile dev]\nregion = eu-north-1\n".to_vec()))), SystemTime::now())
-///         }
-///         Step::Read(_) => flow.handle(Input::File(Ok(None)), SystemTime::now()),
-///         Step::Done(result) => break result?,
-///         other => panic!("unexpected {other:?}"),
-///     }
-/// };
-/// assert_eq!(region.as_deref(), Some("eu-north-1"));
-/// # Ok::<(), awscred_core::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct RegionFlow {
-    env: Env,
-    profile: Option<String>,
-    phase: Phase,
-}
-
-enum Phase {
-    Start,
-    Pending(Box<Action>, ConfigRead),
-    Waiting(ConfigRead),
-    Finished(Option<Result<Option<String>, Error>>),
-}
-
-impl std::fmt::Debug for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // File contents stay out of Debug: only where the flow stands.
-        f.write_str(match self {
-            Phase::Start => "Start",
-            Phase::Pending(..) => "Pending",
-            Phase::Waiting(read) => read.name(),
-            Phase::Finished(_) => "Finished",
-        })
-    }
-}
-
-impl RegionFlow {
-    /// The region of `profile` (`None`: the one the environment selects) in `env`, on this
-    /// platform's home-directory rules.
-    pub fn new(env: Env, profile: Option<String>) -> Self {
-        RegionFlow {
-            env,
-            profile,
-            phase: Phase::Start,
-        }
-    }
-}
-
-impl Flow for RegionFlow {
-    type Output = Option<String>;
-
-    fn next_step(&mut self, _now: SystemTime) -> Step<Option<String>> {
-        loop {
-            match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-                Phase::Start => {
-                    self.phase = match ConfigRead::start(&self.env, Platform::current()) {
-                        Ok((action, read)) => Phase::Pending(Box::new(action), read),
-                        Err(e) => Phase::Finished(Some(Err(e))),
-                    }
-                }
-                Phase::Pending(action, read) => {
-                    self.phase = Phase::Waiting(read);
-                    return action.into_step();
-                }
-                Phase::Waiting(read) => {
-                    return Step::Done(Err(Error::InvalidInput(format!(
-                        "the region flow was asked for its next step while {} was unanswered",
-                        read.name()
-                    ))));
-                }
-                Phase::Finished(Some(result)) => return Step::Done(result),
-                Phase::Finished(None) => {
-                    return Step::Done(Err(Error::InvalidInput(
-                        "the region flow has already finished".into(),
-                    )));
-                }
-            }
-        }
-    }
-
-    fn handle(&mut self, input: Input, _now: SystemTime) {
-        self.phase = match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-            Phase::Waiting(read) => match read.on_input(input) {
-                Ok(ConfigProgress::Read(action, read)) => Phase::Pending(Box::new(action), read),
-                Ok(ConfigProgress::Loaded(_, set)) => Phase::Finished(Some(profile_region(
-                    &self.env,
-                    &set,
-                    self.profile.as_deref(),
-                ))),
-                Err(e) => Phase::Finished(Some(Err(e))),
-            },
-            _ => Phase::Finished(Some(Err(unexpected(&input, "finding the region")))),
-        };
     }
 }
 
@@ -673,77 +516,47 @@ macro_rules! __driver_provider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config;
 
-    fn set(config: &str) -> ConfigSet {
-        let env = Env::from_pairs([("HOME", "/h")]);
-        let paths = config::config_paths(&env, Platform::current()).unwrap();
-        config::load_files(&paths, Some(config.as_bytes()), None).unwrap()
+    fn env() -> Env {
+        Env::from_pairs([("HOME", "/h"), ("AWS_PROFILE", "dev")])
     }
 
     #[test]
-    fn the_environment_wins_over_the_profile() {
-        let set = set("[default]\nregion = us-west-2\n[profile dev]\nregion = eu-west-1\n");
-        let none = Env::from_pairs([("HOME", "/h")]);
+    fn a_custom_source_has_no_profile_to_resolve() {
+        let source = ProviderSource::custom((), env());
+        let e = source.resolve_flow().unwrap_err();
+        assert!(e.to_string().contains("from_resolver"), "{e}");
+        assert_eq!(format!("{source:?}"), "custom resolver");
+        assert!(source.resolver().is_some());
+    }
+
+    #[test]
+    fn the_first_region_kept_wins_and_renewal_forgets_it() {
+        let source = ProviderSource::<()>::profile(ProfileSource::new(env(), None));
+        assert_eq!(source.known_region(), None);
         assert_eq!(
-            profile_region(&none, &set, None).unwrap().as_deref(),
-            Some("us-west-2")
-        );
-        let dev = Env::from_pairs([("AWS_PROFILE", "dev")]);
-        assert_eq!(
-            profile_region(&dev, &set, None).unwrap().as_deref(),
+            source.remember_region(Some("eu-west-1".into())).as_deref(),
             Some("eu-west-1")
         );
-        let both = Env::from_pairs([
-            ("AWS_DEFAULT_REGION", "sa-east-1"),
-            ("AWS_REGION", "af-south-1"),
-        ]);
-        assert_eq!(
-            profile_region(&both, &set, Some("dev")).unwrap().as_deref(),
-            Some("af-south-1")
-        );
-        let default_only = Env::from_pairs([("AWS_DEFAULT_REGION", "sa-east-1")]);
-        assert_eq!(
-            profile_region(&default_only, &set, Some("dev"))
-                .unwrap()
-                .as_deref(),
-            Some("sa-east-1")
-        );
+        assert_eq!(source.remember_region(None).as_deref(), Some("eu-west-1"));
+        assert_eq!(source.known_region(), Some(Some("eu-west-1".into())));
+        assert_eq!(source.renewed().known_region(), None);
+        assert!(source.resolve_flow().is_ok());
     }
 
     #[test]
-    fn a_bad_region_names_its_origin() {
-        let set = set("[profile dev]\nregion = us east 1\n");
-        let e = profile_region(&Env::default(), &set, Some("dev")).unwrap_err();
-        let text = e.to_string();
-        assert!(
-            text.contains("\"dev\"") && text.contains("`region`"),
-            "{text}"
-        );
-        let env = Env::from_pairs([("AWS_REGION", "EU-WEST-1")]);
-        let text = profile_region(&env, &set, Some("dev"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            text.contains("AWS_REGION") && text.contains("lower case"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn an_unanswered_step_is_an_error_not_a_panic() {
-        let mut flow = RegionFlow::new(Env::from_pairs([("HOME", "/h")]), None);
-        assert!(matches!(flow.next_step(SystemTime::now()), Step::Read(_)));
-        assert!(matches!(
-            flow.next_step(SystemTime::now()),
-            Step::Done(Err(_))
-        ));
-        let mut flow = RegionFlow::new(Env::from_pairs([("HOME", "/h")]), None);
-        let _ = flow.next_step(SystemTime::now());
-        flow.handle(Input::Waited, SystemTime::now());
-        assert!(matches!(
-            flow.next_step(SystemTime::now()),
-            Step::Done(Err(_))
-        ));
+    fn options_name_the_source_they_describe() {
+        let mut options: ProviderOptions<()> = ProviderOptions {
+            env: None,
+            profile: Some("ops".into()),
+            use_cli_cache: false,
+            client: None,
+            interact: None,
+            clock: None,
+        };
+        let source = options.source(env);
+        assert_eq!(source.profile(), Some("ops"));
+        assert!(!source.uses_cli_cache());
+        assert_eq!(source.env(), &env());
     }
 }

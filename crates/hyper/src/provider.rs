@@ -107,7 +107,7 @@ impl Provider {
     }
 
     /// The region of the provider's profile by the AWS CLI v2's rules
-    /// ([`awscred_core::provider::profile_region`]): `AWS_REGION`, `AWS_DEFAULT_REGION`, then
+    /// ([`awscred_core::region::profile_region`]): `AWS_REGION`, `AWS_DEFAULT_REGION`, then
     /// the profile's `region`; `None` when none is set. Read from the config files on the first
     /// call that succeeds, then kept.
     pub async fn region(&self) -> Result<Option<String>, Error> {
