@@ -58,6 +58,8 @@ pub mod logout;
 pub mod oidc;
 pub mod operation;
 pub mod printable;
+pub mod provider;
+pub mod region;
 pub mod registration;
 pub mod resolve;
 pub mod retry;

@@ -32,7 +32,7 @@ mod file_warning;
 pub(crate) mod process;
 mod process_source;
 mod resolution;
-mod shell;
+pub(crate) mod shell;
 mod source;
 mod sso_role;
 mod sso_token;
