@@ -64,10 +64,25 @@ pub fn exec(profile: Option<String>, command: Vec<String>) -> Result<ExitCode, E
     cmd.env_remove("AWS_PROFILE")
         .env_remove("AWS_DEFAULT_PROFILE")
         .env_remove("AWS_SECURITY_TOKEN");
-    let status = cmd
-        .status()
-        .map_err(|e| Error::InvalidInput(format!("could not run `{program}`: {e}")))?;
-    Ok(ExitCode::from(exit_status_code(status)))
+    match cmd.status() {
+        Ok(status) => Ok(ExitCode::from(exit_status_code(status))),
+        Err(e) => {
+            // Like a shell: 127 when the command does not exist, 126 when it cannot be run.
+            let (code, what) = match e.kind() {
+                std::io::ErrorKind::NotFound => (
+                    crate::exit::NOT_FOUND,
+                    "command not found (check the name and PATH)".to_string(),
+                ),
+                std::io::ErrorKind::PermissionDenied => (
+                    crate::exit::CANNOT_RUN,
+                    "permission denied (is it executable?)".to_string(),
+                ),
+                _ => (crate::exit::CANNOT_RUN, format!("cannot run: {e}")),
+            };
+            eprintln!("awscred: exec: {program}: {what}");
+            Ok(ExitCode::from(code))
+        }
+    }
 }
 
 fn exit_status_code(status: std::process::ExitStatus) -> u8 {

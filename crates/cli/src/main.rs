@@ -24,6 +24,10 @@ pub mod exit {
     pub const SERVICE: u8 = 5;
     /// The service could not be reached.
     pub const NETWORK: u8 = 6;
+    /// `exec`: the command could not be run (not executable, or another error starting it).
+    pub const CANNOT_RUN: u8 = 126;
+    /// `exec`: the command was not found.
+    pub const NOT_FOUND: u8 = 127;
 }
 
 #[derive(Debug, Parser)]

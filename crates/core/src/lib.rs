@@ -61,6 +61,7 @@ pub mod resolve;
 pub mod retry;
 pub mod sigv4;
 pub mod sso;
+pub mod start_url;
 pub mod sts;
 pub mod time;
 pub mod token;

@@ -6,6 +6,7 @@ use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
 use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
+use awscred_core::start_url::StartUrlFlow;
 
 use crate::{Client, Interact};
 
@@ -42,9 +43,26 @@ impl Client {
         let mut random = [0u8; 96];
         getrandom::fill(&mut random)
             .map_err(|e| Error::Login(format!("the system's random source failed: {e}")))?;
-        let request =
-            LoginRequest::from_config(env, &set, &paths, target, use_device_code, random)?;
-        self.run(LoginFlow::new(request), interact)
+        // A vanity start URL is resolved first: the core decides, this only sends its requests.
+        let (start_url, sso_region) = config::login_start_url(&set, target)?;
+        let start = self.run(
+            StartUrlFlow::new(&start_url, sso_region.as_deref()),
+            interact,
+        )?;
+        let request = LoginRequest::from_config_with(
+            env,
+            &set,
+            &paths,
+            target,
+            use_device_code,
+            random,
+            &start,
+        )?;
+        let mut flow = LoginFlow::new(request);
+        if let Some(url) = &start.resolved {
+            flow = flow.with_resolved_start_url(url.clone());
+        }
+        self.run(flow, interact)
     }
 
     /// Logs out like `aws sso logout`: every cached SSO session is logged out and its token
