@@ -3,7 +3,7 @@
 use awscred_core::Error;
 use awscred_core::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
-use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
+use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest, SessionFiles};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
 use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
 use awscred_core::start_url::StartUrlFlow;
@@ -71,6 +71,20 @@ impl Client {
         let (paths, set) = load_config(env)?;
         let request = LogoutRequest::from_config(env, &set, &paths)?;
         self.run(LogoutFlow::new(request), interact)
+    }
+
+    /// Logs out of one `[sso-session]`: its token is invalidated at the portal and deleted,
+    /// with the AWS CLI's cached credentials of the SSO roles configured with it.
+    pub fn logout_session(
+        &self,
+        env: &Env,
+        session: &str,
+        interact: &mut dyn Interact,
+    ) -> Result<LogoutOutcome, Error> {
+        let (paths, set) = load_config(env)?;
+        let files = SessionFiles::of(&set, &paths, session)?;
+        let request = LogoutRequest::from_config(env, &set, &paths)?;
+        self.run(LogoutFlow::for_session(request, files), interact)
     }
 
     /// The SSO access token of a profile or sso-session (refreshed if due) and its portal.
