@@ -17,7 +17,23 @@ fn env() -> Env {
 }
 
 /// Resolves `profile` (or the one the environment selects), asking on the terminal for MFA codes.
-fn resolve(env: Env, profile: Option<String>, _login: bool) -> Result<Resolved, Error> {
+/// With `login` (or `awscred_auto_login = true` in the profile), a missing or expired SSO
+/// session starts a login first (see [`crate::auto_login`]).
+fn resolve(env: Env, profile: Option<String>, login: bool) -> Result<Resolved, Error> {
+    let once = || resolve_once(env.clone(), profile.clone());
+    match once() {
+        Err(e @ Error::LoginNeeded { .. }) => {
+            let selected = config::select_profile(&env, profile.as_deref());
+            if !(login || crate::auto_login::enabled_for(&env, &selected)) {
+                return Err(e);
+            }
+            crate::auto_login::login_once(&env, &selected, e, once)
+        }
+        other => other,
+    }
+}
+
+fn resolve_once(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
     let resolved = Client::default().run(ResolveFlow::new(request), &mut Terminal::new(false))?;

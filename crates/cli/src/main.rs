@@ -1,6 +1,7 @@
 //! `awscred`: AWS SSO login, role credentials and AssumeRole chains from `~/.aws/config`,
 //! side by side with the AWS CLI v2 (same files, same caches, same output formats).
 
+mod auto_login;
 mod commands;
 mod completion;
 mod debug_log;

@@ -634,3 +634,153 @@ fn the_demo_explains_the_pending_polls_and_says_what_to_run_first() {
         "{last}"
     );
 }
+
+/// `cmd` under a pseudo-terminal (util-linux `script`), its standard output sent to `stdout_file`
+/// so the terminal shows only what awscred tells the user. Returns the command to run; its own
+/// standard output is what the terminal showed.
+fn in_pty(cmd: &std::process::Command, stdout_file: &std::path::Path) -> std::process::Command {
+    let mut line = String::new();
+    for part in std::iter::once(cmd.get_program()).chain(cmd.get_args()) {
+        let part = part.to_string_lossy();
+        assert!(
+            !part.contains('\''),
+            "test arguments are quoted with single quotes: {part}"
+        );
+        line.push_str(&format!("'{part}' "));
+    }
+    line.push_str(&format!("> '{}'", stdout_file.display()));
+    let mut wrapped = std::process::Command::new("script");
+    wrapped.args(["-q", "-e", "-c", &line, "/dev/null"]);
+    wrapped.env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            wrapped.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    wrapped
+}
+
+/// `cmd` in a session of its own, without a controlling terminal: nobody is watching.
+fn without_terminal(cmd: &std::process::Command) -> std::process::Command {
+    let mut wrapped = std::process::Command::new("setsid");
+    wrapped
+        .arg("-w")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    wrapped.env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            wrapped.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    wrapped
+}
+
+#[test]
+fn login_when_needed_is_opt_in_needs_a_terminal_and_happens_once_for_many_processes() {
+    let emulator = emulator();
+    let url = emulator.url();
+    let config = format!(
+        "{CONFIG}\n[profile auto]\nsso_start_url = https://d-2222222222.awsapps.com/start\nsso_region = us-east-1\n\
+         sso_account_id = 444455556666\nsso_role_name = Deployer\nawscred_auto_login = true\n"
+    );
+    let home = Home::new(&config);
+
+    // Off by default; and with --login but no terminal, no login starts.
+    let r = run(without_terminal(&awscred(
+        &home,
+        &url,
+        &["credentials", "--profile", "legacy"],
+    )));
+    r.expect_code(4);
+    let r = run(without_terminal(&awscred(
+        &home,
+        &url,
+        &["credentials", "--profile", "legacy", "--login"],
+    )));
+    r.expect_code(4);
+    assert!(
+        one_line(&r).contains("awscred login --profile legacy"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(emulator.count("StartDeviceAuthorization"), 0);
+
+    // Four processes at once, each on a terminal: one login, four sets of credentials.
+    let runs: Vec<Running> = (0..4)
+        .map(|i| {
+            let out = home.path().join(format!("out-{i}.json"));
+            let (args, _): (&[&str], ()) = if i % 2 == 0 {
+                (&["credentials", "--profile", "legacy", "--login"], ())
+            } else {
+                (
+                    &[
+                        "exec",
+                        "--profile",
+                        "legacy",
+                        "--login",
+                        "--",
+                        "sh",
+                        "-c",
+                        "echo {\\\"key\\\": \\\"$AWS_ACCESS_KEY_ID\\\"}",
+                    ],
+                    (),
+                )
+            };
+            start(in_pty(&awscred(&home, &url, args), &out))
+        })
+        .collect();
+    let finished: Vec<Run> = runs
+        .into_iter()
+        .map(|r| r.finish(COMMAND_TIMEOUT))
+        .collect();
+    for (i, r) in finished.iter().enumerate() {
+        r.ok();
+        let out =
+            std::fs::read_to_string(home.path().join(format!("out-{i}.json"))).expect("output");
+        let v: Value =
+            serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{i}: {e}: {out:?}"));
+        let key = v
+            .get("AccessKeyId")
+            .or_else(|| v.get("key"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        assert!(key.starts_with("ASIA"), "{i}: no credentials");
+    }
+    assert_eq!(
+        emulator.count("StartDeviceAuthorization"),
+        1,
+        "exactly one login"
+    );
+    let shown: String = finished.iter().map(|r| r.stdout.clone()).collect();
+    assert_eq!(
+        shown.matches("needs a login; starting it").count(),
+        1,
+        "{shown}"
+    );
+    assert_no_secrets(&emulator, &[("the terminals".into(), shown)]);
+
+    // The profile key turns it on without the flag.
+    let out = home.path().join("out-auto.json");
+    let r = run(in_pty(
+        &awscred(&home, &url, &["credentials", "--profile", "auto"]),
+        &out,
+    ));
+    r.ok();
+    assert!(
+        r.stdout.contains("needs a login; starting it"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        emulator.count("StartDeviceAuthorization"),
+        2,
+        "a login of its own start URL"
+    );
+}
