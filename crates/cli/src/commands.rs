@@ -141,8 +141,12 @@ pub fn login(
     let paths = config::config_paths(&env, config::Platform::current())?;
     crate::preflight::can_write(&paths.sso_cache, "save the SSO token")?;
     let mut terminal = Terminal::new(!no_browser);
-    let outcome = Client::default().login(&env, target, use_device_code, &mut terminal)?;
+    let (outcome, start) =
+        Client::default().login_resolving(&env, target, use_device_code, &mut terminal)?;
     drop(terminal);
+    if start.region_derived {
+        crate::region_update::record(&env, target, &start.region)?;
+    }
     emit(&format!("{}\n", outcome.message()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ mod debug_log;
 mod demo;
 mod help;
 mod preflight;
+mod region_update;
 mod status;
 mod terminal;
 

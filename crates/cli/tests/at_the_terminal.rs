@@ -207,6 +207,25 @@ fn a_vanity_start_url_is_followed_to_the_portal_and_gives_the_region() {
         let configured = format!("{}/vanity?{query}", emulator.url());
         assert_eq!(token["startUrl"], Value::from(configured));
         assert_eq!(token["region"], Value::from("eu-west-1"));
+        // As the AWS CLI does, the region found is written into the session, and said.
+        assert!(
+            r.stderr
+                .contains("SSO region updated to eu-west-1 in [sso-session V]"),
+            "{}",
+            r.stderr
+        );
+        let written = std::fs::read_to_string(home.config_path()).expect("config");
+        assert_eq!(
+            written,
+            config.replacen("\n\n", "\nsso_region = eu-west-1\n\n", 1),
+            "only the region line is added"
+        );
+        run(awscred(
+            &home,
+            &emulator.url(),
+            &["credentials", "--profile", "v"],
+        ))
+        .ok();
     }
 
     // A redirect to a host that is not AWS-owned is refused before anything is registered.

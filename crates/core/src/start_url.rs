@@ -412,4 +412,138 @@ mod tests {
             Some("https://sso.example.com/a/c")
         );
     }
+
+    fn drive(
+        mut flow: StartUrlFlow,
+        mut answer: impl FnMut(&http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error>,
+    ) -> (Vec<String>, Result<ResolvedStartUrl, Error>) {
+        let now = SystemTime::UNIX_EPOCH;
+        let mut sent = Vec::new();
+        loop {
+            match flow.next_step(now) {
+                Step::Done(result) => return (sent, result),
+                Step::Effect(Effect::Send(request)) => {
+                    sent.push(format!("{} {}", request.method(), request.uri()));
+                    let response = answer(&request);
+                    flow.handle(Input::Response(response), now);
+                }
+                Step::Effect(other) => panic!("unexpected effect {:?}", other.kind()),
+            }
+        }
+    }
+
+    fn reply(status: u16, location: Option<&str>) -> Result<http::Response<Vec<u8>>, Error> {
+        let mut b = http::Response::builder().status(status);
+        if let Some(l) = location {
+            b = b.header("location", l);
+        }
+        Ok(b.body(Vec::new()).expect("a response"))
+    }
+
+    const PORTAL: &str = "https://ssoins-1.portal.eu-west-1.app.aws/start/";
+
+    #[test]
+    fn an_aws_owned_url_needs_no_request() {
+        let (sent, result) = drive(
+            StartUrlFlow::new("https://d-123.awsapps.com/start", Some("us-east-1")),
+            |_| panic!("no request"),
+        );
+        assert!(sent.is_empty());
+        let r = result.expect("resolved");
+        assert_eq!(
+            (r.resolved, r.region.as_str(), r.region_derived),
+            (None, "us-east-1", false)
+        );
+    }
+
+    #[test]
+    fn one_redirect_is_followed_and_the_region_taken_from_the_host() {
+        let (sent, result) = drive(
+            StartUrlFlow::new("https://sso.example.com/start", None),
+            |_| reply(302, Some(PORTAL)),
+        );
+        assert_eq!(sent, ["HEAD https://sso.example.com/start"]);
+        let r = result.expect("resolved");
+        assert_eq!(
+            r.resolved.as_deref(),
+            Some("https://ssoins-1.portal.eu-west-1.app.aws/start")
+        );
+        assert_eq!((r.region.as_str(), r.region_derived), ("eu-west-1", true));
+        assert_eq!(
+            r.service_url(),
+            "https://ssoins-1.portal.eu-west-1.app.aws/start"
+        );
+    }
+
+    #[test]
+    fn a_refused_head_falls_back_to_get() {
+        let (sent, result) = drive(
+            StartUrlFlow::new("https://sso.example.com/start", Some("eu-west-1")),
+            |r| {
+                if r.method() == http::Method::HEAD {
+                    reply(405, None)
+                } else {
+                    reply(301, Some("https://d-123.awsapps.com/start"))
+                }
+            },
+        );
+        assert_eq!(sent.len(), 2);
+        let r = result.expect("resolved");
+        // No region in an awsapps.com host: the configured one is kept.
+        assert_eq!((r.region.as_str(), r.region_derived), ("eu-west-1", false));
+    }
+
+    #[test]
+    fn what_cannot_be_resolved_is_an_error_naming_the_url() {
+        let cases: Vec<(
+            Option<&str>,
+            Box<dyn Fn() -> Result<http::Response<Vec<u8>>, Error>>,
+            &str,
+        )> = vec![
+            (None, Box::new(|| reply(404, None)), "HTTP 404"),
+            (None, Box::new(|| reply(302, None)), "without a Location"),
+            (
+                None,
+                Box::new(|| reply(302, Some("https://evil.example.net/start"))),
+                "not an IAM Identity Center portal",
+            ),
+            (
+                None,
+                Box::new(|| reply(302, Some("http://ssoins-1.portal.eu-west-1.app.aws/start"))),
+                "not https",
+            ),
+            (
+                None,
+                Box::new(|| reply(302, Some("https://d-1.awsapps.com/start"))),
+                "add sso_region",
+            ),
+            (
+                None,
+                Box::new(|| reply(200, None)),
+                "not an IAM Identity Center portal",
+            ),
+        ];
+        for (region, answer, says) in cases {
+            let (_, result) = drive(
+                StartUrlFlow::new("https://sso.example.com/start", region),
+                |_| answer(),
+            );
+            let e = result.expect_err(says).to_string();
+            assert!(e.contains(says), "{e}");
+            assert!(e.contains("sso.example.com"), "{e}");
+        }
+        let (_, result) = drive(
+            StartUrlFlow::new("http://sso.example.com/start", None),
+            |_| panic!("no request"),
+        );
+        assert!(result.expect_err("http").to_string().contains("https://"));
+        let transport = Error::Transport {
+            kind: crate::TransportKind::Connect,
+            message: "refused".into(),
+        };
+        let (_, result) = drive(StartUrlFlow::new("https://sso.example.com/", None), |_| {
+            Err(transport.clone())
+        });
+        assert_eq!(result, Err(transport.clone()));
+    }
 }

@@ -6,7 +6,7 @@ use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest, SessionFiles};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
 use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
-use awscred_core::start_url::StartUrlFlow;
+use awscred_core::start_url::{ResolvedStartUrl, StartUrlFlow};
 
 use crate::{Client, Interact};
 
@@ -39,6 +39,19 @@ impl Client {
         use_device_code: bool,
         interact: &mut dyn Interact,
     ) -> Result<LoginOutcome, Error> {
+        self.login_resolving(env, target, use_device_code, interact)
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// [`Client::login`], also returning what the start URL resolved to: a caller can tell the
+    /// user (or record) the region a vanity start URL led to.
+    pub fn login_resolving(
+        &self,
+        env: &Env,
+        target: LoginTarget<'_>,
+        use_device_code: bool,
+        interact: &mut dyn Interact,
+    ) -> Result<(LoginOutcome, ResolvedStartUrl), Error> {
         let (paths, set) = load_config(env)?;
         let mut random = [0u8; 96];
         getrandom::fill(&mut random)
@@ -62,7 +75,7 @@ impl Client {
         if let Some(url) = &start.resolved {
             flow = flow.with_resolved_start_url(url.clone());
         }
-        self.run(flow, interact)
+        Ok((self.run(flow, interact)?, start))
     }
 
     /// Logs out like `aws sso logout`: every cached SSO session is logged out and its token
