@@ -108,7 +108,7 @@ fn measure() {
     let resolve_hyper = || {
         rt.block_on(async {
             hyper
-                .run(ResolveFlow::new(request(&env)), &mut NonInteractive)
+                .run(ResolveFlow::new(request(&env)), NonInteractive)
                 .await
         })
     };

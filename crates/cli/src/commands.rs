@@ -50,7 +50,8 @@ pub fn credentials(
     login: bool,
 ) -> Result<ExitCode, Error> {
     let resolved = resolve(env(), profile, login)?;
-    emit(&resolved.credentials.export(format))?;
+    // A value a shell would run is refused before anything reaches stdout.
+    emit(&resolved.credentials.export(format)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

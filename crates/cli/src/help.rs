@@ -184,3 +184,16 @@ pub const DEMO: &str =
 profiles and lists accounts against it, in a temporary home that is removed afterwards.
 
 Exit codes: 0 success, 1 the emulator could not start.";
+
+/// What `--format VALUE` prints, for `credentials --help`.
+pub fn format(f: awscred_core::ExportFormat) -> &'static str {
+    use awscred_core::ExportFormat as E;
+    match f {
+        E::Process => "JSON for `credential_process` (`{\"Version\": 1, \"AccessKeyId\": …}`)",
+        E::Env => "`export AWS_ACCESS_KEY_ID=…` lines for sh, bash and zsh (`eval \"$(…)\"`)",
+        E::EnvNoExport => "`AWS_ACCESS_KEY_ID=…` lines without `export` (for .env files)",
+        E::Powershell => "`$Env:AWS_ACCESS_KEY_ID=\"…\"` lines for PowerShell",
+        E::WindowsCmd => "`set AWS_ACCESS_KEY_ID=…` lines for cmd.exe",
+        E::Fish => "`set -gx AWS_ACCESS_KEY_ID \"…\"` lines for fish",
+    }
+}

@@ -14,6 +14,7 @@ mod terminal;
 
 use std::process::ExitCode;
 
+use awscred_core::ExportFormat;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Exit codes, documented in the README.
@@ -82,8 +83,8 @@ enum Command {
         #[arg(long, value_name = "PROFILE")]
         profile: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Process)]
-        format: Format,
+        #[arg(long, value_parser = export_format(), default_value_t = ExportFormat::Process)]
+        format: ExportFormat,
         /// Log in (on this terminal) when the SSO session is missing or expired, instead of
         /// failing; also the profile key `awscred_auto_login = true`.
         #[arg(long)]
@@ -145,35 +146,15 @@ enum Command {
     },
 }
 
-/// `--format` of `credentials`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    /// JSON for `credential_process` (`{"Version": 1, "AccessKeyId": …}`).
-    Process,
-    /// `export AWS_ACCESS_KEY_ID=…` lines for sh, bash and zsh (`eval "$(…)"`).
-    Env,
-    /// `AWS_ACCESS_KEY_ID=…` lines without `export` (for .env files).
-    EnvNoExport,
-    /// `$Env:AWS_ACCESS_KEY_ID="…"` lines for PowerShell.
-    Powershell,
-    /// `set AWS_ACCESS_KEY_ID=…` lines for cmd.exe.
-    WindowsCmd,
-    /// `set -gx AWS_ACCESS_KEY_ID "…"` lines for fish.
-    Fish,
-}
-
-impl From<Format> for awscred_core::ExportFormat {
-    fn from(f: Format) -> Self {
-        use awscred_core::ExportFormat as E;
-        match f {
-            Format::Process => E::Process,
-            Format::Env => E::Env,
-            Format::EnvNoExport => E::EnvNoExport,
-            Format::Powershell => E::Powershell,
-            Format::WindowsCmd => E::WindowsCmd,
-            Format::Fish => E::Fish,
-        }
-    }
+/// `--format` of `credentials`: the names of [`ExportFormat::ALL`], so a format added to the
+/// core is accepted (and completed) here without a second list to keep in step; each value's
+/// help says what it prints.
+fn export_format() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
+    use clap::builder::{PossibleValue, TypedValueParser as _};
+    clap::builder::PossibleValuesParser::new(
+        ExportFormat::ALL.map(|f| PossibleValue::new(f.name()).help(help::format(f))),
+    )
+    .try_map(|name| name.parse::<ExportFormat>())
 }
 
 /// `--output` of `accounts` and `profiles`.
@@ -212,7 +193,7 @@ fn main() -> ExitCode {
             profile,
             format,
             login,
-        } => commands::credentials(profile, format.into(), login),
+        } => commands::credentials(profile, format, login),
         Command::Exec {
             profile,
             login,

@@ -107,7 +107,8 @@ pub enum Step<T> {
 pub enum Effect {
     /// Read this file. Answer [`Input::File`] (`None` when it does not exist).
     Read(PathBuf),
-    /// Send this request, retrying per [`crate::retry`]. Answer [`Input::Response`].
+    /// Send this request with retries ([`crate::retry::Attempts`], with the policy
+    /// [`Flow::retry_settings`] asks for). Answer [`Input::Response`] with the last answer.
     Send(http::Request<Vec<u8>>),
     /// Write this file atomically with mode 0600, creating directories 0700.
     /// Answer [`Input::Written`].
@@ -238,6 +239,10 @@ impl<F: Flow + ?Sized> Flow for &mut F {
     fn handle(&mut self, input: Input, now: SystemTime) {
         (**self).handle(input, now)
     }
+
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        (**self).retry_settings()
+    }
 }
 
 /// What the user should be shown during a login.
@@ -332,6 +337,16 @@ pub trait Flow {
 
     /// The answer to the last effect.
     fn handle(&mut self, input: Input, now: SystemTime);
+
+    /// The retry settings the driver applies to this flow's [`Step::Send`]s (see
+    /// [`crate::retry::Attempts`]), as the configuration read so far says: a flow that read a
+    /// profile answers with its `max_attempts` / `retry_mode` and the environment's
+    /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`. Ask again at each `Send`. The default, nothing
+    /// configured, leaves the driver's own policy as it is — so a flow that wraps another must
+    /// forward this method, or the wrapped flow's settings are lost.
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        crate::retry::RetrySettings::default()
+    }
 }
 
 /// The effect a flow handed out and has not had answered yet. Every flow of this crate checks

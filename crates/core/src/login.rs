@@ -475,7 +475,7 @@ impl LoginRun {
             registration.client_id.clone(),
             registration.client_secret.clone(),
             Grant::DeviceCode {
-                device_code: device_code.to_string(),
+                device_code: device_code.into(),
             },
         )
     }
@@ -486,9 +486,9 @@ impl LoginRun {
             pkce.registration.client_id.clone(),
             pkce.registration.client_secret.clone(),
             Grant::AuthorizationCode {
-                code: code.to_string(),
+                code: code.into(),
                 redirect_uri: pkce.redirect_uri.clone(),
-                code_verifier: pkce.verifier.clone(),
+                code_verifier: pkce.verifier.clone().into(),
             },
         )
     }

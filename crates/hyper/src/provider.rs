@@ -76,7 +76,7 @@ impl ProfileSource {
         request.profile = self.profile.clone();
         request.last_refresh_attempt = *self.last_attempt();
         let mut flow = ResolveFlow::new(request);
-        let result = client.run(&mut flow, &mut NonInteractive).await;
+        let result = client.run(&mut flow, NonInteractive).await;
         // A failed resolution's refresh attempt counts too (botocore's one-a-minute back-off).
         if let Some(at) = flow.refresh_attempted_at() {
             *self.last_attempt() = Some(at);

@@ -267,6 +267,10 @@ impl Flow for ResolveFlow {
     fn handle(&mut self, input: Input, now: SystemTime) {
         self.shell.handle(input, now)
     }
+
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        self.shell.retry_settings()
+    }
 }
 
 impl fmt::Debug for ResolveFlow {

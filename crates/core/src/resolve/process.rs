@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
+use crate::cache_codec::take_key;
 use crate::flow::ProcessOutput;
-use crate::token::take_key;
 use crate::{Credentials, Error};
 
 /// At most this many lines of stderr go into an error.

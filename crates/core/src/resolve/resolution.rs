@@ -11,6 +11,7 @@ use crate::Error;
 use crate::cli_cache;
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Platform};
 use crate::flow::Input;
+use crate::retry::RetrySettings;
 
 /// What [`super::ResolveFlow`] was asked for.
 pub(crate) struct Setup(pub(crate) ResolveRequest);
@@ -50,6 +51,9 @@ impl shell::Setup for Setup {
                 }));
             }
         }
+        // botocore builds the SSO, OIDC and STS clients from the selected profile's settings,
+        // whatever profile the chain's credentials come from.
+        let retry = RetrySettings::from_config(env, set.profile(&profile))?;
         let plan = config::plan(&set, &profile, env, now)?;
         let ctx = Box::new(Ctx {
             env: env.clone(),
@@ -62,6 +66,7 @@ impl shell::Setup for Setup {
         Ok(Begun::Run(Resolution {
             ctx,
             stage: Stage::Begin,
+            retry,
         }))
     }
 }
@@ -70,6 +75,8 @@ impl shell::Setup for Setup {
 pub(crate) struct Resolution {
     ctx: Box<Ctx>,
     stage: Stage,
+    /// The selected profile's and the environment's retry settings.
+    retry: RetrySettings,
 }
 
 enum Stage {
@@ -87,6 +94,10 @@ enum Stage {
 
 impl Body for Resolution {
     type Output = Resolved;
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.retry
+    }
 
     fn name(&self) -> &'static str {
         match &self.stage {

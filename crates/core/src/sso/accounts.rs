@@ -3,15 +3,14 @@
 //! Paging is pure: [`ListAccounts::next_page`] / [`ListAccountRoles::next_page`] give the call for
 //! the following page, or `None` at the end, so a driver walks every page with a short loop.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use http::Method;
 
-use super::json::{Object, parse_body};
-use super::request::{BEARER_TOKEN, build, require, secret_header};
-use super::{Redacted, portal_error};
-use crate::{Endpoint, Error, Operation};
+use super::{BEARER_TOKEN, portal_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, parse_body, secret_header};
+use crate::{Endpoint, Error, Operation, Secret};
 
 /// The service's page size limit (`maxResults` is 1..=100).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -55,12 +54,12 @@ pub struct RolePage {
 }
 
 /// `GET /assignment/accounts?max_result=…&next_token=…`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListAccounts {
     /// The portal endpoint.
     pub endpoint: Endpoint,
     /// The SSO access token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// Page size, 1..=100 (the service's default when `None`).
     pub max_results: Option<u32>,
     /// The page to fetch; `None` for the first.
@@ -68,12 +67,12 @@ pub struct ListAccounts {
 }
 
 /// `GET /assignment/roles?account_id=…&max_result=…&next_token=…`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListAccountRoles {
     /// The portal endpoint.
     pub endpoint: Endpoint,
     /// The SSO access token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// The account whose roles to list.
     pub account_id: String,
     /// Page size, 1..=100 (the service's default when `None`).
@@ -84,7 +83,7 @@ pub struct ListAccountRoles {
 
 impl ListAccounts {
     /// The first page of accounts.
-    pub fn new(endpoint: Endpoint, access_token: impl Into<String>) -> Self {
+    pub fn new(endpoint: Endpoint, access_token: impl Into<Secret>) -> Self {
         ListAccounts {
             endpoint,
             access_token: access_token.into(),
@@ -107,7 +106,7 @@ impl ListAccountRoles {
     /// The first page of roles in `account_id`.
     pub fn new(
         endpoint: Endpoint,
-        access_token: impl Into<String>,
+        access_token: impl Into<Secret>,
         account_id: impl Into<String>,
     ) -> Self {
         ListAccountRoles {
@@ -249,29 +248,6 @@ impl Operation for ListAccountRoles {
             roles,
             next_token: page_token(&root)?,
         })
-    }
-}
-
-impl fmt::Debug for ListAccounts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListAccounts")
-            .field("endpoint", &self.endpoint)
-            .field("access_token", &Redacted(&self.access_token))
-            .field("max_results", &self.max_results)
-            .field("next_token", &self.next_token)
-            .finish()
-    }
-}
-
-impl fmt::Debug for ListAccountRoles {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListAccountRoles")
-            .field("endpoint", &self.endpoint)
-            .field("access_token", &Redacted(&self.access_token))
-            .field("account_id", &self.account_id)
-            .field("max_results", &self.max_results)
-            .field("next_token", &self.next_token)
-            .finish()
     }
 }
 
