@@ -25,7 +25,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The configuration or an input is wrong.
     pub const CONFIG: u8 = 3;
-    /// The SSO session is missing or expired: log in.
+    /// The SSO session is missing or expired, or the login did not complete (denied in the
+    /// browser, the code expired): log in (again).
     pub const LOGIN_NEEDED: u8 = 4;
     /// The service refused the request.
     pub const SERVICE: u8 = 5;
@@ -235,10 +236,10 @@ fn exit_code(e: &awscred_core::Error) -> u8 {
     use awscred_core::Error as E;
     match e {
         E::Config(_) | E::InvalidInput(_) | E::Unsupported(_) => exit::CONFIG,
-        E::LoginNeeded { .. } => exit::LOGIN_NEEDED,
-        E::Service(_) | E::Throttled(_) | E::MalformedResponse { .. } | E::Login(_) => {
-            exit::SERVICE
-        }
+        // A login that did not complete leaves the user where a missing session does: the
+        // message says why (the service's reason when it gave one) and to log in again.
+        E::LoginNeeded { .. } | E::Login(_) => exit::LOGIN_NEEDED,
+        E::Service(_) | E::Throttled(_) | E::MalformedResponse { .. } => exit::SERVICE,
         E::Transport { .. } => exit::NETWORK,
         _ => exit::OTHER,
     }

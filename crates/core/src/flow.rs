@@ -142,11 +142,14 @@ pub enum Effect {
     /// Start listening on 127.0.0.1 on an ephemeral port for the OAuth redirect.
     /// Answer [`Input::Listening`] with the port.
     Listen,
-    /// Wait for the redirect to arrive at the listener (at most `timeout`).
-    /// Answer [`Input::Callback`] with its raw query string.
+    /// Wait for the redirect to arrive at the listener (at most `timeout`): answer each request
+    /// with the page of `check`'s verdict on it, until a verdict is final.
+    /// Answer [`Input::Callback`] with the final request's query string.
     AwaitCallback {
         /// How long to wait overall.
         timeout: Duration,
+        /// Which requests end the wait (this login's `state`); the others are refused.
+        check: crate::oidc::callback::CallbackCheck,
     },
 }
 
@@ -542,9 +545,10 @@ impl fmt::Debug for Effect {
                 .finish(),
             Effect::Prompt(prompt) => f.debug_tuple("Prompt").field(prompt).finish(),
             Effect::Listen => f.write_str("Listen"),
-            Effect::AwaitCallback { timeout } => f
+            Effect::AwaitCallback { timeout, check } => f
                 .debug_struct("AwaitCallback")
                 .field("timeout", timeout)
+                .field("check", check)
                 .finish(),
         }
     }

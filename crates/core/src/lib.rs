@@ -57,6 +57,7 @@ pub mod login;
 pub mod logout;
 pub mod oidc;
 pub mod operation;
+pub mod printable;
 pub mod registration;
 pub mod resolve;
 pub mod retry;

@@ -121,14 +121,16 @@ impl LocalEffects {
             }
             Effect::Run(command) => Input::ProcessOutput(run_process(&command)),
             Effect::Listen => Input::Listening(self.listen()),
-            Effect::AwaitCallback { timeout } => Input::Callback(match self.listener.take() {
-                Some(listener) => listener
-                    .wait(timeout)
-                    .map_err(|e| Error::Login(e.to_string())),
-                None => Err(Error::Login(
-                    "the flow awaited the OAuth redirect before listening for it".into(),
-                )),
-            }),
+            Effect::AwaitCallback { timeout, check } => {
+                Input::Callback(match self.listener.take() {
+                    Some(listener) => listener
+                        .wait(timeout, &check)
+                        .map_err(|e| Error::Login(e.to_string())),
+                    None => Err(Error::Login(
+                        "the flow awaited the OAuth redirect before listening for it".into(),
+                    )),
+                })
+            }
             driver => return Carried::HandedBack(driver),
         };
         Carried::Answered(input)
@@ -218,7 +220,7 @@ pub fn trace_step<T>(step: &Step<T>) {
         Effect::AskTokenCode { serial } => tracing::debug!(%serial, "ask for MFA code"),
         Effect::Prompt(_) => tracing::debug!("prompt"),
         Effect::Listen => tracing::debug!("listen for the OAuth redirect"),
-        Effect::AwaitCallback { timeout } => {
+        Effect::AwaitCallback { timeout, .. } => {
             tracing::debug!(timeout_s = timeout.as_secs(), "await the OAuth redirect")
         }
         other => tracing::debug!(effect = ?other.kind(), "effect"),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use awscred_core::Error;
 use awscred_core::flow::{Effect, Input, Prompt};
+use awscred_core::oidc::callback::CallbackCheck;
 use awscred_files::executor::Carried;
 use awscred_files::{FileLock, LocalEffects};
 
@@ -80,6 +81,7 @@ fn failures_are_answers_naming_the_file() {
         &mut local,
         Effect::AwaitCallback {
             timeout: Duration::from_millis(10),
+            check: CallbackCheck::new("s"),
         },
     ) {
         Input::Callback(Err(Error::Login(m))) => assert!(m.contains("before listening"), "{m}"),
@@ -161,6 +163,7 @@ fn the_listener_lives_from_listen_to_await_callback() {
         &mut local,
         Effect::AwaitCallback {
             timeout: Duration::from_secs(10),
+            check: CallbackCheck::new("s"),
         },
     ) {
         Input::Callback(Ok(query)) => assert_eq!(query, "code=c&state=s"),

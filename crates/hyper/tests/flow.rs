@@ -122,6 +122,7 @@ async fn every_step_is_carried_out() {
             Step::Effect(Effect::Listen),
             Step::Effect(Effect::AwaitCallback {
                 timeout: Duration::from_secs(10),
+                check: awscred_core::oidc::callback::CallbackCheck::new("xyz"),
             }),
         ],
         log: Vec::new(),
@@ -190,6 +191,7 @@ async fn failures_come_back_as_inputs() {
             }),
             Step::Effect(Effect::AwaitCallback {
                 timeout: Duration::from_millis(10),
+                check: awscred_core::oidc::callback::CallbackCheck::new("xyz"),
             }),
             Step::Effect(Effect::Send(
                 http::Request::get("http://example.com/")

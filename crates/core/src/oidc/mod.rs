@@ -6,6 +6,7 @@
 //! [`Error::Service`] (or [`Error::Throttled`]) with the exception name as code; the login flow
 //! reads them with [`oidc_error_kind`].
 
+pub mod callback;
 mod device;
 pub mod pkce;
 mod register;

@@ -28,7 +28,7 @@
 mod access;
 mod chain;
 mod configured;
-mod process;
+pub(crate) mod process;
 mod process_source;
 mod resolution;
 mod shell;

@@ -128,6 +128,68 @@ impl ListAccountRoles {
     }
 }
 
+/// The most pages one listing walks. At the service's 100 items a page that is 100,000
+/// accounts, or roles in one account, far past any real organisation; a service that still
+/// hands out a new `nextToken` after that is looping (or hostile), and a listing that never ends
+/// would hang the caller and grow without bound. botocore's paginators have no such cap.
+pub const MAX_PAGES: usize = 1_000;
+
+/// Counts the pages of one listing and ends an endless one with an error.
+///
+/// ```text
+/// let mut paging = Paging::new();
+/// loop {
+///     let page = execute(&op)?;
+///     let next = paging.next(op.next_page(&page))?;
+///     ... use page ...
+///     match next { Some(n) => op = n, None => break }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    fetched: usize,
+    limit: usize,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging::new()
+    }
+}
+
+impl Paging {
+    /// A listing of at most [`MAX_PAGES`] pages.
+    pub fn new() -> Self {
+        Paging::with_limit(MAX_PAGES)
+    }
+
+    /// A listing of at most `limit` pages (at least 1).
+    pub fn with_limit(limit: usize) -> Self {
+        Paging {
+            fetched: 0,
+            limit: limit.max(1),
+        }
+    }
+
+    /// Counts one fetched page and passes on `next`, the call for the following page (from
+    /// `next_page`); an error when the limit is reached and the service still names a next page.
+    pub fn next<O: Operation>(&mut self, next: Option<O>) -> Result<Option<O>, Error> {
+        self.fetched += 1;
+        match next {
+            Some(_) if self.fetched >= self.limit => Err(Error::MalformedResponse {
+                operation: O::NAME,
+                what: format!(
+                    "the service still named a next page after {} pages, so awscred stopped \
+                     listing (at most {} pages are read, as a listing that never ends would \
+                     hang); try again later, and report it to the service if it persists",
+                    self.fetched, self.limit
+                ),
+            }),
+            next => Ok(next),
+        }
+    }
+}
+
 /// The token of the next page. Paging ends on an absent or empty token, and also when the
 /// service hands back the token just used, which would otherwise loop forever.
 fn following(current: Option<&str>, returned: Option<&str>) -> Option<String> {
@@ -253,7 +315,54 @@ impl Operation for ListAccountRoles {
 
 #[cfg(test)]
 mod tests {
-    use super::following;
+    use super::*;
+
+    fn endpoint() -> Endpoint {
+        Endpoint {
+            url: "https://portal.sso.us-east-1.amazonaws.com".into(),
+            signing_region: "us-east-1".into(),
+        }
+    }
+
+    /// A service that hands out a new token on every page is stopped at the cap.
+    #[test]
+    fn an_endless_listing_stops_at_the_page_cap() {
+        let mut op = ListAccounts::new(endpoint(), "token");
+        let mut paging = Paging::new();
+        let mut fetched = 0;
+        let error = loop {
+            fetched += 1;
+            assert!(fetched <= MAX_PAGES, "the listing did not stop");
+            let page = AccountPage {
+                accounts: Vec::new(),
+                next_token: Some(format!("t{fetched}")),
+            };
+            match paging.next(op.next_page(&page)) {
+                Ok(Some(next)) => op = next,
+                Ok(None) => panic!("the endless listing ended by itself"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(fetched, MAX_PAGES);
+        let text = error.to_string();
+        assert!(text.contains("ListAccounts"), "{text}");
+        assert!(text.contains("after 1000 pages"), "{text}");
+
+        // A listing that ends on the last allowed page is fine.
+        let mut paging = Paging::with_limit(2);
+        let roles = ListAccountRoles::new(endpoint(), "token", "111122223333");
+        let first = RolePage {
+            roles: Vec::new(),
+            next_token: Some("a".into()),
+        };
+        let second = paging.next(roles.next_page(&first)).unwrap().unwrap();
+        assert!(
+            paging
+                .next(second.next_page(&RolePage::default()))
+                .unwrap()
+                .is_none()
+        );
+    }
 
     #[test]
     fn paging_stops_on_absent_empty_or_repeated_tokens() {

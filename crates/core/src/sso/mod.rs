@@ -10,7 +10,9 @@ mod accounts;
 mod logout;
 mod role_credentials;
 
-pub use accounts::{AccountInfo, AccountPage, ListAccountRoles, ListAccounts, RoleInfo, RolePage};
+pub use accounts::{
+    AccountInfo, AccountPage, ListAccountRoles, ListAccounts, MAX_PAGES, Paging, RoleInfo, RolePage,
+};
 pub use logout::Logout;
 pub use role_credentials::GetRoleCredentials;
 
