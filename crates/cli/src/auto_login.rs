@@ -6,7 +6,6 @@
 //! each of the others, once it holds the lock, resolves again and finds the new token, so exactly
 //! one login happens. A login only starts where a person can see it: with a terminal.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use awscred_core::Error;
@@ -55,19 +54,28 @@ pub fn login_once(
         Err(Error::LoginNeeded { .. }) => {}
         other => return other,
     }
-    eprintln!("awscred: the SSO session of profile {profile} needs a login; starting it");
-    let no_browser = std::env::var_os("AWSCRED_NO_BROWSER").is_some();
-    let mut terminal = Terminal::new(!no_browser);
-    let outcome =
-        Client::default().login(env, LoginTarget::Profile(profile), false, &mut terminal)?;
+    let mode = crate::browser::login_mode(&crate::browser::here(), false, false);
+    let mut terminal = Terminal::new(mode.open_browser);
+    terminal.say(&format!(
+        "awscred: the SSO session of profile {profile} needs a login; starting it"
+    ));
+    if let Some(note) = &mode.note {
+        terminal.say(note);
+    }
+    let outcome = Client::default().login(
+        env,
+        LoginTarget::Profile(profile),
+        mode.device_code,
+        &mut terminal,
+    )?;
+    terminal.say(&format!("awscred: {}", outcome.message()));
     drop(terminal);
-    eprintln!("awscred: {}", outcome.message());
     resolve()
 }
 
 /// A login asks a person to approve it: only start one with a terminal to show it on.
 fn someone_is_watching() -> bool {
-    std::io::stderr().is_terminal() || std::fs::File::open("/dev/tty").is_ok()
+    crate::tty::Console::open().is_terminal()
 }
 
 /// `~/.aws/sso/cache/<token file>.login.lock`: one per session (or legacy start URL), apart

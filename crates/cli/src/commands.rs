@@ -34,9 +34,11 @@ fn resolve(env: Env, profile: Option<String>, login: bool) -> Result<Resolved, E
 }
 
 fn resolve_once(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
+    let mut terminal = Terminal::new(false);
+    terminal.profile = Some(config::select_profile(&env, profile.as_deref()));
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
-    let resolved = Client::default().run(ResolveFlow::new(request), &mut Terminal::new(false))?;
+    let resolved = Client::default().run(ResolveFlow::new(request), &mut terminal)?;
     for w in &resolved.warnings {
         tracing::warn!("{w}");
     }
@@ -141,9 +143,13 @@ pub fn login(
     };
     let paths = config::config_paths(&env, config::Platform::current())?;
     crate::preflight::can_write(&paths.sso_cache, "save the SSO token")?;
-    let mut terminal = Terminal::new(!no_browser);
+    let mode = crate::browser::login_mode(&crate::browser::here(), use_device_code, no_browser);
+    let mut terminal = Terminal::new(mode.open_browser);
+    if let Some(note) = &mode.note {
+        terminal.say(note);
+    }
     let (outcome, start) =
-        Client::default().login_resolving(&env, target, use_device_code, &mut terminal)?;
+        Client::default().login_resolving(&env, target, mode.device_code, &mut terminal)?;
     drop(terminal);
     if start.region_derived {
         crate::region_update::record(&env, target, &start.region)?;

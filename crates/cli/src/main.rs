@@ -2,6 +2,7 @@
 //! side by side with the AWS CLI v2 (same files, same caches, same output formats).
 
 mod auto_login;
+mod browser;
 mod commands;
 mod completion;
 mod debug_log;
@@ -11,6 +12,7 @@ mod preflight;
 mod region_update;
 mod status;
 mod terminal;
+mod tty;
 
 use std::process::ExitCode;
 
