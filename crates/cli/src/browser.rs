@@ -123,9 +123,8 @@ pub fn opener(place: &Place, browser: Option<&str>, has_wslview: bool, url: &str
 
 /// Whether `program` is on `PATH`.
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 #[cfg(test)]
@@ -133,7 +132,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -142,15 +144,35 @@ mod tests {
         let wsl = "Linux version 5.15.90.1-microsoft-standard-WSL2";
         for (vars, os, version, expect) in [
             (&[("DISPLAY", ":0")][..], "linux", linux, "local"),
-            (&[("WAYLAND_DISPLAY", "wayland-0")][..], "linux", linux, "local"),
+            (
+                &[("WAYLAND_DISPLAY", "wayland-0")][..],
+                "linux",
+                linux,
+                "local",
+            ),
             (&[][..], "linux", linux, "remote"),
-            (&[("DISPLAY", ":0"), ("SSH_CONNECTION", "a 1 b 22")][..], "linux", linux, "remote"),
+            (
+                &[("DISPLAY", ":0"), ("SSH_CONNECTION", "a 1 b 22")][..],
+                "linux",
+                linux,
+                "remote",
+            ),
             (&[("SSH_TTY", "/dev/pts/1")][..], "macos", "", "remote"),
             (&[][..], "macos", "", "local"),
             (&[][..], "linux", wsl, "wsl"),
             (&[("WSL_DISTRO_NAME", "Ubuntu")][..], "linux", linux, "wsl"),
-            (&[("WSL_DISTRO_NAME", "Ubuntu"), ("SSH_CLIENT", "a 1 22")][..], "linux", linux, "remote"),
-            (&[("SSH_TTY", "/dev/pts/1"), ("BROWSER", "w3m")][..], "linux", linux, "local"),
+            (
+                &[("WSL_DISTRO_NAME", "Ubuntu"), ("SSH_CLIENT", "a 1 22")][..],
+                "linux",
+                linux,
+                "remote",
+            ),
+            (
+                &[("SSH_TTY", "/dev/pts/1"), ("BROWSER", "w3m")][..],
+                "linux",
+                linux,
+                "local",
+            ),
         ] {
             let got = match detect(&env(vars), os, Some(version)) {
                 Place::Local => "local",
@@ -168,7 +190,11 @@ mod tests {
         assert!(m.device_code && !m.open_browser);
         let note = m.note.expect("a note");
         assert!(!note.contains('\n') && note.contains("SSH") && note.contains("device code"));
-        assert_eq!(login_mode(&remote, true, false).note, None, "asked for: nothing to explain");
+        assert_eq!(
+            login_mode(&remote, true, false).note,
+            None,
+            "asked for: nothing to explain"
+        );
         let m = login_mode(&Place::Local, false, true);
         assert!(!m.device_code && !m.open_browser && m.note.is_none());
         assert!(login_mode(&Place::Wsl, false, false).open_browser);
@@ -179,7 +205,13 @@ mod tests {
         let url = "https://x.example/a?b=c&d=e";
         assert_eq!(opener(&Place::Wsl, None, true, url), ["wslview", url]);
         assert_eq!(opener(&Place::Wsl, None, false, url), ["explorer.exe", url]);
-        assert_eq!(opener(&Place::Local, Some("firefox --new-tab"), false, url), ["firefox", "--new-tab", url]);
-        assert_eq!(opener(&Place::Local, Some(":w3m %s:lynx"), false, url), ["w3m", url]);
+        assert_eq!(
+            opener(&Place::Local, Some("firefox --new-tab"), false, url),
+            ["firefox", "--new-tab", url]
+        );
+        assert_eq!(
+            opener(&Place::Local, Some(":w3m %s:lynx"), false, url),
+            ["w3m", url]
+        );
     }
 }

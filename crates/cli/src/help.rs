@@ -43,14 +43,24 @@ A minimal ~/.aws/config:
   sso_account_id = 111122223333
   sso_role_name = ReadOnlyAccess
 
+Over SSH (SSH_CONNECTION, SSH_CLIENT or SSH_TTY set) or with no display (Linux without
+DISPLAY and WAYLAND_DISPLAY), no browser can open and the browser login's redirect to
+127.0.0.1 could not reach this machine: the device code is used, and a line says so. Under WSL
+the Windows browser opens. Prompts and progress go to the terminal (/dev/tty), so they are
+seen under credential_process, $(…) and pipes.
+
 A start URL on your own domain is followed to the AWS access portal; sso_region may then be
-left out when the portal's host names it.
+left out when the portal's host names it (it is written into the config after the login).
 
 Environment:
 ",
     common_env!(),
     "
   AWSCRED_NO_BROWSER                  set (to anything): never open a browser, like --no-browser
+  BROWSER                             the browser to open (`%s` is the URL); set, it also counts as
+                                      a display
+  SSH_CONNECTION, SSH_CLIENT, SSH_TTY, DISPLAY, WAYLAND_DISPLAY, WSL_DISTRO_NAME
+                                      where a browser can open (see above)
 
 ",
     exit_codes!()

@@ -56,9 +56,9 @@ pub fn record(env: &Env, target: LoginTarget<'_>, region: &str) -> Result<(), Er
 fn with_line(text: &str, after: usize, replace: Option<usize>, line: &str) -> String {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut out = String::with_capacity(text.len() + line.len() + 2);
-    let mut lines = text.split_inclusive('\n').enumerate().peekable();
+    let lines = text.split_inclusive('\n').enumerate();
     let mut done = false;
-    while let Some((i, l)) = lines.next() {
+    for (i, l) in lines {
         let n = i + 1;
         if Some(n) == replace {
             out.push_str(line);

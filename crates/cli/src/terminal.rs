@@ -1,6 +1,5 @@
 //! The person at the terminal: login prompts, the browser, the progress line, the MFA code.
 
-
 use awscred_core::Error;
 use awscred_core::flow::Prompt;
 use awscred_core::login::check_browser_url;

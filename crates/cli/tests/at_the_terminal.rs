@@ -803,3 +803,301 @@ fn login_when_needed_is_opt_in_needs_a_terminal_and_happens_once_for_many_proces
         "a login of its own start URL"
     );
 }
+
+/// A command running under a pseudo-terminal that the test reads and types into.
+struct Pty {
+    child: std::process::Child,
+    screen: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pty {
+    /// Starts `shell_line` (run by `sh`, so it may redirect) under `script`, with `cmd`'s
+    /// environment and directory.
+    fn start(cmd: &std::process::Command, shell_line: &str) -> Pty {
+        use std::io::Read;
+        let mut script = std::process::Command::new("script");
+        script.args(["-q", "-e", "-c", shell_line, "/dev/null"]);
+        script.env_clear();
+        for (k, v) in cmd.get_envs() {
+            if let Some(v) = v {
+                script.env(k, v);
+            }
+        }
+        if let Some(dir) = cmd.get_current_dir() {
+            script.current_dir(dir);
+        }
+        let mut child = script
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("script starts");
+        let mut out = child.stdout.take().expect("stdout");
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let shared = std::sync::Arc::clone(&screen);
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                shared.lock().expect("screen").push_str(&text);
+            }
+        });
+        Pty {
+            child,
+            screen,
+            reader: Some(reader),
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.screen.lock().expect("screen").clone()
+    }
+
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = std::time::Instant::now() + COMMAND_TIMEOUT;
+        while !self.screen().contains(needle) {
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "the terminal never showed {needle:?}; it showed:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn type_line(&mut self, text: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        stdin
+            .write_all(format!("{text}\n").as_bytes())
+            .expect("type");
+        stdin.flush().expect("flush");
+    }
+
+    /// Waits for the end; the exit code and what the terminal showed.
+    fn finish(mut self) -> (Option<i32>, String) {
+        drop(self.child.stdin.take());
+        let deadline = std::time::Instant::now() + COMMAND_TIMEOUT;
+        let status = loop {
+            match self.child.try_wait().expect("wait") {
+                Some(s) => break s,
+                None if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                None => {
+                    let _ = self.child.kill();
+                    panic!("did not finish; the terminal showed:\n{}", self.screen());
+                }
+            }
+        };
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        (status.code(), self.screen())
+    }
+}
+
+const MFA_CONFIG: &str = "\
+[profile static]
+aws_access_key_id = AKIAEMULATORSTATIC01
+aws_secret_access_key = emulator-static-secret-key
+region = us-east-1
+
+[profile mfa]
+role_arn = arn:aws:iam::777788889999:role/Mfa
+source_profile = static
+mfa_serial = arn:aws:iam::123456789012:mfa/user
+region = us-east-1
+";
+
+#[test]
+fn the_mfa_prompt_reaches_the_terminal_when_stderr_and_stdout_are_captured() {
+    let emulator = emulator();
+    let home = Home::new(MFA_CONFIG);
+    let bin = env!("CARGO_BIN_EXE_awscred");
+    let out = home.path().join("out.json");
+    let err = home.path().join("captured-stderr");
+    // As under credential_process (stdout and stderr read by the caller), and with stdin a
+    // pipe as in `… | awscred`.
+    for (i, line) in [
+        format!(
+            "'{bin}' credentials --profile mfa > '{}' 2> '{}'",
+            out.display(),
+            err.display()
+        ),
+        format!(
+            "true | '{bin}' credentials --profile mfa > '{}' 2> '{}'",
+            out.display(),
+            err.display()
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let _ = std::fs::remove_dir_all(home.cli_cache());
+        let mut pty = Pty::start(&awscred(&home, &emulator.url(), &[]), line);
+        pty.wait_for("Enter MFA code for arn:aws:iam::123456789012:mfa/user: ");
+        pty.type_line("123456");
+        let (code, screen) = pty.finish();
+        assert_eq!(code, Some(0), "{i}: {screen}");
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("JSON");
+        assert!(
+            v["AccessKeyId"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("ASIA")),
+            "{i}"
+        );
+        let captured = std::fs::read_to_string(&err).expect("stderr");
+        assert!(
+            !captured.contains("MFA"),
+            "{i}: the prompt went to the captured stderr: {captured:?}"
+        );
+    }
+}
+
+#[test]
+fn without_a_terminal_the_mfa_error_says_how_to_get_credentials_non_interactively() {
+    let emulator = emulator();
+    let home = Home::new(MFA_CONFIG);
+    let mut cmd = without_terminal(&awscred(
+        &home,
+        &emulator.url(),
+        &["credentials", "--profile", "mfa"],
+    ));
+    cmd.stdin(std::process::Stdio::null());
+    let r = run(cmd);
+    r.expect_code(3);
+    let line = one_line(&r);
+    assert!(line.contains("there is no terminal to ask on"), "{line}");
+    assert!(
+        line.contains("awscred credentials --profile mfa` once in a terminal"),
+        "{line}"
+    );
+    assert_eq!(emulator.count("AssumeRole"), 0);
+}
+
+#[test]
+fn headless_and_ssh_logins_use_the_device_code_and_say_so_in_one_line() {
+    let emulator = emulator();
+    for (case, set, says) in [
+        (
+            "no display",
+            None,
+            "there is no display (DISPLAY and WAYLAND_DISPLAY are unset)",
+        ),
+        (
+            "ssh",
+            Some(("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")),
+            "this is an SSH session (SSH_CONNECTION is set)",
+        ),
+    ] {
+        let home = Home::new(CONFIG);
+        let before = emulator.count("StartDeviceAuthorization");
+        let mut cmd = awscred(&home, &emulator.url(), &["login", "--sso-session", "S"]);
+        cmd.env_remove("AWSCRED_NO_BROWSER");
+        match set {
+            None => {
+                cmd.env_remove("DISPLAY");
+            }
+            Some((k, v)) => {
+                cmd.env(k, v);
+            }
+        }
+        let r = run(cmd);
+        r.ok();
+        let notes: Vec<&str> = r.stderr.lines().filter(|l| l.contains(says)).collect();
+        assert_eq!(notes.len(), 1, "{case}: {}", r.stderr);
+        assert!(
+            notes[0].contains("using the device code"),
+            "{case}: {}",
+            notes[0]
+        );
+        assert!(!r.stderr.contains("Attempting"), "{case}: {}", r.stderr);
+        assert_eq!(
+            emulator.count("StartDeviceAuthorization"),
+            before + 1,
+            "{case}"
+        );
+        assert_eq!(home.tokens().len(), 1, "{case}");
+    }
+}
+
+#[test]
+fn no_browser_never_says_it_opens_one_and_the_progress_line_does_not_say_in_the_browser() {
+    let emulator = emulator();
+    let home = Home::new(CONFIG);
+    // The browser login, asked not to open a browser, by the flag or the variable.
+    for (flag, env) in [(true, false), (false, true)] {
+        let mut args = vec!["login", "--sso-session", "S"];
+        if flag {
+            args.push("--no-browser");
+        }
+        let mut cmd = awscred(&home, &emulator.url(), &args);
+        if !env {
+            cmd.env_remove("AWSCRED_NO_BROWSER");
+        }
+        let r = login_in_browser(cmd, &emulator);
+        r.ok();
+        assert!(!r.stderr.contains("Attempting"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("Browser will not be automatically opened"),
+            "{}",
+            r.stderr
+        );
+    }
+    // The device code's progress line, on a terminal, with no browser opened. The emulator
+    // answers one poll `authorization_pending` before it approves, so the line is shown.
+    let bin = env!("CARGO_BIN_EXE_awscred");
+    let pty = Pty::start(
+        &awscred(&home, &emulator.url(), &[]),
+        &format!("'{bin}' login --sso-session S --use-device-code --no-browser"),
+    );
+    let (code, screen) = pty.finish();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("Waiting for authorization (approve it at the URL above, on any device)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("in the browser"), "{screen}");
+    assert!(!screen.contains("Attempting"), "{screen}");
+}
+
+#[test]
+fn the_listener_is_bound_before_the_browser_opens() {
+    // A browser that follows the authorize URL the moment it is started: the emulator
+    // approves and redirects to the loopback callback, which must already be listening.
+    let emulator = emulator();
+    let home = Home::new(CONFIG);
+    let browser = home.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        "#!/bin/sh\nexec curl -s -f -L -o /dev/null \"$1\"\n",
+    )
+    .expect("browser script");
+    chmod(&browser, 0o755);
+    let mut cmd = awscred(&home, &emulator.url(), &["login", "--sso-session", "S"]);
+    cmd.env_remove("AWSCRED_NO_BROWSER")
+        .env_remove("DISPLAY")
+        .env("BROWSER", &browser);
+    let r = run(cmd);
+    r.ok();
+    assert!(
+        r.stderr.contains("Attempting to open your default browser"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        emulator.count("StartDeviceAuthorization"),
+        0,
+        "the browser login was used"
+    );
+    assert_eq!(home.tokens().len(), 1);
+}

@@ -495,38 +495,26 @@ mod tests {
 
     #[test]
     fn what_cannot_be_resolved_is_an_error_naming_the_url() {
-        let cases: Vec<(
-            Option<&str>,
-            Box<dyn Fn() -> Result<http::Response<Vec<u8>>, Error>>,
-            &str,
-        )> = vec![
-            (None, Box::new(|| reply(404, None)), "HTTP 404"),
-            (None, Box::new(|| reply(302, None)), "without a Location"),
+        let cases = [
+            (404, None, "HTTP 404"),
+            (302, None, "without a Location"),
             (
-                None,
-                Box::new(|| reply(302, Some("https://evil.example.net/start"))),
+                302,
+                Some("https://evil.example.net/start"),
                 "not an IAM Identity Center portal",
             ),
             (
-                None,
-                Box::new(|| reply(302, Some("http://ssoins-1.portal.eu-west-1.app.aws/start"))),
+                302,
+                Some("http://ssoins-1.portal.eu-west-1.app.aws/start"),
                 "not https",
             ),
-            (
-                None,
-                Box::new(|| reply(302, Some("https://d-1.awsapps.com/start"))),
-                "add sso_region",
-            ),
-            (
-                None,
-                Box::new(|| reply(200, None)),
-                "not an IAM Identity Center portal",
-            ),
+            (302, Some("https://d-1.awsapps.com/start"), "add sso_region"),
+            (200, None, "not an IAM Identity Center portal"),
         ];
-        for (region, answer, says) in cases {
+        for (status, location, says) in cases {
             let (_, result) = drive(
-                StartUrlFlow::new("https://sso.example.com/start", region),
-                |_| answer(),
+                StartUrlFlow::new("https://sso.example.com/start", None),
+                |_| reply(status, location),
             );
             let e = result.expect_err(says).to_string();
             assert!(e.contains(says), "{e}");
