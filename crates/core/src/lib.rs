@@ -66,6 +66,7 @@ pub mod retry;
 pub mod secret;
 pub mod sigv4;
 pub mod sso;
+pub mod start_url;
 pub mod sts;
 pub mod time;
 pub mod token;

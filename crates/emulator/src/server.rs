@@ -79,6 +79,7 @@ fn route(req: &Req) -> (&'static str, Dialect) {
         (Method::GET, "/authorize/decision") => ("AuthorizeDecision", Dialect::Page),
         (Method::GET, "/device") => ("DevicePage", Dialect::Page),
         (Method::POST, "/") => (sts::operation(req), Dialect::Sts),
+        (Method::HEAD | Method::GET, "/vanity") => ("VanityStartUrl", Dialect::Page),
         _ => ("Unknown", Dialect::Page),
     }
 }
@@ -99,6 +100,7 @@ fn dispatch(
         (_, "Authorize") => oidc::authorize(req, st, ctx),
         (_, "AuthorizeDecision") => oidc::authorize_decision(req, st, ctx),
         (_, "DevicePage") => oidc::device_page(req, st, ctx),
+        (_, "VanityStartUrl") => vanity_start_url(req),
         _ => Reply::error(
             dialect,
             ctx.request_id,
@@ -106,6 +108,19 @@ fn dispatch(
             "",
             &format!("No route for {} {}", req.method, req.path()),
         ),
+    }
+}
+
+/// A company's own start URL (`/vanity?to=URL`): redirects to `to`, the AWS-owned portal, with
+/// a 302 as IAM Identity Center's custom domains do. With `head=405` it refuses `HEAD`, for
+/// clients that must fall back to `GET`.
+fn vanity_start_url(req: &Req) -> Reply {
+    if req.method == http::Method::HEAD && req.query_param("head").as_deref() == Some("405") {
+        return Reply::empty(405);
+    }
+    match req.query_param("to") {
+        Some(to) => Reply::redirect(to),
+        None => Reply::html(200, "<p>a start page that leads nowhere</p>".into()),
     }
 }
 

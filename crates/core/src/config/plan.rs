@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::env::{Env, env_credentials};
 use super::files::{ConfigSet, Section};
 use super::select::select_region;
-use super::sso::{SsoSource, missing_profile, sso_credentials, token_only_error};
+use super::sso::{SsoSource, missing_profile_in, sso_credentials, token_only_error};
 use super::{FileKind, Warning};
 use crate::{Credentials, Error};
 
@@ -182,7 +182,7 @@ pub fn plan(set: &ConfigSet, profile: &str, env: &Env, now: SystemTime) -> Resul
     };
     let p = set
         .profile(profile)
-        .ok_or_else(|| missing_profile(profile))?;
+        .ok_or_else(|| missing_profile_in(set, profile))?;
     let source = if has_assume_role(p) {
         planner.assume_role(p)?
     } else {
