@@ -258,8 +258,6 @@ fn describe(source: &Source) -> (&'static str, String) {
         Source::Static(c) => ("static keys", c.access_key_id().to_string()),
         Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),
         Source::Process(p) => ("credential_process", p.command.clone()),
-        #[allow(unreachable_patterns)]
-        _ => ("other", String::new()),
     }
 }
 

@@ -39,7 +39,9 @@
 //! ```
 //!
 //! Multi-step work (resolve a profile, log in, log out) is a [`flow::Flow`]: the driver asks
-//! for the next [`flow::Step`] and answers with an [`flow::Input`]; see [`resolve::ResolveFlow`].
+//! for the next [`flow::Step`] — an [`flow::Effect`] to carry out, or done — and answers each
+//! effect with one [`flow::Input`]. The [`flow`] module opens with a whole
+//! [`resolve::ResolveFlow`] driven to its end by a fake transport and files held in memory.
 
 pub mod cache;
 pub mod cli_cache;

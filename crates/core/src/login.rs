@@ -17,9 +17,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget};
+use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use crate::endpoint::{self, Service};
-use crate::flow::{Flow, Input, Prompt, Step};
+use crate::flow::{Awaiting, Effect, Flow, Input, Prompt, Step, unusable};
 use crate::oidc::pkce::{
     authorize_url, code_challenge, code_verifier, parse_callback, redirect_uri,
 };
@@ -31,6 +31,7 @@ use crate::oidc::{
 use crate::registration::{
     Registration, RegistrationKeyInput, RegistrationKind, registration_file_name,
 };
+use crate::resolve::{Configured, FromConfig, TokenTarget};
 use crate::token::{CachedToken, TokenGrant, token_file_name};
 use crate::{Endpoint, Error, Operation, TransportKind};
 
@@ -164,11 +165,121 @@ impl LoginOutcome {
 }
 
 /// The `aws sso login` state machine. `Debug` shows only where the flow is, never its secrets.
+///
+/// Built from a [`LoginRequest`] ([`LoginFlow::new`]), or from the configuration files it
+/// reads first ([`LoginFlow::from_env`]). Effects it can emit: [`Effect::Read`] (config,
+/// credentials, the registration cache), [`Effect::Send`] (RegisterClient,
+/// StartDeviceAuthorization, CreateToken), [`Effect::Write`] (registration, token),
+/// [`Effect::Wait`] and [`Effect::Prompt`] (device code), [`Effect::Listen`],
+/// [`Effect::Prompt`] and [`Effect::AwaitCallback`] (browser). Never `Remove`, `List`,
+/// `Lock`, `Unlock`, `Run` or `AskTokenCode`.
 pub struct LoginFlow {
+    inner: Configured<LoginSetup>,
+}
+
+/// What [`LoginFlow::from_env`] needs besides the configuration.
+struct LoginSetup {
+    env: Env,
+    platform: Platform,
+    target: TokenTarget,
+    use_device_code: bool,
+    /// Secret: feeds the PKCE verifier and `state`.
+    random: [u8; 96],
+    resolved_start_url: Option<String>,
+}
+
+impl FromConfig for LoginSetup {
+    type Flow = LoginRun;
+    const NAME: &'static str = "login";
+
+    fn env(&self) -> &Env {
+        &self.env
+    }
+
+    fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    fn build(self, paths: &ConfigPaths, set: &ConfigSet) -> Result<LoginRun, Error> {
+        let profile;
+        let target = match &self.target {
+            TokenTarget::Profile(p) => {
+                profile = config::select_profile(&self.env, p.as_deref());
+                LoginTarget::Profile(&profile)
+            }
+            TokenTarget::SsoSession(s) => LoginTarget::SsoSession(s),
+        };
+        let request = LoginRequest::from_config(
+            &self.env,
+            set,
+            paths,
+            target,
+            self.use_device_code,
+            self.random,
+        )?;
+        let mut run = LoginRun::new(request);
+        run.resolved_start_url = self.resolved_start_url;
+        Ok(run)
+    }
+}
+
+impl LoginFlow {
+    /// A login for `request`.
+    pub fn new(request: LoginRequest) -> Self {
+        LoginFlow {
+            inner: Configured::Running(LoginRun::new(request)),
+        }
+    }
+
+    /// A login for `target` that first reads the config and credentials files `env` points at
+    /// (on `platform`), then builds its request as [`LoginRequest::from_config`] does.
+    /// [`TokenTarget::Profile`]`(None)` selects the profile from the environment.
+    pub fn from_env(
+        env: Env,
+        platform: Platform,
+        target: TokenTarget,
+        use_device_code: bool,
+        random: [u8; 96],
+    ) -> Self {
+        LoginFlow {
+            inner: Configured::Start(LoginSetup {
+                env,
+                platform,
+                target,
+                use_device_code,
+                random,
+                resolved_start_url: None,
+            }),
+        }
+    }
+
+    /// Sends `url` to the service (`startUrl`, `issuerUrl`) instead of the configured start
+    /// URL, when the caller resolved a vanity start URL (WIRE §2.4 step 2). The caches and the
+    /// token file keep the configured URL.
+    pub fn with_resolved_start_url(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        if let Some(setup) = self.inner.setup_mut() {
+            setup.resolved_start_url = Some(url);
+        } else if let Some(run) = self.inner.running_mut() {
+            run.resolved_start_url = Some(url);
+        }
+        self
+    }
+
+    /// What this login was asked for; `None` while the configuration is still being read
+    /// (or could not be).
+    pub fn request(&self) -> Option<&LoginRequest> {
+        self.inner.running().map(|run| &run.request)
+    }
+}
+
+/// The login proper, once its request is known.
+struct LoginRun {
     request: LoginRequest,
     /// The start URL sent to the service, when the caller resolved a vanity URL.
     resolved_start_url: Option<String>,
     state: State,
+    awaiting: Awaiting,
 }
 
 /// Where the device-code flow is between polls.
@@ -237,52 +348,16 @@ impl State {
             State::Finished(_) => "finished",
         }
     }
-
-    /// The answer the step of this state expects, for the error when the driver sends another.
-    fn expected(&self) -> &'static str {
-        match self {
-            State::ReadRegistration => "File",
-            State::Register(_)
-            | State::StartDevice(_)
-            | State::ExchangeCode { .. }
-            | State::Device {
-                phase: DevicePhase::FirstAttempt | DevicePhase::Attempt,
-                ..
-            } => "Response",
-            State::WriteRegistration(_) | State::WriteToken { .. } => "Written",
-            State::Device {
-                phase: DevicePhase::Wait,
-                ..
-            } => "Waited",
-            State::Device { .. } | State::Authorize(_) => "Shown",
-            State::Listen(_) => "Listening",
-            State::AwaitCallback(_) => "Callback",
-            State::Finished(_) => "nothing",
-        }
-    }
 }
 
-impl LoginFlow {
-    /// A login for `request`.
-    pub fn new(request: LoginRequest) -> Self {
-        LoginFlow {
+impl LoginRun {
+    fn new(request: LoginRequest) -> Self {
+        LoginRun {
             request,
             resolved_start_url: None,
             state: State::ReadRegistration,
+            awaiting: Awaiting::default(),
         }
-    }
-
-    /// Sends `url` to the service (`startUrl`, `issuerUrl`) instead of the configured start
-    /// URL, when the caller resolved a vanity start URL (WIRE §2.4 step 2). The caches and the
-    /// token file keep the configured URL.
-    pub fn with_resolved_start_url(mut self, url: impl Into<String>) -> Self {
-        self.resolved_start_url = Some(url.into());
-        self
-    }
-
-    /// What this login was asked for.
-    pub fn request(&self) -> &LoginRequest {
-        &self.request
     }
 
     fn service_start_url(&self) -> &str {
@@ -442,7 +517,7 @@ impl LoginFlow {
     /// Sends `op`, or ends the flow when its request cannot be built.
     fn send<O: Operation>(&mut self, op: &O, now: SystemTime) -> Step<LoginOutcome> {
         match op.request(now) {
-            Ok(request) => Step::Send(request),
+            Ok(request) => Step::Effect(Effect::Send(request)),
             Err(e) => self.finish(Err(e)),
         }
     }
@@ -582,12 +657,8 @@ impl LoginFlow {
             (State::WriteRegistration(_) | State::WriteToken { .. }, Input::Written(Err(e)))
             | (State::Listen(_), Input::Listening(Err(e))) => State::Finished(Err(e)),
             (State::Finished(result), _) => State::Finished(result),
-            (state, input) => State::Finished(Err(unexpected(
-                "login",
-                state.name(),
-                state.expected(),
-                &input,
-            ))),
+            // `Awaiting::check` let only the right kind of answer through.
+            (state, input) => State::Finished(Err(unusable(&input, state.name()))),
         }
     }
 }
@@ -610,43 +681,53 @@ fn pending_expired() -> State {
     State::Finished(Err(Error::Login(PENDING_AUTHORIZATION_EXPIRED.into())))
 }
 
-/// The error for a driver that answered a step with the wrong kind of input. Names only the
-/// variant: the input itself may hold secrets.
-pub(crate) fn unexpected(flow: &str, doing: &str, expected: &str, input: &Input) -> Error {
-    let got = match input {
-        Input::File(_) => "File",
-        Input::Response(_) => "Response",
-        Input::Written(_) => "Written",
-        Input::Listed(_) => "Listed",
-        Input::Locked(_) => "Locked",
-        Input::Unlocked => "Unlocked",
-        Input::Waited => "Waited",
-        Input::ProcessOutput(_) => "ProcessOutput",
-        Input::TokenCode(_) => "TokenCode",
-        Input::Shown => "Shown",
-        Input::Listening(_) => "Listening",
-        Input::Callback(_) => "Callback",
-    };
-    Error::InvalidInput(format!(
-        "the {flow} flow was {doing} and expected Input::{expected}, but the driver answered \
-         Input::{got}; this is a bug in the driver"
-    ))
+impl Flow for LoginRun {
+    type Output = LoginOutcome;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<LoginOutcome> {
+        let step = self.step(now);
+        self.awaiting.handed_out(&step);
+        step
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        let state = std::mem::replace(&mut self.state, State::ReadRegistration);
+        self.state = match state {
+            // Answers after the end change nothing.
+            State::Finished(result) => State::Finished(result),
+            state => match self.awaiting.check("login", state.name(), input) {
+                Ok(input) => self.on_input(state, input, now),
+                Err(e) => State::Finished(Err(e)),
+            },
+        };
+    }
 }
 
 impl Flow for LoginFlow {
     type Output = LoginOutcome;
 
     fn next_step(&mut self, now: SystemTime) -> Step<LoginOutcome> {
+        self.inner.next_step(now)
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        self.inner.handle(input, now)
+    }
+}
+
+impl LoginRun {
+    /// The effect of the current state.
+    fn step(&mut self, now: SystemTime) -> Step<LoginOutcome> {
         match &self.state {
-            State::ReadRegistration => Step::Read(self.request.registration_path()),
+            State::ReadRegistration => Step::Effect(Effect::Read(self.request.registration_path())),
             State::Register(op) => {
                 let op = op.clone();
                 self.send(&op, now)
             }
-            State::WriteRegistration(registration) => Step::Write {
+            State::WriteRegistration(registration) => Step::Effect(Effect::Write {
                 path: self.request.registration_path(),
                 contents: registration.to_json(),
-            },
+            }),
             State::StartDevice(registration) => {
                 let op = self.start_device(registration);
                 self.send(&op, now)
@@ -661,40 +742,54 @@ impl Flow for LoginFlow {
                     let op = self.device_token(registration, &authorization.device_code);
                     self.send(&op, now)
                 }
-                DevicePhase::ShowCode => Step::Prompt(Prompt::DeviceCode {
+                DevicePhase::ShowCode => Step::Effect(Effect::Prompt(Prompt::DeviceCode {
                     verification_uri: authorization.verification_uri.clone(),
                     user_code: authorization.user_code.clone(),
                     verification_uri_complete: authorization.verification_uri_complete.clone(),
-                }),
-                DevicePhase::Wait => Step::Wait(*interval),
-                DevicePhase::ShowPolling => Step::Prompt(Prompt::Polling),
+                })),
+                DevicePhase::Wait => Step::Effect(Effect::Wait(*interval)),
+                DevicePhase::ShowPolling => Step::Effect(Effect::Prompt(Prompt::Polling)),
             },
-            State::Listen(_) => Step::Listen,
-            State::Authorize(pkce) => Step::Prompt(Prompt::Authorize {
+            State::Listen(_) => Step::Effect(Effect::Listen),
+            State::Authorize(pkce) => Step::Effect(Effect::Prompt(Prompt::Authorize {
                 url: pkce.url.clone(),
-            }),
-            State::AwaitCallback(_) => Step::AwaitCallback {
+            })),
+            State::AwaitCallback(_) => Step::Effect(Effect::AwaitCallback {
                 timeout: CALLBACK_TIMEOUT,
-            },
+            }),
             State::ExchangeCode { pkce, code } => {
                 let op = self.code_token(pkce, code);
                 self.send(&op, now)
             }
-            State::WriteToken { contents, .. } => Step::Write {
+            State::WriteToken { contents, .. } => Step::Effect(Effect::Write {
                 path: self.request.token_path(),
                 contents: contents.clone(),
-            },
+            }),
             State::Finished(result) => Step::Done(result.clone()),
         }
-    }
-
-    fn handle(&mut self, input: Input, now: SystemTime) {
-        let state = std::mem::replace(&mut self.state, State::ReadRegistration);
-        self.state = self.on_input(state, input, now);
     }
 }
 
 impl fmt::Debug for LoginFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.inner.running(), self.inner.setup()) {
+            (Some(run), _) => run.fmt(f),
+            (None, Some(setup)) => f
+                .debug_struct("LoginFlow")
+                .field("target", &setup.target)
+                .field("use_device_code", &setup.use_device_code)
+                .field("random", &"** redacted **")
+                .field("state", &self.inner.reading().unwrap_or("starting"))
+                .finish(),
+            (None, None) => f
+                .debug_struct("LoginFlow")
+                .field("state", &"finished")
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Debug for LoginRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("LoginFlow");
         s.field("request", &self.request)

@@ -15,10 +15,10 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::cli_cache::is_sso_entry;
-use crate::config::{self, ConfigPaths, ConfigSet, Env};
+use crate::config::{self, ConfigPaths, ConfigSet, Env, Platform};
 use crate::endpoint::{EndpointConfig, Service, resolve};
-use crate::flow::{Flow, Input, Step};
-use crate::login::unexpected;
+use crate::flow::{Awaiting, Effect, Flow, Input, Step, unusable};
+use crate::resolve::{Configured, FromConfig};
 use crate::sso::Logout;
 use crate::{Error, Operation};
 
@@ -61,11 +61,88 @@ pub struct LogoutOutcome {
 }
 
 /// The `aws sso logout` state machine. `Debug` never shows the tokens it handles.
+///
+/// Built from a [`LogoutRequest`] ([`LogoutFlow::new`]), or from the configuration files it
+/// reads first ([`LogoutFlow::from_env`]). Effects it can emit: [`Effect::Read`] (config,
+/// credentials, cache files), [`Effect::List`] (the two cache directories), [`Effect::Send`]
+/// (Logout) and [`Effect::Remove`]. Nothing else.
 pub struct LogoutFlow {
+    inner: Configured<LogoutSetup>,
+}
+
+/// What [`LogoutFlow::from_env`] needs besides the configuration.
+struct LogoutSetup {
+    env: Env,
+    platform: Platform,
+}
+
+impl FromConfig for LogoutSetup {
+    type Flow = LogoutRun;
+    const NAME: &'static str = "logout";
+
+    fn env(&self) -> &Env {
+        &self.env
+    }
+
+    fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    fn build(self, paths: &ConfigPaths, set: &ConfigSet) -> Result<LogoutRun, Error> {
+        Ok(LogoutRun::new(LogoutRequest::from_config(
+            &self.env, set, paths,
+        )?))
+    }
+}
+
+impl LogoutFlow {
+    /// A logout of every SSO session cached under `request.token_dir`.
+    pub fn new(request: LogoutRequest) -> Self {
+        LogoutFlow {
+            inner: Configured::Running(LogoutRun::new(request)),
+        }
+    }
+
+    /// A logout that first reads the config and credentials files `env` points at (on
+    /// `platform`), then builds its request as [`LogoutRequest::from_config`] does.
+    pub fn from_env(env: Env, platform: Platform) -> Self {
+        LogoutFlow {
+            inner: Configured::Start(LogoutSetup { env, platform }),
+        }
+    }
+}
+
+impl Flow for LogoutFlow {
+    type Output = LogoutOutcome;
+
+    fn next_step(&mut self, now: SystemTime) -> Step<LogoutOutcome> {
+        self.inner.next_step(now)
+    }
+
+    fn handle(&mut self, input: Input, now: SystemTime) {
+        self.inner.handle(input, now)
+    }
+}
+
+impl fmt::Debug for LogoutFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.inner.running() {
+            Some(run) => run.fmt(f),
+            None => f
+                .debug_struct("LogoutFlow")
+                .field("state", &self.inner.reading().unwrap_or("finished"))
+                .finish(),
+        }
+    }
+}
+
+/// The logout proper, once its request is known.
+struct LogoutRun {
     request: LogoutRequest,
     queue: VecDeque<PathBuf>,
     outcome: LogoutOutcome,
     state: State,
+    awaiting: Awaiting,
 }
 
 enum State {
@@ -92,26 +169,16 @@ impl State {
             State::Finished(_) => "finished",
         }
     }
-
-    fn expected(&self) -> &'static str {
-        match self {
-            State::ListTokens | State::ListCliCache => "Listed",
-            State::ReadToken(_) | State::ReadCliEntry(_) => "File",
-            State::Logout { .. } => "Response",
-            State::RemoveToken(_) | State::RemoveCliEntry(_) => "Written",
-            State::Finished(_) => "nothing",
-        }
-    }
 }
 
-impl LogoutFlow {
-    /// A logout of every SSO session cached under `request.token_dir`.
-    pub fn new(request: LogoutRequest) -> Self {
-        LogoutFlow {
+impl LogoutRun {
+    fn new(request: LogoutRequest) -> Self {
+        LogoutRun {
             request,
             queue: VecDeque::new(),
             outcome: LogoutOutcome::default(),
             state: State::ListTokens,
+            awaiting: Awaiting::default(),
         }
     }
 
@@ -200,45 +267,61 @@ impl LogoutFlow {
                 State::Finished(Err(e))
             }
             (State::Finished(result), _) => State::Finished(result),
-            (state, input) => State::Finished(Err(unexpected(
-                "logout",
-                state.name(),
-                state.expected(),
-                &input,
-            ))),
+            // `Awaiting::check` let only the right kind of answer through.
+            (state, input) => State::Finished(Err(unusable(&input, state.name()))),
         }
     }
 }
 
-impl Flow for LogoutFlow {
+impl Flow for LogoutRun {
     type Output = LogoutOutcome;
 
     fn next_step(&mut self, now: SystemTime) -> Step<LogoutOutcome> {
-        match &self.state {
-            State::ListTokens => Step::List(self.request.token_dir.clone()),
-            State::ReadToken(path) | State::ReadCliEntry(path) => Step::Read(path.clone()),
-            State::Logout { op, path } => match op.request(now) {
-                Ok(request) => Step::Send(request),
-                // A token that cannot be sent (not a valid header value) is deleted unsent.
-                Err(_) => {
-                    let path = path.clone();
-                    self.state = State::RemoveToken(path.clone());
-                    Step::Remove(path)
-                }
-            },
-            State::RemoveToken(path) | State::RemoveCliEntry(path) => Step::Remove(path.clone()),
-            State::ListCliCache => Step::List(self.request.cli_cache_dir.clone()),
-            State::Finished(result) => Step::Done(result.clone()),
-        }
+        let step = self.step(now);
+        self.awaiting.handed_out(&step);
+        step
     }
 
     fn handle(&mut self, input: Input, _now: SystemTime) {
         let state = std::mem::replace(&mut self.state, State::ListTokens);
-        self.state = self.on_input(state, input);
+        self.state = match state {
+            // Answers after the end change nothing.
+            State::Finished(result) => State::Finished(result),
+            state => match self.awaiting.check("logout", state.name(), input) {
+                Ok(input) => self.on_input(state, input),
+                Err(e) => State::Finished(Err(e)),
+            },
+        };
     }
 }
 
-impl fmt::Debug for LogoutFlow {
+impl LogoutRun {
+    /// The effect of the current state.
+    fn step(&mut self, now: SystemTime) -> Step<LogoutOutcome> {
+        match &self.state {
+            State::ListTokens => Step::Effect(Effect::List(self.request.token_dir.clone())),
+            State::ReadToken(path) | State::ReadCliEntry(path) => {
+                Step::Effect(Effect::Read(path.clone()))
+            }
+            State::Logout { op, path } => match op.request(now) {
+                Ok(request) => Step::Effect(Effect::Send(request)),
+                // A token that cannot be sent (not a valid header value) is deleted unsent.
+                Err(_) => {
+                    let path = path.clone();
+                    self.state = State::RemoveToken(path.clone());
+                    Step::Effect(Effect::Remove(path))
+                }
+            },
+            State::RemoveToken(path) | State::RemoveCliEntry(path) => {
+                Step::Effect(Effect::Remove(path.clone()))
+            }
+            State::ListCliCache => Step::Effect(Effect::List(self.request.cli_cache_dir.clone())),
+            State::Finished(result) => Step::Done(result.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for LogoutRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogoutFlow")
             .field("request", &self.request)

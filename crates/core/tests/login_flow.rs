@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use awscred_core::flow::{Flow, Input, Prompt, Step};
+use awscred_core::flow::{Effect, Flow, Input, Prompt, Step};
 use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest, PENDING_AUTHORIZATION_EXPIRED};
 use awscred_core::{Endpoint, Error, TransportKind};
 use serde_json::{Value, json};
@@ -127,11 +127,11 @@ impl Driver {
         for _ in 0..1000 {
             assert_no_secrets(&format!("{flow:?}"));
             let input = match flow.next_step(self.now) {
-                Step::Read(p) => {
+                Step::Effect(Effect::Read(p)) => {
                     self.trace.push("Read".into());
                     Input::File(Ok(self.files.get(&p).cloned()))
                 }
-                Step::Send(request) => {
+                Step::Effect(Effect::Send(request)) => {
                     let p = request.uri().path().to_string();
                     self.trace.push(format!("Send {p}"));
                     let body: Value = serde_json::from_slice(request.body()).unwrap();
@@ -143,7 +143,7 @@ impl Driver {
                         .unwrap_or_else(|| panic!("no canned answer left for {p}"));
                     Input::Response(answer)
                 }
-                Step::Write { path, contents } => {
+                Step::Effect(Effect::Write { path, contents }) => {
                     self.trace.push("Write".into());
                     if self.failing_writes.contains(&path) {
                         Input::Written(Err(Error::Io {
@@ -155,13 +155,13 @@ impl Driver {
                         Input::Written(Ok(()))
                     }
                 }
-                Step::Wait(d) => {
+                Step::Effect(Effect::Wait(d)) => {
                     self.trace.push("Wait".into());
                     self.waits.push(d);
                     self.now += d;
                     Input::Waited
                 }
-                Step::Prompt(p) => {
+                Step::Effect(Effect::Prompt(p)) => {
                     self.trace.push(match &p {
                         Prompt::DeviceCode { .. } => "Prompt DeviceCode".into(),
                         Prompt::Authorize { .. } => "Prompt Authorize".into(),
@@ -170,11 +170,11 @@ impl Driver {
                     self.prompts.push(p);
                     Input::Shown
                 }
-                Step::Listen => {
+                Step::Effect(Effect::Listen) => {
                     self.trace.push("Listen".into());
                     Input::Listening(Ok(self.port))
                 }
-                Step::AwaitCallback { timeout } => {
+                Step::Effect(Effect::AwaitCallback { timeout }) => {
                     self.trace.push("AwaitCallback".into());
                     self.callback_timeouts.push(timeout);
                     Input::Callback(self.callback.take().expect("no callback scripted"))
@@ -931,9 +931,9 @@ fn a_listener_that_cannot_start_ends_the_login() {
     let mut flow = LoginFlow::new(request(Some(SESSION), &[], false));
     let now = at(NOW);
     let cached = pkce_registration_file("cid", "2027-01-01T00:00:00Z");
-    assert!(matches!(flow.next_step(now), Step::Read(_)));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Read(_))));
     flow.handle(Input::File(Ok(Some(cached.into_bytes()))), now);
-    assert!(matches!(flow.next_step(now), Step::Listen));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Listen)));
     let refused = Error::Io {
         path: "127.0.0.1".into(),
         message: "address in use".into(),
@@ -952,7 +952,7 @@ fn a_listener_that_cannot_start_ends_the_login() {
 fn a_wrong_answer_from_the_driver_is_reported() {
     let mut flow = LoginFlow::new(request(None, &[], false));
     let now = at(NOW);
-    assert!(matches!(flow.next_step(now), Step::Read(_)));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Read(_))));
     flow.handle(Input::Waited, now);
     match flow.next_step(now) {
         Step::Done(Err(e)) => assert_eq!(
@@ -986,4 +986,115 @@ fn debug_never_shows_secrets() {
     d.callback = Some(Ok(format!("code={AUTH_CODE}&state={STATE}")));
     d.run(&mut LoginFlow::new(request(Some(SESSION), &[], false)))
         .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starting from the configuration files
+
+const CONFIG: &str = "[profile dev]\nsso_session = my-sso\n\n[sso-session my-sso]\n\
+                      sso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n";
+
+fn config_env() -> awscred_core::config::Env {
+    awscred_core::config::Env::from_pairs([("HOME", "/home/u")])
+}
+
+fn device_answers(d: &mut Driver) {
+    d.answer("/client/register", registered("cid-session"))
+        .answer("/device_authorization", device_authorization(None))
+        .answer("/token", token());
+}
+
+#[test]
+fn a_login_from_the_environment_reads_the_config_files_first() {
+    use awscred_core::config::{self, Platform};
+    use awscred_core::resolve::TokenTarget;
+
+    let random = [7u8; 96];
+    let mut d = Driver::new();
+    d.files.insert("/home/u/.aws/config".into(), CONFIG.into());
+    device_answers(&mut d);
+    let mut flow = LoginFlow::from_env(
+        config_env(),
+        Platform::Unix,
+        TokenTarget::Profile(Some("dev".into())),
+        true,
+        random,
+    );
+    assert!(flow.request().is_none());
+    let outcome = d.run(&mut flow).unwrap();
+
+    // The same login as one built by the caller from the parsed files.
+    let paths = config::config_paths(&config_env(), Platform::Unix).unwrap();
+    let set = config::load_files(&paths, Some(CONFIG.as_bytes()), None).unwrap();
+    let request = LoginRequest::from_config(
+        &config_env(),
+        &set,
+        &paths,
+        config::LoginTarget::Profile("dev"),
+        true,
+        random,
+    )
+    .unwrap();
+    assert_eq!(flow.request(), Some(&request));
+    let mut by_hand = Driver::new();
+    device_answers(&mut by_hand);
+    let expected = by_hand.run(&mut LoginFlow::new(request)).unwrap();
+
+    assert_eq!(outcome, expected);
+    assert_eq!(d.trace[..2], ["Read", "Read"], "config, then credentials");
+    assert_eq!(d.trace[2..], by_hand.trace[..]);
+    assert_eq!(d.sent, by_hand.sent);
+    d.files.remove(Path::new("/home/u/.aws/config"));
+    assert_eq!(d.files, by_hand.files);
+}
+
+#[test]
+fn a_login_from_the_environment_names_what_is_missing() {
+    use awscred_core::config::Platform;
+    use awscred_core::resolve::TokenTarget;
+
+    let mut d = Driver::new();
+    d.files.insert("/home/u/.aws/config".into(), CONFIG.into());
+    let mut flow = LoginFlow::from_env(
+        config_env(),
+        Platform::Unix,
+        TokenTarget::SsoSession("other".into()),
+        false,
+        [0; 96],
+    );
+    let debug = format!("{flow:?}");
+    assert!(
+        debug.contains("redacted") && !debug.contains("[0, 0"),
+        "{debug}"
+    );
+    match d.run(&mut flow) {
+        Err(Error::Config(m)) => assert!(m.contains("other"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.trace, ["Read", "Read"]);
+}
+
+#[test]
+fn a_login_from_the_environment_checks_the_answers_to_its_reads() {
+    use awscred_core::config::Platform;
+    use awscred_core::resolve::TokenTarget;
+
+    let mut flow = LoginFlow::from_env(
+        config_env(),
+        Platform::Unix,
+        TokenTarget::Profile(None),
+        false,
+        [0; 96],
+    );
+    let now = at(NOW);
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::Read(_))));
+    flow.handle(Input::Shown, now);
+    match flow.next_step(now) {
+        Step::Done(Err(e)) => assert_eq!(
+            e.to_string(),
+            "invalid input: the login flow was reading the config file and expected \
+             Input::File, but the driver answered Input::Shown; this is a bug in the driver"
+        ),
+        other => panic!("expected the end, got {other:?}"),
+    }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use awscred_core::flow::{Flow, Input, Step};
+use awscred_core::flow::{Effect, Flow, Input, Step};
 use awscred_core::login::{LoginFlow, LoginRequest};
 use awscred_core::logout::{LogoutFlow, LogoutRequest};
 use awscred_core::{Endpoint, EndpointConfig, Error, TransportKind};
@@ -64,24 +64,26 @@ impl Chaos {
         let Some(c) = self.pick() else {
             return Ok(match step {
                 Step::Done(r) => return Err(Some(r)),
-                Step::Send(_) => Input::Response(Err(self.error())),
-                Step::Listen => Input::Listening(Err(self.error())),
-                Step::AwaitCallback { .. } => Input::Callback(Err(self.error())),
-                Step::Read(_) => Input::File(Ok(None)),
-                Step::List(_) => Input::Listed(Ok(Vec::new())),
-                Step::Write { .. } | Step::Remove(_) => Input::Written(Ok(())),
-                Step::Wait(_) => Input::Waited,
+                Step::Effect(Effect::Send(_)) => Input::Response(Err(self.error())),
+                Step::Effect(Effect::Listen) => Input::Listening(Err(self.error())),
+                Step::Effect(Effect::AwaitCallback { .. }) => Input::Callback(Err(self.error())),
+                Step::Effect(Effect::Read(_)) => Input::File(Ok(None)),
+                Step::Effect(Effect::List(_)) => Input::Listed(Ok(Vec::new())),
+                Step::Effect(Effect::Write { .. }) | Step::Effect(Effect::Remove(_)) => {
+                    Input::Written(Ok(()))
+                }
+                Step::Effect(Effect::Wait(_)) => Input::Waited,
                 _ => Input::Shown,
             });
         };
         Ok(match step {
             Step::Done(r) => return Err(Some(r)),
-            Step::Read(_) => match c % 4 {
+            Step::Effect(Effect::Read(_)) => match c % 4 {
                 0 => Input::File(Ok(None)),
                 1 => Input::File(Err(self.error())),
                 _ => Input::File(Ok(Some(self.body()))),
             },
-            Step::Send(_) => {
+            Step::Effect(Effect::Send(_)) => {
                 let status = [200u16, 400, 401, 429, 500][usize::from(c % 5)];
                 let code = self.text();
                 let body = self.body();
@@ -94,20 +96,20 @@ impl Chaos {
                     _ => Input::Response(Err(self.error())),
                 }
             }
-            Step::Write { .. } | Step::Remove(_) => match c % 6 {
+            Step::Effect(Effect::Write { .. }) | Step::Effect(Effect::Remove(_)) => match c % 6 {
                 0 => Input::Written(Err(self.error())),
                 _ => Input::Written(Ok(())),
             },
-            Step::List(_) => match c % 5 {
+            Step::Effect(Effect::List(_)) => match c % 5 {
                 0 => Input::Listed(Err(self.error())),
                 n => Input::Listed(Ok((0..n)
                     .map(|i| PathBuf::from(format!("/d/{i}.json")))
                     .collect())),
             },
-            Step::Wait(_) => Input::Waited,
-            Step::Prompt(_) => Input::Shown,
-            Step::Listen => Input::Listening(Ok(u16::from(c) * 200)),
-            Step::AwaitCallback { .. } => Input::Callback(Ok(self.text())),
+            Step::Effect(Effect::Wait(_)) => Input::Waited,
+            Step::Effect(Effect::Prompt(_)) => Input::Shown,
+            Step::Effect(Effect::Listen) => Input::Listening(Ok(u16::from(c) * 200)),
+            Step::Effect(Effect::AwaitCallback { .. }) => Input::Callback(Ok(self.text())),
             // Some wrong answers too: the flow must reject them cleanly.
             _ if c % 2 == 0 => Input::Unlocked,
             _ => Input::Shown,
@@ -121,7 +123,7 @@ fn drive<F: Flow + std::fmt::Debug>(flow: &mut F, chaos: &mut Chaos) {
         let shown = format!("{flow:?}");
         assert!(!shown.contains(SECRET), "secret in {shown}");
         let step = flow.next_step(now);
-        if let Step::Wait(d) = &step {
+        if let Step::Effect(Effect::Wait(d)) = &step {
             now += *d;
         }
         match chaos.answer(step) {

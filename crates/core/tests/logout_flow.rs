@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use awscred_core::flow::{Flow, Input, Step};
+use awscred_core::flow::{Effect, Flow, Input, Step};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
 use awscred_core::{EndpointConfig, Error, TransportKind};
 
@@ -64,7 +64,7 @@ impl Driver {
                 assert!(!shown.contains(secret), "a token leaked into {shown}");
             }
             let input = match flow.next_step(now) {
-                Step::List(dir) => match self.listing_error.take() {
+                Step::Effect(Effect::List(dir)) => match self.listing_error.take() {
                     Some(e) => Input::Listed(Err(e)),
                     None => Input::Listed(Ok(self
                         .files
@@ -74,12 +74,14 @@ impl Driver {
                         .cloned()
                         .collect())),
                 },
-                Step::Read(p) if self.unreadable.contains(&p) => Input::File(Err(Error::Io {
-                    path: p.display().to_string(),
-                    message: "permission denied".into(),
-                })),
-                Step::Read(p) => Input::File(Ok(self.files.get(&p).cloned())),
-                Step::Send(request) => {
+                Step::Effect(Effect::Read(p)) if self.unreadable.contains(&p) => {
+                    Input::File(Err(Error::Io {
+                        path: p.display().to_string(),
+                        message: "permission denied".into(),
+                    }))
+                }
+                Step::Effect(Effect::Read(p)) => Input::File(Ok(self.files.get(&p).cloned())),
+                Step::Effect(Effect::Send(request)) => {
                     assert_eq!(request.method(), http::Method::POST);
                     assert!(request.body().is_empty());
                     let token = request
@@ -97,13 +99,13 @@ impl Driver {
                         .unwrap_or_else(|| panic!("no canned answer for {host}"));
                     Input::Response(answer)
                 }
-                Step::Remove(p) if self.failing_removals.contains(&p) => {
+                Step::Effect(Effect::Remove(p)) if self.failing_removals.contains(&p) => {
                     Input::Written(Err(Error::Io {
                         path: p.display().to_string(),
                         message: "operation not permitted".into(),
                     }))
                 }
-                Step::Remove(p) => {
+                Step::Effect(Effect::Remove(p)) => {
                     self.files.remove(&p);
                     Input::Written(Ok(()))
                 }
@@ -319,7 +321,7 @@ fn a_failed_listing_ends_the_logout_with_its_error() {
 fn a_wrong_answer_from_the_driver_is_reported() {
     let mut flow = flow();
     let now = SystemTime::UNIX_EPOCH;
-    assert!(matches!(flow.next_step(now), Step::List(_)));
+    assert!(matches!(flow.next_step(now), Step::Effect(Effect::List(_))));
     flow.handle(Input::Shown, now);
     match flow.next_step(now) {
         Step::Done(Err(e)) => assert_eq!(
@@ -332,4 +334,40 @@ fn a_wrong_answer_from_the_driver_is_reported() {
     // Finished stays finished.
     flow.handle(Input::Waited, now);
     assert!(matches!(flow.next_step(now), Step::Done(Err(_))));
+}
+
+#[test]
+fn a_logout_from_the_environment_reads_the_config_files_first() {
+    use awscred_core::config::{Env, Platform};
+
+    let mut d = Driver::new();
+    // The selected profile's endpoint settings apply to every portal: here a FIPS endpoint.
+    d.put(
+        "/home/u/.aws/config".into(),
+        "[default]\nuse_fips_endpoint = true\n",
+    )
+    .put(
+        token_file("a-east.json"),
+        &token(TOKEN_EAST, Some("us-east-1")),
+    );
+    d.answers.insert(
+        "portal.sso-fips.us-east-1.amazonaws.com".into(),
+        status(200),
+    );
+    let mut flow = LogoutFlow::from_env(Env::from_pairs([("HOME", "/home/u")]), Platform::Unix);
+    let outcome = d.run(&mut flow).unwrap();
+    assert_eq!(
+        d.sent,
+        [(
+            "https://portal.sso-fips.us-east-1.amazonaws.com/logout".to_string(),
+            TOKEN_EAST.to_string()
+        )]
+    );
+    assert_eq!(outcome.files_removed, [token_file("a-east.json")]);
+    // Without a home there is nothing to read: a configuration error, from the first step.
+    let mut homeless = LogoutFlow::from_env(Env::from_pairs([("X", "y")]), Platform::Unix);
+    match Driver::new().run(&mut homeless) {
+        Err(Error::Config(m)) => assert!(m.contains("HOME"), "{m}"),
+        other => panic!("{other:?}"),
+    }
 }

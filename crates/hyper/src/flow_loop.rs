@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, Interact, ProcessOutput, Step};
+use awscred_core::flow::{Effect, Flow, Input, Interact, ProcessOutput, Step};
 use awscred_files::FileLock;
 use awscred_files::callback::CallbackListener;
 
@@ -17,7 +17,7 @@ use crate::Client;
 impl Client {
     /// Runs a flow to its end.
     ///
-    /// Locks taken with [`Step::Lock`] are released at [`Step::Unlock`] or, at the latest, when
+    /// Locks taken with [`Effect::Lock`] are released at [`Effect::Unlock`] or, at the latest, when
     /// this returns (or its future is dropped).
     pub async fn run<F: Flow + Send>(
         &self,
@@ -29,36 +29,40 @@ impl Client {
         loop {
             let input = match flow.next_step(SystemTime::now()) {
                 Step::Done(result) => return result,
-                Step::Read(path) => {
+                Step::Effect(Effect::Read(path)) => {
                     Input::File(blocking(&path, awscred_files::read_if_present).await)
                 }
-                Step::Send(request) => Input::Response(self.send(request).await),
-                Step::Write { path, contents } => Input::Written(
+                Step::Effect(Effect::Send(request)) => Input::Response(self.send(request).await),
+                Step::Effect(Effect::Write { path, contents }) => Input::Written(
                     blocking(&path, move |p| {
                         awscred_files::write_private_atomic(p, &contents)
                     })
                     .await,
                 ),
-                Step::Remove(path) => Input::Written(
+                Step::Effect(Effect::Remove(path)) => Input::Written(
                     blocking(&path, |p| awscred_files::remove_if_present(p).map(drop)).await,
                 ),
-                Step::List(dir) => Input::Listed(blocking(&dir, awscred_files::list_json).await),
-                Step::Lock(path) => Input::Locked(match blocking(&path, FileLock::acquire).await {
-                    Ok(lock) => {
-                        locks.push((path, lock));
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                }),
-                Step::Unlock(path) => {
+                Step::Effect(Effect::List(dir)) => {
+                    Input::Listed(blocking(&dir, awscred_files::list_json).await)
+                }
+                Step::Effect(Effect::Lock(path)) => {
+                    Input::Locked(match blocking(&path, FileLock::acquire).await {
+                        Ok(lock) => {
+                            locks.push((path, lock));
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    })
+                }
+                Step::Effect(Effect::Unlock(path)) => {
                     locks.retain(|(p, _)| p != &path);
                     Input::Unlocked
                 }
-                Step::Wait(d) => {
+                Step::Effect(Effect::Wait(d)) => {
                     tokio::time::sleep(d).await;
                     Input::Waited
                 }
-                Step::Run(command) => Input::ProcessOutput(
+                Step::Effect(Effect::Run(command)) => Input::ProcessOutput(
                     match spawn(move || awscred_files::process::run(&command)).await {
                         Ok(Ok(f)) => Ok(ProcessOutput {
                             status: f.status,
@@ -69,12 +73,14 @@ impl Client {
                         Err(e) => Err(Error::Process(e)),
                     },
                 ),
-                Step::AskTokenCode { serial } => Input::TokenCode(interact.token_code(&serial)),
-                Step::Prompt(prompt) => {
+                Step::Effect(Effect::AskTokenCode { serial }) => {
+                    Input::TokenCode(interact.token_code(&serial))
+                }
+                Step::Effect(Effect::Prompt(prompt)) => {
                     interact.show(&prompt);
                     Input::Shown
                 }
-                Step::Listen => Input::Listening(match CallbackListener::bind() {
+                Step::Effect(Effect::Listen) => Input::Listening(match CallbackListener::bind() {
                     Ok(l) => {
                         let port = l.port();
                         listener = Some(l);
@@ -82,13 +88,22 @@ impl Client {
                     }
                     Err(e) => Err(io_error("the 127.0.0.1 callback listener", e)),
                 }),
-                Step::AwaitCallback { timeout } => Input::Callback(match listener.take() {
-                    Some(l) => match spawn(move || l.wait(timeout)).await {
-                        Ok(result) => result.map_err(|e| Error::Login(e.to_string())),
-                        Err(e) => Err(Error::Login(e)),
-                    },
-                    None => Err(Error::Login("no callback listener was started".into())),
-                }),
+                Step::Effect(Effect::AwaitCallback { timeout }) => {
+                    Input::Callback(match listener.take() {
+                        Some(l) => match spawn(move || l.wait(timeout)).await {
+                            Ok(result) => result.map_err(|e| Error::Login(e.to_string())),
+                            Err(e) => Err(Error::Login(e)),
+                        },
+                        None => Err(Error::Login("no callback listener was started".into())),
+                    })
+                }
+                // `Effect` is non-exhaustive: an effect this driver does not know ends the flow.
+                Step::Effect(other) => {
+                    return Err(Error::Unsupported(format!(
+                        "this driver cannot carry out the {:?} effect",
+                        other.kind()
+                    )));
+                }
             };
             flow.handle(input, SystemTime::now());
         }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, Prompt, Step};
+use awscred_core::flow::{Effect, Flow, Input, Prompt, Step};
 use awscred_hyper::{Client, Interact, NonInteractive};
 use common::{Action, Server};
 
@@ -100,28 +100,28 @@ async fn every_step_is_carried_out() {
     let port = Arc::new(Mutex::new(None));
     let flow = Script {
         steps: vec![
-            Step::Read(file.clone()),
-            Step::Write {
+            Step::Effect(Effect::Read(file.clone())),
+            Step::Effect(Effect::Write {
                 path: file.clone(),
                 contents: b"{\"a\":1}".to_vec(),
-            },
-            Step::Read(file.clone()),
-            Step::List(file.parent().unwrap().to_path_buf()),
-            Step::Lock(lock.clone()),
-            Step::Unlock(lock.clone()),
-            Step::Send(request),
-            Step::Wait(Duration::from_millis(30)),
-            Step::Run("sh -c 'echo from-process'".into()),
-            Step::AskTokenCode {
+            }),
+            Step::Effect(Effect::Read(file.clone())),
+            Step::Effect(Effect::List(file.parent().unwrap().to_path_buf())),
+            Step::Effect(Effect::Lock(lock.clone())),
+            Step::Effect(Effect::Unlock(lock.clone())),
+            Step::Effect(Effect::Send(request)),
+            Step::Effect(Effect::Wait(Duration::from_millis(30))),
+            Step::Effect(Effect::Run("sh -c 'echo from-process'".into())),
+            Step::Effect(Effect::AskTokenCode {
                 serial: "arn:aws:iam::123456789012:mfa/me".into(),
-            },
-            Step::Prompt(Prompt::Polling),
-            Step::Remove(file.clone()),
-            Step::Read(file.clone()),
-            Step::Listen,
-            Step::AwaitCallback {
+            }),
+            Step::Effect(Effect::Prompt(Prompt::Polling)),
+            Step::Effect(Effect::Remove(file.clone())),
+            Step::Effect(Effect::Read(file.clone())),
+            Step::Effect(Effect::Listen),
+            Step::Effect(Effect::AwaitCallback {
                 timeout: Duration::from_secs(10),
-            },
+            }),
         ],
         log: Vec::new(),
         port: port.clone(),
@@ -182,19 +182,19 @@ async fn failures_come_back_as_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let flow = Script {
         steps: vec![
-            Step::Read(dir.path().to_path_buf()),
-            Step::Run("/nonexistent/awscred-test-program".into()),
-            Step::AskTokenCode {
+            Step::Effect(Effect::Read(dir.path().to_path_buf())),
+            Step::Effect(Effect::Run("/nonexistent/awscred-test-program".into())),
+            Step::Effect(Effect::AskTokenCode {
                 serial: "mfa".into(),
-            },
-            Step::AwaitCallback {
+            }),
+            Step::Effect(Effect::AwaitCallback {
                 timeout: Duration::from_millis(10),
-            },
-            Step::Send(
+            }),
+            Step::Effect(Effect::Send(
                 http::Request::get("http://example.com/")
                     .body(Vec::new())
                     .unwrap(),
-            ),
+            )),
         ],
         log: Vec::new(),
         port: Arc::default(),
@@ -247,11 +247,11 @@ async fn flows_run_inside_spawned_tasks() {
     let task = tokio::spawn(async move {
         let flow = Script {
             steps: vec![
-                Step::Write {
+                Step::Effect(Effect::Write {
                     path: file.clone(),
                     contents: b"1".to_vec(),
-                },
-                Step::Read(file),
+                }),
+                Step::Effect(Effect::Read(file)),
             ],
             log: Vec::new(),
             port: Arc::default(),

@@ -4,8 +4,9 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use super::shell::{self, Begun, Body, Shell};
 use super::sso_token::{TokenLoader, TokenSpec};
-use super::{Action, ConfigProgress, ConfigRead, Poll, sso_endpoint, unexpected};
+use super::{Poll, sso_endpoint};
 use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use crate::flow::{Flow, Input, Step};
 use crate::{Endpoint, Error, Service};
@@ -56,8 +57,8 @@ impl fmt::Debug for SsoAccess {
     }
 }
 
-/// Where the token flow is.
-struct Loading {
+/// The token being loaded, and where to use it.
+pub(crate) struct Loading {
     loader: Box<TokenLoader>,
     portal: Endpoint,
     start_url: String,
@@ -65,66 +66,68 @@ struct Loading {
     sso_region: String,
 }
 
-enum Phase {
-    Start,
-    Config(ConfigRead),
-    Token(Loading),
-    Pending(Action, Box<Phase>),
-    Finished(Option<Result<SsoAccess, Error>>),
-}
-
-impl Phase {
-    fn name(&self) -> &'static str {
-        match self {
-            Phase::Start => "starting",
-            Phase::Config(read) => read.name(),
-            Phase::Token(l) => l.loader.name(),
-            Phase::Pending(_, next) => next.name(),
-            Phase::Finished(_) => "finished",
-        }
-    }
-}
-
-/// Loads the SSO token of a [`TokenTarget`]. Drive it with [`Flow::next_step`] /
-/// [`Flow::handle`]. `Debug` shows only the target and where the flow is.
-pub struct SsoAccessFlow {
+/// What [`SsoAccessFlow`] was asked for.
+pub(crate) struct Setup {
     env: Env,
     target: TokenTarget,
     platform: Platform,
     last_refresh_attempt: Option<SystemTime>,
-    phase: Phase,
+}
+
+/// Loads the SSO token of a [`TokenTarget`]. Drive it with [`Flow::next_step`] /
+/// [`Flow::handle`]. `Debug` shows only the target and where the flow is.
+///
+/// Effects it can emit: [`Effect::Read`] (config, credentials, the SSO token),
+/// [`Effect::Lock`] / [`Effect::Unlock`] and [`Effect::Send`] (CreateToken) and
+/// [`Effect::Write`] (the refreshed token) when the token is due for a refresh. Nothing else.
+///
+/// [`Effect::Read`]: crate::flow::Effect::Read
+/// [`Effect::Send`]: crate::flow::Effect::Send
+/// [`Effect::Write`]: crate::flow::Effect::Write
+/// [`Effect::Lock`]: crate::flow::Effect::Lock
+/// [`Effect::Unlock`]: crate::flow::Effect::Unlock
+pub struct SsoAccessFlow {
+    shell: Shell<Setup>,
 }
 
 impl SsoAccessFlow {
     /// A flow for `target`, reading the files `env` points at on `platform`.
     pub fn new(env: Env, target: TokenTarget, platform: Platform) -> Self {
-        SsoAccessFlow {
+        let setup = Setup {
             env,
             target,
             platform,
             last_refresh_attempt: None,
-            phase: Phase::Start,
+        };
+        SsoAccessFlow {
+            shell: Shell::new("SSO token", setup),
         }
     }
 
     /// The last refresh attempt the caller knows of (at most one attempt per 60 s).
     pub fn last_refresh_attempt(mut self, at: Option<SystemTime>) -> Self {
-        self.last_refresh_attempt = at;
+        self.shell.setup.last_refresh_attempt = at;
         self
     }
+}
 
-    fn finish(&mut self, result: Result<SsoAccess, Error>) {
-        self.phase = Phase::Finished(Some(result));
+impl shell::Setup for Setup {
+    type Body = Loading;
+
+    fn env(&self) -> &Env {
+        &self.env
     }
 
-    fn start_loading(&mut self, paths: ConfigPaths, set: ConfigSet, now: SystemTime) {
-        match self.loading(&paths, set) {
-            Ok(loading) => self.advance(loading, None, now),
-            Err(e) => self.finish(Err(e)),
-        }
+    fn platform(&self) -> Platform {
+        self.platform
     }
 
-    fn loading(&self, paths: &ConfigPaths, set: ConfigSet) -> Result<Loading, Error> {
+    fn begin(
+        &self,
+        paths: ConfigPaths,
+        set: ConfigSet,
+        _now: SystemTime,
+    ) -> Result<Begun<Loading>, Error> {
         // Endpoint overrides come from the selected (or named) profile.
         let (profile, login) = match &self.target {
             TokenTarget::Profile(p) => {
@@ -151,28 +154,33 @@ impl SsoAccessFlow {
             &paths.sso_cache,
             oidc,
         );
-        Ok(Loading {
+        Ok(Begun::Run(Loading {
             loader: Box::new(TokenLoader::new(spec, self.last_refresh_attempt)),
             portal,
             start_url: login.start_url,
             session_name: login.session_name,
             sso_region: login.region,
-        })
+        }))
+    }
+}
+
+impl Body for Loading {
+    type Output = SsoAccess;
+
+    fn name(&self) -> &'static str {
+        self.loader.name()
     }
 
-    fn advance(&mut self, mut loading: Loading, input: Option<Input>, now: SystemTime) {
-        match loading.loader.resume(input, now) {
-            Poll::Act(action) => {
-                self.phase = Phase::Pending(action, Box::new(Phase::Token(loading)));
-            }
-            Poll::Ready(Err(e)) => self.finish(Err(e)),
-            Poll::Ready(Ok(loaded)) => self.finish(Ok(SsoAccess {
+    fn resume(&mut self, input: Option<Input>, now: SystemTime) -> Poll<SsoAccess> {
+        match self.loader.resume(input, now) {
+            Poll::Act(action) => Poll::Act(action),
+            Poll::Ready(result) => Poll::Ready(result.map(|loaded| SsoAccess {
                 access_token: loaded.token.access_token,
                 expires_at: loaded.token.expires_at,
-                portal: loading.portal,
-                start_url: loading.start_url,
-                session_name: loading.session_name,
-                sso_region: loading.sso_region,
+                portal: self.portal.clone(),
+                start_url: self.start_url.clone(),
+                session_name: self.session_name.clone(),
+                sso_region: self.sso_region.clone(),
                 refresh_attempted_at: loaded.refresh_attempted_at,
             })),
         }
@@ -182,60 +190,20 @@ impl SsoAccessFlow {
 impl Flow for SsoAccessFlow {
     type Output = SsoAccess;
 
-    fn next_step(&mut self, _now: SystemTime) -> Step<SsoAccess> {
-        loop {
-            match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-                Phase::Start => match ConfigRead::start(&self.env, self.platform) {
-                    Ok((action, read)) => {
-                        self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
-                    }
-                    Err(e) => self.finish(Err(e)),
-                },
-                Phase::Pending(action, next) => {
-                    self.phase = *next;
-                    return action.into_step();
-                }
-                Phase::Finished(Some(result)) => return Step::Done(result),
-                Phase::Finished(None) => {
-                    return Step::Done(Err(Error::InvalidInput(
-                        "the SSO token flow has already finished".into(),
-                    )));
-                }
-                other => {
-                    let name = other.name();
-                    self.phase = other;
-                    return Step::Done(Err(Error::InvalidInput(format!(
-                        "next_step called again while {name}, before the last step was answered"
-                    ))));
-                }
-            }
-        }
+    fn next_step(&mut self, now: SystemTime) -> Step<SsoAccess> {
+        self.shell.next_step(now)
     }
 
     fn handle(&mut self, input: Input, now: SystemTime) {
-        match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-            Phase::Config(read) => match read.on_input(input) {
-                Ok(ConfigProgress::Read(action, read)) => {
-                    self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
-                }
-                Ok(ConfigProgress::Loaded(paths, set)) => self.start_loading(paths, set, now),
-                Err(e) => self.finish(Err(e)),
-            },
-            Phase::Token(loading) => self.advance(loading, Some(input), now),
-            Phase::Finished(result) => self.phase = Phase::Finished(result),
-            phase @ (Phase::Start | Phase::Pending(..)) => {
-                let name = phase.name();
-                self.finish(Err(unexpected(&input, name)));
-            }
-        }
+        self.shell.handle(input, now)
     }
 }
 
 impl fmt::Debug for SsoAccessFlow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SsoAccessFlow")
-            .field("target", &self.target)
-            .field("state", &self.phase.name())
+            .field("target", &self.shell.setup.target)
+            .field("state", &self.shell.state())
             .finish()
     }
 }

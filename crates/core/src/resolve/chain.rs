@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use super::{Action, Ctx, Poll, unexpected};
+use super::{Action, Ctx, Poll, out_of_step};
 use crate::cli_cache::{
     self, AssumeRoleEntry, AssumeRoleKeyInput, ResponseMetadata, assume_role_cache_key,
 };
@@ -116,10 +116,7 @@ impl ChainRunner {
                 self.state = state;
                 let name = self.name();
                 self.state = State::Done;
-                Poll::Ready(Err(match input {
-                    Some(input) => unexpected(&input, name),
-                    None => Error::InvalidInput(format!("resumed without an answer while {name}")),
-                }))
+                Poll::Ready(Err(out_of_step(input, name)))
             }
         }
     }

@@ -17,24 +17,37 @@
 //! (`Lock` → `Read` token → `Send` CreateToken → `Write` token → `Unlock`) →
 //! `Send` GetRoleCredentials → `Write` CLI cache (SSO) → `Read` CLI cache (role) →
 //! (`AskTokenCode`) → `Send` AssumeRole → `Write` CLI cache (role) → `Done`.
+//!
+//! Where things live: `shell.rs` is the one shell of both flows (the config files, effects out,
+//! answers checked and in); `resolution.rs` is the body of [`ResolveFlow`], `access.rs` that of
+//! [`SsoAccessFlow`]. `source.rs` picks the runner of the plan's source — one file each:
+//! `process_source.rs`, `web_identity.rs`, `sso_role.rs` (static keys need none) — and
+//! `chain.rs` walks the roles. `configured.rs` puts the same config reader in front of the
+//! login and logout flows.
 
 mod access;
 mod chain;
+mod configured;
 mod process;
+mod process_source;
+mod resolution;
+mod shell;
 mod source;
+mod sso_role;
 mod sso_token;
+mod web_identity;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
 pub use access::{SsoAccess, SsoAccessFlow, TokenTarget};
+pub(crate) use configured::{Configured, FromConfig};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
-use crate::flow::{Flow, Input, Step};
-use crate::{Credentials, Endpoint, Error, Service, cli_cache};
-use chain::ChainRunner;
-use source::SourceRunner;
+use crate::flow::{Effect, Flow, Input, Step};
+use crate::{Credentials, Endpoint, Error, Service};
+use shell::Shell;
 
 /// What to resolve, and the context a caller keeps between resolutions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,13 +111,23 @@ pub struct Resolved {
 
 /// The resolution state machine. Drive it with [`Flow::next_step`] / [`Flow::handle`].
 /// `Debug` shows only the profile and where the flow is.
+///
+/// Effects it can emit: [`Effect::Read`] (config, credentials, the AWS CLI cache, the SSO
+/// token, the web identity token file), [`Effect::Send`] (CreateToken, GetRoleCredentials,
+/// AssumeRole, AssumeRoleWithWebIdentity), [`Effect::Write`] (the refreshed SSO token, the AWS
+/// CLI cache), [`Effect::Lock`] / [`Effect::Unlock`] (around an SSO token refresh),
+/// [`Effect::Run`] (`credential_process`) and [`Effect::AskTokenCode`] (a role's
+/// `mfa_serial`). Never `Remove`, `List`, `Wait`, `Prompt`, `Listen` or `AwaitCallback`.
+///
+/// [`Effect::Read`]: crate::flow::Effect::Read
+/// [`Effect::Send`]: crate::flow::Effect::Send
+/// [`Effect::Write`]: crate::flow::Effect::Write
+/// [`Effect::Lock`]: crate::flow::Effect::Lock
+/// [`Effect::Unlock`]: crate::flow::Effect::Unlock
+/// [`Effect::Run`]: crate::flow::Effect::Run
+/// [`Effect::AskTokenCode`]: crate::flow::Effect::AskTokenCode
 pub struct ResolveFlow {
-    request: ResolveRequest,
-    phase: Phase,
-    // The SSO token refresh is the one request made under a lock; tracking it here survives a
-    // failed resolution, which has no `Resolved` to carry it.
-    locks_held: usize,
-    refresh_attempted_at: Option<SystemTime>,
+    shell: Shell<resolution::Setup>,
 }
 
 /// What the flow resolved so far, shared by the source and chain runners.
@@ -158,51 +181,11 @@ pub(crate) fn sso_endpoint(
     crate::endpoint::resolve(service, &cfg)
 }
 
-enum Phase {
-    Start,
-    Config(ConfigRead),
-    /// Reading the AWS CLI cache entry of chain step `index`, outermost first, before the
-    /// source is resolved at all (botocore's deferred source credentials).
-    Probe {
-        ctx: Box<Ctx>,
-        index: usize,
-    },
-    Source {
-        ctx: Box<Ctx>,
-        runner: SourceRunner,
-    },
-    Chain {
-        ctx: Box<Ctx>,
-        runner: ChainRunner,
-        refresh_attempted_at: Option<SystemTime>,
-    },
-    /// The step to hand out next; `Done` once it was handed out.
-    Pending(Action, Box<Phase>),
-    Finished(Option<Result<Resolved, Error>>),
-}
-
-impl Phase {
-    fn name(&self) -> &'static str {
-        match self {
-            Phase::Start => "starting",
-            Phase::Config(read) => read.name(),
-            Phase::Probe { .. } => "reading the AWS CLI cache for the outermost role",
-            Phase::Source { runner, .. } => runner.name(),
-            Phase::Chain { runner, .. } => runner.name(),
-            Phase::Pending(_, next) => next.name(),
-            Phase::Finished(_) => "finished",
-        }
-    }
-}
-
 impl ResolveFlow {
     /// A flow resolving `request`.
     pub fn new(request: ResolveRequest) -> Self {
         ResolveFlow {
-            request,
-            phase: Phase::Start,
-            locks_held: 0,
-            refresh_attempted_at: None,
+            shell: Shell::new("resolve", resolution::Setup(request)),
         }
     }
 
@@ -210,161 +193,10 @@ impl ResolveFlow {
     /// Providers keep it for the next [`ResolveRequest::last_refresh_attempt`], so a failing
     /// refresh is tried at most once a minute (botocore's back-off) instead of on every call.
     pub fn refresh_attempted_at(&self) -> Option<SystemTime> {
-        self.refresh_attempted_at
-    }
-
-    fn finish(&mut self, result: Result<Resolved, Error>) {
-        self.phase = Phase::Finished(Some(result));
-    }
-
-    /// Moves on after the config files are read.
-    fn start_resolving(&mut self, paths: ConfigPaths, set: ConfigSet, now: SystemTime) {
-        let env = &self.request.env;
-        let explicit = self.request.explicit_profile().map(str::to_string);
-        let profile = config::select_profile(env, explicit.as_deref());
-        if explicit.is_none() {
-            // botocore: only an explicit --profile disables the environment provider.
-            match config::env_credentials(env) {
-                Ok(Some(credentials)) => {
-                    let region = config::select_region(env, &set, &profile);
-                    return self.finish(Ok(Resolved {
-                        credentials,
-                        profile,
-                        region,
-                        refresh_attempted_at: self.request.last_refresh_attempt,
-                        from_cli_cache: false,
-                        warnings: set.warnings,
-                    }));
-                }
-                Ok(None) => {}
-                Err(e) => return self.finish(Err(e)),
-            }
-        }
-        let plan = match config::plan(&set, &profile, env, now) {
-            Ok(plan) => plan,
-            Err(e) => return self.finish(Err(e)),
-        };
-        let ctx = Box::new(Ctx {
-            env: env.clone(),
-            set,
-            plan,
-            paths,
-            use_cli_cache: self.request.use_cli_cache,
-            last_refresh_attempt: self.request.last_refresh_attempt,
-        });
-        match ctx.plan.chain.len().checked_sub(1) {
-            Some(last) if ctx.use_cli_cache => self.probe(ctx, last, now),
-            _ => self.start_source(ctx, now),
-        }
-    }
-
-    fn start_source(&mut self, ctx: Box<Ctx>, now: SystemTime) {
-        let runner = SourceRunner::new(&ctx);
-        self.advance_source(ctx, runner, None, now);
-    }
-
-    /// Like the AWS CLI, a role whose credentials are cached needs nothing of what it is
-    /// chained on: look for the outermost cached role before resolving the source, so a cached
-    /// chain costs no request and no SSO token.
-    fn probe(&mut self, ctx: Box<Ctx>, index: usize, now: SystemTime) {
-        match ctx
-            .plan
-            .chain
-            .get(index)
-            .and_then(|s| chain::cache_path(&ctx, s))
-        {
-            Some(path) => {
-                self.phase =
-                    Phase::Pending(Action::Read(path), Box::new(Phase::Probe { ctx, index }))
-            }
-            None => self.probe_missed(ctx, index, now),
-        }
-    }
-
-    fn probe_missed(&mut self, ctx: Box<Ctx>, index: usize, now: SystemTime) {
-        match index.checked_sub(1) {
-            Some(inner) => self.probe(ctx, inner, now),
-            None => self.start_source(ctx, now),
-        }
-    }
-
-    fn probe_answered(&mut self, ctx: Box<Ctx>, index: usize, input: Input, now: SystemTime) {
-        let cached = match input {
-            Input::File(Ok(Some(bytes))) => cli_cache::parse_entry(&bytes)
-                .ok()
-                .filter(|c| cli_cache::is_reusable(c, now)),
-            // The cache is an optimisation: an unreadable entry is a miss.
-            Input::File(_) => None,
-            other => return self.finish(Err(unexpected(&other, "reading the AWS CLI cache"))),
-        };
-        match cached {
-            Some(credentials) => {
-                let refresh_attempted_at = ctx.last_refresh_attempt;
-                let runner = ChainRunner::starting_at(index + 1, credentials);
-                self.advance_chain(ctx, runner, refresh_attempted_at, None, now);
-            }
-            None => self.probe_missed(ctx, index, now),
-        }
-    }
-
-    fn advance_source(
-        &mut self,
-        ctx: Box<Ctx>,
-        mut runner: SourceRunner,
-        input: Option<Input>,
-        now: SystemTime,
-    ) {
-        match runner.resume(&ctx, input, now) {
-            Poll::Act(action) => {
-                self.phase = Phase::Pending(action, Box::new(Phase::Source { ctx, runner }))
-            }
-            Poll::Ready(Err(e)) => self.finish(Err(e)),
-            Poll::Ready(Ok(out)) => {
-                let refresh_attempted_at = out.refresh_attempted_at.or(ctx.last_refresh_attempt);
-                let runner = ChainRunner::new(out.credentials, out.from_cli_cache);
-                self.advance_chain(ctx, runner, refresh_attempted_at, None, now);
-            }
-        }
-    }
-
-    fn advance_chain(
-        &mut self,
-        ctx: Box<Ctx>,
-        mut runner: ChainRunner,
-        refresh_attempted_at: Option<SystemTime>,
-        input: Option<Input>,
-        now: SystemTime,
-    ) {
-        match runner.resume(&ctx, input, now) {
-            Poll::Act(action) => {
-                self.phase = Phase::Pending(
-                    action,
-                    Box::new(Phase::Chain {
-                        ctx,
-                        runner,
-                        refresh_attempted_at,
-                    }),
-                )
-            }
-            Poll::Ready(Err(e)) => self.finish(Err(e)),
-            Poll::Ready(Ok((credentials, from_cli_cache))) => {
-                let Ctx { set, plan, .. } = *ctx;
-                let mut warnings = set.warnings;
-                warnings.extend(plan.warnings);
-                self.finish(Ok(Resolved {
-                    credentials,
-                    profile: plan.profile,
-                    region: plan.region,
-                    refresh_attempted_at,
-                    from_cli_cache,
-                    warnings,
-                }))
-            }
-        }
+        self.shell.locked_send_at()
     }
 }
 
-/// Parses and merges the two shared files (either may be missing).
 /// Reading the config file, then the credentials file: the first steps of every flow that
 /// starts from the user's configuration.
 pub(crate) enum ConfigRead {
@@ -429,84 +261,26 @@ impl Flow for ResolveFlow {
     type Output = Resolved;
 
     fn next_step(&mut self, now: SystemTime) -> Step<Resolved> {
-        loop {
-            match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-                Phase::Start => match ConfigRead::start(&self.request.env, self.request.platform) {
-                    Ok((action, read)) => {
-                        self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
-                    }
-                    Err(e) => self.finish(Err(e)),
-                },
-                Phase::Pending(action, next) => {
-                    self.phase = *next;
-                    match &action {
-                        Action::Lock(_) => self.locks_held += 1,
-                        Action::Unlock(_) => self.locks_held = self.locks_held.saturating_sub(1),
-                        Action::Send(_) if self.locks_held > 0 => {
-                            self.refresh_attempted_at = Some(now)
-                        }
-                        _ => {}
-                    }
-                    return action.into_step();
-                }
-                Phase::Finished(Some(result)) => return Step::Done(result),
-                Phase::Finished(None) => {
-                    return Step::Done(Err(Error::InvalidInput(
-                        "the resolve flow has already finished".into(),
-                    )));
-                }
-                other => {
-                    // A step was handed out and not answered: hand out the same kind of
-                    // failure rather than guessing.
-                    let name = other.name();
-                    self.phase = other;
-                    return Step::Done(Err(Error::InvalidInput(format!(
-                        "next_step called again while {name}, before the last step was answered"
-                    ))));
-                }
-            }
-        }
+        self.shell.next_step(now)
     }
 
     fn handle(&mut self, input: Input, now: SystemTime) {
-        match std::mem::replace(&mut self.phase, Phase::Finished(None)) {
-            Phase::Config(read) => match read.on_input(input) {
-                Ok(ConfigProgress::Read(action, read)) => {
-                    self.phase = Phase::Pending(action, Box::new(Phase::Config(read)))
-                }
-                Ok(ConfigProgress::Loaded(paths, set)) => self.start_resolving(paths, set, now),
-                Err(e) => self.finish(Err(e)),
-            },
-            Phase::Probe { ctx, index } => self.probe_answered(ctx, index, input, now),
-            Phase::Source { ctx, runner } => self.advance_source(ctx, runner, Some(input), now),
-            Phase::Chain {
-                ctx,
-                runner,
-                refresh_attempted_at,
-            } => self.advance_chain(ctx, runner, refresh_attempted_at, Some(input), now),
-            Phase::Finished(result) => {
-                // Answers after the end change nothing.
-                self.phase = Phase::Finished(result);
-            }
-            phase @ (Phase::Start | Phase::Pending(..)) => {
-                let name = phase.name();
-                self.finish(Err(unexpected(&input, name)));
-            }
-        }
+        self.shell.handle(input, now)
     }
 }
 
 impl fmt::Debug for ResolveFlow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let request = &self.shell.setup.0;
         f.debug_struct("ResolveFlow")
-            .field("profile", &self.request.profile)
-            .field("use_cli_cache", &self.request.use_cli_cache)
-            .field("state", &self.phase.name())
+            .field("profile", &request.profile)
+            .field("use_cli_cache", &request.use_cli_cache)
+            .field("state", &self.shell.state())
             .finish()
     }
 }
 
-/// The I/O steps the runners ask for; the flows turn them into [`Step`]s.
+/// The effects the runners ask for; the shell hands them out as [`Effect`]s.
 pub(crate) enum Action {
     Read(PathBuf),
     Send(http::Request<Vec<u8>>),
@@ -518,15 +292,15 @@ pub(crate) enum Action {
 }
 
 impl Action {
-    pub(crate) fn into_step<T>(self) -> Step<T> {
+    pub(crate) fn into_effect(self) -> Effect {
         match self {
-            Action::Read(p) => Step::Read(p),
-            Action::Send(r) => Step::Send(r),
-            Action::Write { path, contents } => Step::Write { path, contents },
-            Action::Lock(p) => Step::Lock(p),
-            Action::Unlock(p) => Step::Unlock(p),
-            Action::Run(c) => Step::Run(c),
-            Action::AskTokenCode { serial } => Step::AskTokenCode { serial },
+            Action::Read(p) => Effect::Read(p),
+            Action::Send(r) => Effect::Send(r),
+            Action::Write { path, contents } => Effect::Write { path, contents },
+            Action::Lock(p) => Effect::Lock(p),
+            Action::Unlock(p) => Effect::Unlock(p),
+            Action::Run(c) => Effect::Run(c),
+            Action::AskTokenCode { serial } => Effect::AskTokenCode { serial },
         }
     }
 }
@@ -537,21 +311,16 @@ pub(crate) enum Poll<T> {
     Ready(Result<T, Error>),
 }
 
-/// The error for an answer that does not fit the step handed out.
+/// The error for an answer a runner has no use for. The shell checked it against the effect
+/// handed out already ([`crate::flow::Awaiting`]), so this is a bug in awscred.
 pub(crate) fn unexpected(input: &Input, state: &str) -> Error {
-    let kind = match input {
-        Input::File(_) => "File",
-        Input::Response(_) => "Response",
-        Input::Written(_) => "Written",
-        Input::Listed(_) => "Listed",
-        Input::Locked(_) => "Locked",
-        Input::Unlocked => "Unlocked",
-        Input::Waited => "Waited",
-        Input::ProcessOutput(_) => "ProcessOutput",
-        Input::TokenCode(_) => "TokenCode",
-        Input::Shown => "Shown",
-        Input::Listening(_) => "Listening",
-        Input::Callback(_) => "Callback",
-    };
-    Error::InvalidInput(format!("unexpected input {kind} while {state}"))
+    crate::flow::unusable(input, state)
+}
+
+/// The error of a runner resumed with an answer it has no use for, or with none.
+pub(crate) fn out_of_step(input: Option<Input>, name: &str) -> Error {
+    match input {
+        Some(input) => unexpected(&input, name),
+        None => Error::InvalidInput(format!("resumed without an answer while {name}")),
+    }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use awscred_core::Error;
-use awscred_core::flow::{Flow, Input, ProcessOutput, Step};
+use awscred_core::flow::{Effect, Flow, Input, ProcessOutput, Step};
 use awscred_core::retry::{RetryClass, classify, response_error};
 
 pub type Request = http::Request<Vec<u8>>;
@@ -133,11 +133,11 @@ impl Driver {
                     assert!(self.held.is_empty(), "locks still held: {:?}", self.held);
                     return result;
                 }
-                Step::Read(path) => {
+                Step::Effect(Effect::Read(path)) => {
                     self.events.push(Event::Read(path.clone()));
                     Input::File(Ok(self.files.get(&path).cloned()))
                 }
-                Step::Write { path, contents } => {
+                Step::Effect(Effect::Write { path, contents }) => {
                     self.events.push(Event::Write(path.clone()));
                     if self.failing_writes.contains(&path) {
                         Input::Written(Err(Error::Io {
@@ -149,11 +149,11 @@ impl Driver {
                         Input::Written(Ok(()))
                     }
                 }
-                Step::Remove(path) => {
+                Step::Effect(Effect::Remove(path)) => {
                     self.files.remove(&path);
                     Input::Written(Ok(()))
                 }
-                Step::Lock(path) => {
+                Step::Effect(Effect::Lock(path)) => {
                     self.events.push(Event::Lock(path.clone()));
                     assert!(!self.held.contains(&path), "lock taken twice");
                     self.held.push(path);
@@ -162,7 +162,7 @@ impl Driver {
                     }
                     Input::Locked(Ok(()))
                 }
-                Step::Unlock(path) => {
+                Step::Effect(Effect::Unlock(path)) => {
                     self.events.push(Event::Unlock(path.clone()));
                     let i = self.held.iter().position(|p| *p == path);
                     assert!(
@@ -175,7 +175,7 @@ impl Driver {
                     }
                     Input::Unlocked
                 }
-                Step::Send(request) => {
+                Step::Effect(Effect::Send(request)) => {
                     self.events.push(Event::Send(describe(&request)));
                     let mut attempts = 0;
                     loop {
@@ -194,11 +194,11 @@ impl Driver {
                         }
                     }
                 }
-                Step::Run(command) => {
+                Step::Effect(Effect::Run(command)) => {
                     self.events.push(Event::Run(command.clone()));
                     Input::ProcessOutput((self.process)(&command))
                 }
-                Step::AskTokenCode { serial } => {
+                Step::Effect(Effect::AskTokenCode { serial }) => {
                     self.events.push(Event::AskTokenCode(serial));
                     assert!(!self.token_codes.is_empty(), "no MFA code scripted");
                     Input::TokenCode(Ok(self.token_codes.remove(0)))

@@ -1,0 +1,229 @@
+//! The body of [`super::ResolveFlow`]: environment keys, or the plan of the profile — the AWS
+//! CLI cache probed for the outermost role, then the source credentials, then the role chain.
+
+use std::time::SystemTime;
+
+use super::chain::{self, ChainRunner};
+use super::shell::{self, Begun, Body};
+use super::source::SourceRunner;
+use super::{Action, Ctx, Poll, ResolveRequest, Resolved, out_of_step, unexpected};
+use crate::Error;
+use crate::cli_cache;
+use crate::config::{self, ConfigPaths, ConfigSet, Env, Platform};
+use crate::flow::Input;
+
+/// What [`super::ResolveFlow`] was asked for.
+pub(crate) struct Setup(pub(crate) ResolveRequest);
+
+impl shell::Setup for Setup {
+    type Body = Resolution;
+
+    fn env(&self) -> &Env {
+        &self.0.env
+    }
+
+    fn platform(&self) -> Platform {
+        self.0.platform
+    }
+
+    fn begin(
+        &self,
+        paths: ConfigPaths,
+        set: ConfigSet,
+        now: SystemTime,
+    ) -> Result<Begun<Resolution>, Error> {
+        let request = &self.0;
+        let env = &request.env;
+        let explicit = request.explicit_profile().map(str::to_string);
+        let profile = config::select_profile(env, explicit.as_deref());
+        if explicit.is_none() {
+            // botocore: only an explicit --profile disables the environment provider.
+            if let Some(credentials) = config::env_credentials(env)? {
+                let region = config::select_region(env, &set, &profile);
+                return Ok(Begun::Finished(Resolved {
+                    credentials,
+                    profile,
+                    region,
+                    refresh_attempted_at: request.last_refresh_attempt,
+                    from_cli_cache: false,
+                    warnings: set.warnings,
+                }));
+            }
+        }
+        let plan = config::plan(&set, &profile, env, now)?;
+        let ctx = Box::new(Ctx {
+            env: env.clone(),
+            set,
+            plan,
+            paths,
+            use_cli_cache: request.use_cli_cache,
+            last_refresh_attempt: request.last_refresh_attempt,
+        });
+        Ok(Begun::Run(Resolution {
+            ctx,
+            stage: Stage::Begin,
+        }))
+    }
+}
+
+/// A profile's plan being carried out.
+pub(crate) struct Resolution {
+    ctx: Box<Ctx>,
+    stage: Stage,
+}
+
+enum Stage {
+    Begin,
+    /// Reading the AWS CLI cache entry of chain step `index`, outermost first, before the
+    /// source is resolved at all (botocore's deferred source credentials).
+    Probe(usize),
+    Source(SourceRunner),
+    Chain {
+        runner: ChainRunner,
+        refresh_attempted_at: Option<SystemTime>,
+    },
+    Done,
+}
+
+impl Body for Resolution {
+    type Output = Resolved;
+
+    fn name(&self) -> &'static str {
+        match &self.stage {
+            Stage::Begin => "planning the profile",
+            Stage::Probe(_) => "reading the AWS CLI cache for the outermost role",
+            Stage::Source(runner) => runner.name(),
+            Stage::Chain { runner, .. } => runner.name(),
+            Stage::Done => "done resolving",
+        }
+    }
+
+    fn resume(&mut self, input: Option<Input>, now: SystemTime) -> Poll<Resolved> {
+        match (std::mem::replace(&mut self.stage, Stage::Done), input) {
+            (Stage::Begin, None) => match self.ctx.plan.chain.len().checked_sub(1) {
+                Some(last) if self.ctx.use_cli_cache => self.probe(last, now),
+                _ => self.source(SourceRunner::new(&self.ctx), None, now),
+            },
+            (Stage::Probe(index), Some(input)) => self.probe_answered(index, input, now),
+            (Stage::Source(runner), input @ Some(_)) => self.source(runner, input, now),
+            (
+                Stage::Chain {
+                    runner,
+                    refresh_attempted_at,
+                },
+                input @ Some(_),
+            ) => self.chain(runner, refresh_attempted_at, input, now),
+            (stage, input) => {
+                self.stage = stage;
+                let name = self.name();
+                self.stage = Stage::Done;
+                Poll::Ready(Err(out_of_step(input, name)))
+            }
+        }
+    }
+}
+
+impl Resolution {
+    /// Like the AWS CLI, a role whose credentials are cached needs nothing of what it is
+    /// chained on: look for the outermost cached role before resolving the source, so a cached
+    /// chain costs no request and no SSO token.
+    fn probe(&mut self, index: usize, now: SystemTime) -> Poll<Resolved> {
+        let ctx = &self.ctx;
+        match ctx
+            .plan
+            .chain
+            .get(index)
+            .and_then(|s| chain::cache_path(ctx, s))
+        {
+            Some(path) => {
+                self.stage = Stage::Probe(index);
+                Poll::Act(Action::Read(path))
+            }
+            None => self.probe_missed(index, now),
+        }
+    }
+
+    fn probe_missed(&mut self, index: usize, now: SystemTime) -> Poll<Resolved> {
+        match index.checked_sub(1) {
+            Some(inner) => self.probe(inner, now),
+            None => self.source(SourceRunner::new(&self.ctx), None, now),
+        }
+    }
+
+    fn probe_answered(&mut self, index: usize, input: Input, now: SystemTime) -> Poll<Resolved> {
+        let cached = match input {
+            Input::File(Ok(Some(bytes))) => cli_cache::parse_entry(&bytes)
+                .ok()
+                .filter(|c| cli_cache::is_reusable(c, now)),
+            // The cache is an optimisation: an unreadable entry is a miss.
+            Input::File(_) => None,
+            other => {
+                return Poll::Ready(Err(unexpected(
+                    &other,
+                    "reading the AWS CLI cache for the outermost role",
+                )));
+            }
+        };
+        match cached {
+            Some(credentials) => {
+                let refresh_attempted_at = self.ctx.last_refresh_attempt;
+                let runner = ChainRunner::starting_at(index + 1, credentials);
+                self.chain(runner, refresh_attempted_at, None, now)
+            }
+            None => self.probe_missed(index, now),
+        }
+    }
+
+    fn source(
+        &mut self,
+        mut runner: SourceRunner,
+        input: Option<Input>,
+        now: SystemTime,
+    ) -> Poll<Resolved> {
+        match runner.resume(&self.ctx, input, now) {
+            Poll::Act(action) => {
+                self.stage = Stage::Source(runner);
+                Poll::Act(action)
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(out)) => {
+                let refresh_attempted_at =
+                    out.refresh_attempted_at.or(self.ctx.last_refresh_attempt);
+                let runner = ChainRunner::new(out.credentials, out.from_cli_cache);
+                self.chain(runner, refresh_attempted_at, None, now)
+            }
+        }
+    }
+
+    fn chain(
+        &mut self,
+        mut runner: ChainRunner,
+        refresh_attempted_at: Option<SystemTime>,
+        input: Option<Input>,
+        now: SystemTime,
+    ) -> Poll<Resolved> {
+        match runner.resume(&self.ctx, input, now) {
+            Poll::Act(action) => {
+                self.stage = Stage::Chain {
+                    runner,
+                    refresh_attempted_at,
+                };
+                Poll::Act(action)
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok((credentials, from_cli_cache))) => {
+                let ctx = &mut self.ctx;
+                let mut warnings = std::mem::take(&mut ctx.set.warnings);
+                warnings.extend(std::mem::take(&mut ctx.plan.warnings));
+                Poll::Ready(Ok(Resolved {
+                    credentials,
+                    profile: ctx.plan.profile.clone(),
+                    region: ctx.plan.region.clone(),
+                    refresh_attempted_at,
+                    from_cli_cache,
+                    warnings,
+                }))
+            }
+        }
+    }
+}
