@@ -179,9 +179,27 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     let now = SystemTime::now();
     let mut entries = Vec::new();
     let mut warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
-    for section in set.profiles() {
-        let name = section.name().to_string();
-        let (kind, detail, chain, region, error) = match config::plan(&set, &name, &env, now) {
+    // Without a [default] profile, `credentials` with no --profile runs the default chain
+    // (web identity, container, instance metadata): show where it would end.
+    let mut names: Vec<(String, bool)> = set
+        .profiles()
+        .map(|s| (s.name().to_string(), false))
+        .collect();
+    if set.profile("default").is_none() {
+        names.push(("default".to_string(), true));
+    }
+    for (name, chain_only) in names {
+        let planned = if chain_only {
+            config::default_plan(&set, &name, &env, now)
+        } else {
+            config::plan(&set, &name, &env, now)
+        };
+        let name = if chain_only {
+            "(default chain)".to_string()
+        } else {
+            name
+        };
+        let (kind, detail, chain, region, error) = match planned {
             Ok(plan) => {
                 warnings.extend(plan.warnings.iter().map(|w| w.to_string()));
                 let (kind, detail) = describe(&plan.source);
@@ -258,6 +276,8 @@ fn describe(source: &Source) -> (&'static str, String) {
         Source::Static(c) => ("static keys", c.access_key_id().to_string()),
         Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),
         Source::Process(p) => ("credential_process", p.command.clone()),
+        Source::Imds(s) => ("instance metadata", s.endpoint.clone()),
+        Source::Container(s) => ("container", s.uri.clone()),
     }
 }
 

@@ -44,6 +44,19 @@ impl RequestLimits {
     }
 }
 
+/// What the metadata sources remember between resolutions, kept by the caller like
+/// [`crate::resolve::ResolveRequest::last_refresh_attempt`]: the IMDSv2 session token (reused
+/// until its TTL, as the SDKs do) and the last good instance credentials (for
+/// [`crate::stability`]). Pass [`crate::resolve::Resolved::metadata`] back in
+/// [`crate::resolve::ResolveRequest::metadata`]. `Debug` shows no secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetadataMemory {
+    /// The IMDSv2 session token.
+    pub imds_token: Option<crate::imds::SessionToken>,
+    /// The last good IMDS credentials.
+    pub imds_stability: crate::stability::StaticStability,
+}
+
 /// What a metadata fetch wants next: the small step vocabulary the IMDS and container machines
 /// share, which the resolve flow maps onto its own steps.
 #[derive(Debug)]

@@ -17,12 +17,20 @@ pub const EXTENSION_BASE: Duration = Duration::from_secs(5 * 60);
 /// The jitter window added to [`EXTENSION_BASE`]: extensions are 5 to 10 minutes.
 pub const EXTENSION_JITTER: Duration = Duration::from_secs(5 * 60);
 
+/// How far past the extension extended credentials say they expire: the widest refresh
+/// window of [`crate::cache::refresh_at`].
+const CACHE_MARGIN: Duration = Duration::from_secs(crate::cache::REFRESH_WINDOW.as_secs() * 3 / 2);
+
 /// What [`StaticStability::serve`] decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Served {
-    /// The credentials to hand out. When extended, their expiry is the end of the extension,
-    /// so caches refresh then.
+    /// The credentials to hand out. When extended, their expiry is [`Served::retry_at`] plus
+    /// the widest in-memory refresh window ([`crate::cache::REFRESH_WINDOW`] × 1.5), so that a
+    /// cache refreshing "five minutes before expiry" asks the source again after the extension,
+    /// not at once.
     pub credentials: Credentials,
+    /// When the source should be asked again: the end of the extension (now for fresh ones).
+    pub retry_at: SystemTime,
     /// Set once per outage: the warning to show.
     pub warning: Option<String>,
     /// These are the last good credentials (or expired ones) served past a failure.
@@ -69,6 +77,7 @@ impl StaticStability {
                 self.last_good = Some(credentials.clone());
                 Ok(Served {
                     credentials,
+                    retry_at: now,
                     warning: None,
                     extended: false,
                 })
@@ -107,12 +116,13 @@ impl StaticStability {
             credentials.access_key_id(),
             credentials.secret_access_key(),
             credentials.session_token().map(str::to_string),
-            Some(until),
+            Some(until + CACHE_MARGIN),
         )
         .with_account_id(credentials.account_id().map(str::to_string));
         self.last_good = Some(extended.clone());
         Served {
             credentials: extended,
+            retry_at: until,
             warning,
             extended: true,
         }
@@ -185,14 +195,20 @@ mod tests {
         s.serve(Ok(creds(t(600))), t(0), 0.0).unwrap();
         let first = s.serve(Err(outage()), t(700), 0.0).unwrap();
         assert!(first.extended);
-        assert_eq!(first.credentials.expiry(), Some(t(700 + 300)));
+        assert_eq!(first.retry_at, t(700 + 300));
+        assert_eq!(first.credentials.expiry(), Some(t(700 + 300 + 450)));
+        // A cache refreshing in its window asks again only after the extension.
+        for jitter in [0.0, 0.5, 0.999] {
+            let at = crate::cache::refresh_at(first.credentials.expiry(), jitter).unwrap();
+            assert!(at >= first.retry_at, "jitter {jitter}");
+        }
         assert_eq!(first.credentials.account_id(), Some("123456789012"));
         let warning = first.warning.unwrap();
         assert!(warning.contains("timed out"), "{warning}");
         assert!(!warning.contains("SECRETKEY"));
         let second = s.serve(Err(outage()), t(1000), 1.0 - f64::EPSILON).unwrap();
         assert_eq!(second.warning, None, "one warning per outage");
-        assert_eq!(second.credentials.expiry(), Some(t(1000 + 599)));
+        assert_eq!(second.retry_at, t(1000 + 599));
         // Recovery, then a new outage warns again.
         s.serve(Ok(creds(t(5000))), t(1600), 0.0).unwrap();
         assert!(
@@ -208,7 +224,7 @@ mod tests {
         let mut s = StaticStability::new();
         let served = s.serve(Ok(creds(t(0))), t(10), 0.2).unwrap();
         assert!(served.extended);
-        assert_eq!(served.credentials.expiry(), Some(t(10 + 360)));
+        assert_eq!(served.retry_at, t(10 + 360));
         assert!(served.warning.unwrap().contains("already expired"));
     }
 

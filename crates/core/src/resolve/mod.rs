@@ -21,13 +21,16 @@
 //! Where things live: `shell.rs` is the one shell of both flows (the config files, effects out,
 //! answers checked and in); `resolution.rs` is the body of [`ResolveFlow`], `access.rs` that of
 //! [`SsoAccessFlow`]. `source.rs` picks the runner of the plan's source — one file each:
-//! `process_source.rs`, `web_identity.rs`, `sso_role.rs` (static keys need none) — and
+//! `process_source.rs`, `web_identity.rs`, `sso_role.rs`, `imds_source.rs`,
+//! `container_source.rs` (static keys need none) — and
 //! `chain.rs` walks the roles. `configured.rs` puts the same config reader in front of the
 //! login and logout flows.
 
 mod access;
 mod chain;
 mod configured;
+mod container_source;
+mod imds_source;
 mod process;
 mod process_source;
 mod resolution;
@@ -46,6 +49,7 @@ pub(crate) use configured::{Configured, FromConfig};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
 use crate::flow::{Effect, Flow, Input, Step};
+use crate::metadata::MetadataMemory;
 use crate::{Credentials, Endpoint, Error, Service};
 use shell::Shell;
 
@@ -64,6 +68,9 @@ pub struct ResolveRequest {
     /// When the caller last tried to refresh the SSO token (see
     /// [`Resolved::refresh_attempted_at`]): at most one attempt per 60 s.
     pub last_refresh_attempt: Option<SystemTime>,
+    /// What the instance metadata source remembered last time ([`Resolved::metadata`]): its
+    /// session token and last good credentials.
+    pub metadata: MetadataMemory,
 }
 
 impl ResolveRequest {
@@ -76,6 +83,7 @@ impl ResolveRequest {
             platform: Platform::current(),
             use_cli_cache: true,
             last_refresh_attempt: None,
+            metadata: MetadataMemory::default(),
         }
     }
 
@@ -105,8 +113,12 @@ pub struct Resolved {
     pub refresh_attempted_at: Option<SystemTime>,
     /// The credentials came from the AWS CLI's cache: no call was made for the last step.
     pub from_cli_cache: bool,
-    /// Settings read differently from the AWS CLI, or ignored. Worth showing, never fatal.
+    /// Settings read differently from the AWS CLI, or ignored, and static-stability
+    /// extensions. Worth showing, never fatal.
     pub warnings: Vec<Warning>,
+    /// What the instance metadata source remembers now: pass it back in
+    /// [`ResolveRequest::metadata`].
+    pub metadata: MetadataMemory,
 }
 
 /// The resolution state machine. Drive it with [`Flow::next_step`] / [`Flow::handle`].
@@ -138,6 +150,7 @@ pub(crate) struct Ctx {
     pub(crate) paths: ConfigPaths,
     pub(crate) use_cli_cache: bool,
     pub(crate) last_refresh_attempt: Option<SystemTime>,
+    pub(crate) metadata: MetadataMemory,
 }
 
 impl Ctx {
