@@ -42,6 +42,31 @@ impl RequestLimits {
         request.extensions_mut().insert(self);
         request
     }
+
+    /// The limits `request` carries, if any.
+    pub fn of<B>(request: &http::Request<B>) -> Option<RequestLimits> {
+        request.extensions().get::<RequestLimits>().copied()
+    }
+
+    /// `policy` with these limits' attempts.
+    pub fn retry_policy(self, policy: crate::retry::RetryPolicy) -> crate::retry::RetryPolicy {
+        crate::retry::RetryPolicy {
+            max_attempts: self.max_attempts,
+            ..policy
+        }
+    }
+}
+
+/// The transport rule for any request a driver sends: plain HTTP only to loopback
+/// ([`crate::endpoint::check_transport_security`]), except for the metadata services' requests
+/// (they carry [`RequestLimits`]), which are plain HTTP by design: IMDS at a link-local address
+/// or the endpoint the user configured, the container endpoint after its allow-list check
+/// ([`crate::container::ContainerSettings::full`]), as botocore allows.
+pub fn check_transport<B>(request: &http::Request<B>) -> Result<(), Error> {
+    if RequestLimits::of(request).is_some() && request.uri().scheme_str() == Some("http") {
+        return Ok(());
+    }
+    crate::endpoint::check_transport_security(request.uri())
 }
 
 /// What the metadata sources remember between resolutions, kept by the caller like
@@ -166,6 +191,17 @@ mod tests {
             ),
             Err(Error::MalformedResponse { .. })
         ));
+    }
+
+    #[test]
+    fn plain_http_is_allowed_for_metadata_requests_only() {
+        let plain = |uri: &str| http::Request::get(uri).body(Vec::<u8>::new()).unwrap();
+        assert!(check_transport(&plain("http://169.254.169.254/latest/api/token")).is_err());
+        let marked = RequestLimits::new(Duration::from_secs(1), 1)
+            .attach(plain("http://169.254.169.254/latest/api/token"));
+        assert!(check_transport(&marked).is_ok());
+        assert!(check_transport(&plain("https://sts.amazonaws.com/")).is_ok());
+        assert!(check_transport(&plain("http://127.0.0.1:9/")).is_ok());
     }
 
     #[test]

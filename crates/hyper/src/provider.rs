@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use awscred_core::config::Env;
+use awscred_core::metadata::MetadataMemory;
 use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved};
 use awscred_core::{Credentials, Error};
 
@@ -68,6 +69,9 @@ struct ProfileSource {
     /// The last SSO token refresh attempt, handed back to the core so that it tries at most one
     /// refresh a minute. Only touched while resolving, which the cache already serialises.
     last_refresh_attempt: Mutex<Option<SystemTime>>,
+    /// What the instance metadata source remembers (its session token, the last good
+    /// credentials for static stability), handed back to the core on every resolution.
+    metadata: Mutex<MetadataMemory>,
 }
 
 impl ProfileSource {
@@ -75,13 +79,21 @@ impl ProfileSource {
         let mut request = ResolveRequest::new(self.env.clone());
         request.profile = self.profile.clone();
         request.last_refresh_attempt = *self.last_attempt();
+        request.metadata = self.metadata().clone();
         let mut flow = ResolveFlow::new(request);
         let result = client.run(&mut flow, &mut NonInteractive).await;
+        if let Ok(resolved) = &result {
+            *self.metadata() = resolved.metadata.clone();
+        }
         // A failed resolution's refresh attempt counts too (botocore's one-a-minute back-off).
         if let Some(at) = flow.refresh_attempted_at() {
             *self.last_attempt() = Some(at);
         }
         result
+    }
+
+    fn metadata(&self) -> std::sync::MutexGuard<'_, MetadataMemory> {
+        self.metadata.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn last_attempt(&self) -> std::sync::MutexGuard<'_, Option<SystemTime>> {
@@ -153,6 +165,7 @@ impl Provider {
             env,
             profile,
             last_refresh_attempt: Mutex::new(None),
+            metadata: Mutex::new(MetadataMemory::default()),
         });
         let client = Client::default();
         Provider {

@@ -12,7 +12,7 @@ use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use awscred_core::endpoint::check_transport_security;
+use awscred_core::metadata::RequestLimits;
 
 pub use awscred_core::transport::MAX_BODY;
 
@@ -108,6 +108,12 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        // The metadata services' requests bring their own attempts and timeouts (1 s, 1
+        // attempt for IMDS): a laptop without IMDS must not wait for the client's defaults.
+        let policy = match RequestLimits::of(&request) {
+            Some(limits) => limits.retry_policy(self.config.retry),
+            None => self.config.retry,
+        };
         let mut attempt = 1;
         loop {
             let result = self.send_once(clone_request(&request)).await;
@@ -116,7 +122,7 @@ impl Client {
                 Err(e) => Some(e.clone()),
             };
             let Some(error) = verdict else { return result };
-            match self.config.retry.should_retry(attempt, &error, jitter()) {
+            match policy.should_retry(attempt, &error, jitter()) {
                 Some(delay) => tokio::time::sleep(delay).await,
                 None => return result,
             }
@@ -130,7 +136,8 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        check_transport_security(request.uri())?;
+        awscred_core::metadata::check_transport(&request)?;
+        let limits = RequestLimits::of(&request);
         let pool = self.pool.as_ref().map_err(|message| Error::Transport {
             kind: TransportKind::Tls,
             message: format!("TLS could not be set up: {message}"),
@@ -143,10 +150,13 @@ impl Client {
             );
         }
         let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let deadline = self
-            .config
-            .connect_timeout
-            .saturating_add(self.config.read_timeout);
+        let deadline = match limits {
+            Some(l) => l.connect_timeout.saturating_add(l.read_timeout),
+            None => self
+                .config
+                .connect_timeout
+                .saturating_add(self.config.read_timeout),
+        };
         let exchange = async {
             let response = pool.request(request).await.map_err(client_error)?;
             let (parts, body) = response.into_parts();
@@ -218,6 +228,9 @@ fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     *copy.uri_mut() = request.uri().clone();
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
+    if let Some(limits) = RequestLimits::of(request) {
+        copy.extensions_mut().insert(limits);
+    }
     copy
 }
 

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
 use awscred_core::config::Env;
+use awscred_core::metadata::MetadataMemory;
 use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved};
 use awscred_core::{Credentials, Error};
 
@@ -31,6 +32,9 @@ pub struct Provider {
     // Held while resolving, so concurrent callers make one refresh; remembers the last token
     // refresh attempt for the core's 60-second back-off.
     refresh: Mutex<Option<SystemTime>>,
+    // What the instance metadata source remembers (session token, last good credentials for
+    // static stability); only touched under `refresh`.
+    metadata: Mutex<MetadataMemory>,
     interact: Mutex<Box<dyn Interact + Send>>,
 }
 
@@ -63,6 +67,7 @@ impl Provider {
             profile,
             current: ArcSwapOption::empty(),
             refresh: Mutex::new(None),
+            metadata: Mutex::new(MetadataMemory::default()),
             interact: Mutex::new(Box::new(NonInteractive)),
         }
     }
@@ -143,9 +148,17 @@ impl Provider {
         let mut request = ResolveRequest::new(self.env.clone());
         request.profile = self.profile.clone();
         request.last_refresh_attempt = *last_attempt;
+        let mut memory = self.metadata.lock().unwrap_or_else(|p| p.into_inner());
+        request.metadata = memory.clone();
         let mut flow = ResolveFlow::new(request);
         let mut interact = self.interact.lock().unwrap_or_else(|p| p.into_inner());
         let result = self.client.run(&mut flow, &mut **interact);
+        if let Ok(resolved) = &result {
+            *memory = resolved.metadata.clone();
+            for w in &resolved.warnings {
+                tracing::warn!("{w}");
+            }
+        }
         // A failed resolution's refresh attempt counts too: without it every call would retry
         // CreateToken at once (botocore waits 60 s and meanwhile uses the token it has).
         let at = flow.refresh_attempted_at();

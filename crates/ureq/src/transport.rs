@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::time::SystemTime;
 
+use awscred_core::metadata::RequestLimits;
 use awscred_core::retry;
 use awscred_core::{Error, Operation, TransportKind};
 
@@ -75,6 +76,12 @@ impl Client {
     /// Sends a prepared request, retrying retryable answers and transport failures.
     /// The request is re-sent as it is (a signature stays valid for minutes).
     pub fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+        // The metadata services' requests bring their own attempts and timeouts (1 s, 1
+        // attempt for IMDS): a laptop without IMDS must not wait for the client's defaults.
+        let policy = match RequestLimits::of(&request) {
+            Some(limits) => limits.retry_policy(self.config.retry),
+            None => self.config.retry,
+        };
         let mut attempt = 1;
         loop {
             let result = self.send_once(clone_request(&request));
@@ -83,7 +90,7 @@ impl Client {
                 Err(e) => Some(e.clone()),
             };
             let Some(error) = verdict else { return result };
-            match self.config.retry.should_retry(attempt, &error, jitter()) {
+            match policy.should_retry(attempt, &error, jitter()) {
                 Some(delay) => {
                     tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
                     std::thread::sleep(delay)
@@ -99,7 +106,17 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        awscred_core::endpoint::check_transport_security(request.uri())?;
+        awscred_core::metadata::check_transport(&request)?;
+        let request = match RequestLimits::of(&request) {
+            Some(limits) => self
+                .agent
+                .configure_request(request)
+                .timeout_connect(Some(limits.connect_timeout))
+                .timeout_recv_response(Some(limits.read_timeout))
+                .timeout_recv_body(Some(limits.read_timeout))
+                .build(),
+            None => request,
+        };
         // Method, host and path only: queries and headers may carry tokens.
         let (method, host, path) = (
             request.method().clone(),
@@ -159,6 +176,9 @@ fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     *copy.uri_mut() = request.uri().clone();
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
+    if let Some(limits) = RequestLimits::of(request) {
+        copy.extensions_mut().insert(limits);
+    }
     copy
 }
 

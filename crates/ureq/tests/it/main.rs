@@ -9,4 +9,5 @@ mod faults;
 mod profiles;
 mod provider;
 mod refresh;
+mod servers;
 mod tools;
