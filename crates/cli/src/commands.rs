@@ -172,6 +172,9 @@ pub fn accounts(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The row `profiles` shows for the default chain (no `[default]` profile).
+const DEFAULT_CHAIN: &str = "(default chain)";
+
 /// `awscred profiles`.
 pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     let env = env();
@@ -195,7 +198,7 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
             config::plan(&set, &name, &env, now)
         };
         let name = if chain_only {
-            "(default chain)".to_string()
+            DEFAULT_CHAIN.to_string()
         } else {
             name
         };
@@ -225,15 +228,32 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     warnings.dedup();
     match output {
         Output::Json => {
-            let value = json!({
-                "configFile": paths.config.display().to_string(),
-                "credentialsFile": paths.credentials.display().to_string(),
-                "profiles": entries.iter().map(|(name, kind, detail, chain, region, error)| json!({
+            let row = |(name, kind, detail, chain, region, error): &(
+                String,
+                String,
+                String,
+                Vec<String>,
+                Option<String>,
+                Option<String>,
+            )| {
+                json!({
                     "profile": name, "resolvesThrough": kind, "source": detail,
                     "roleChain": chain, "region": region, "error": error,
-                })).collect::<Vec<_>>(),
+                })
+            };
+            // The default chain is not a profile: its own member, present only without
+            // a [default] profile.
+            let (chain, profiles): (Vec<_>, Vec<_>) =
+                entries.iter().partition(|e| e.0 == DEFAULT_CHAIN);
+            let mut value = json!({
+                "configFile": paths.config.display().to_string(),
+                "credentialsFile": paths.credentials.display().to_string(),
+                "profiles": profiles.into_iter().map(row).collect::<Vec<_>>(),
                 "warnings": warnings,
             });
+            if let Some(c) = chain.first() {
+                value["defaultChain"] = row(c);
+            }
             emit_json(&value)?;
         }
         Output::Table => {

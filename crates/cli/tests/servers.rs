@@ -76,10 +76,9 @@ fn container_and_instance_role_chains_and_profiles() {
     let rows = v["profiles"].as_array().unwrap();
     let app = rows.iter().find(|r| r["profile"] == "app").unwrap();
     assert_eq!(app["resolvesThrough"], "instance metadata + role chain");
-    let chain = rows
-        .iter()
-        .find(|r| r["profile"] == "(default chain)")
-        .unwrap();
+    assert_eq!(rows.len(), 1, "the default chain is not a profile");
+    let chain = &v["defaultChain"];
+    assert_eq!(chain["profile"], "(default chain)");
     assert_eq!(chain["resolvesThrough"], "container");
     assert_eq!(chain["source"], emu.container_url());
 
