@@ -2,9 +2,11 @@
 //! AWS CLI v2 / botocore.
 //!
 //! [`ResolveFlow`] reads the shared config and credentials files, lets environment keys win when
-//! no profile was named explicitly, plans the profile, gets the source credentials (static keys,
-//! `credential_process`, web identity, or SSO with the token read and refreshed as the AWS CLI
-//! does), then walks the AssumeRole chain. The AWS CLI's credential cache (`~/.aws/cli/cache`) is
+//! no profile was named explicitly (and then runs botocore's default chain,
+//! [`crate::config::default_plan`]), plans the profile, gets the source credentials (static keys,
+//! `credential_process`, web identity, SSO with the token read and refreshed as the AWS CLI
+//! does, the EC2 instance metadata service or the container endpoint), then walks the
+//! AssumeRole chain. The AWS CLI's credential cache (`~/.aws/cli/cache`) is
 //! read before each call that could be avoided and filled after it, so awscred and the AWS CLI
 //! reuse each other's credentials.
 //!
@@ -125,9 +127,11 @@ pub struct Resolved {
 /// `Debug` shows only the profile and where the flow is.
 ///
 /// Effects it can emit: [`Effect::Read`] (config, credentials, the AWS CLI cache, the SSO
-/// token, the web identity token file), [`Effect::Send`] (CreateToken, GetRoleCredentials,
-/// AssumeRole, AssumeRoleWithWebIdentity), [`Effect::Write`] (the refreshed SSO token, the AWS
-/// CLI cache), [`Effect::Lock`] / [`Effect::Unlock`] (around an SSO token refresh),
+/// token, the web identity token file, the container authorization token file),
+/// [`Effect::Send`] (CreateToken, GetRoleCredentials, AssumeRole, AssumeRoleWithWebIdentity, the
+/// IMDS and container credentials requests — these carry
+/// [`crate::metadata::RequestLimits`], which the driver honours), [`Effect::Write`] (the
+/// refreshed SSO token, the AWS CLI cache), [`Effect::Lock`] / [`Effect::Unlock`] (around an SSO token refresh),
 /// [`Effect::Run`] (`credential_process`) and [`Effect::AskTokenCode`] (a role's
 /// `mfa_serial`). Never `Remove`, `List`, `Wait`, `Prompt`, `Listen` or `AwaitCallback`.
 ///
