@@ -56,11 +56,11 @@ impl World {
             .emulator
             .issue_access_token(Duration::from_secs(8 * 3600));
         let token = CachedToken {
-            access_token: issued.access_token,
+            access_token: issued.access_token.into(),
             expires_at: issued.expires_at,
-            refresh_token: Some(issued.refresh_token),
+            refresh_token: Some(issued.refresh_token.into()),
             client_id: Some(issued.client_id),
-            client_secret: Some(issued.client_secret),
+            client_secret: Some(issued.client_secret.into()),
             registration_expires_at: Some(issued.registration_expires_at),
             region: Some("us-east-1".into()),
             start_url: Some("https://d-emulator.awsapps.com/start".into()),

@@ -115,7 +115,7 @@ fn measure() {
     let resolve_hyper = || {
         rt.block_on(async {
             hyper
-                .run(ResolveFlow::new(request(&env)), &mut NonInteractive)
+                .run(ResolveFlow::new(request(&env)), NonInteractive)
                 .await
         })
     };
@@ -171,7 +171,7 @@ fn measure() {
     let imds_hyper = || {
         rt.block_on(async {
             hyper
-                .run(ResolveFlow::new(imds_request()), &mut NonInteractive)
+                .run(ResolveFlow::new(imds_request()), NonInteractive)
                 .await
         })
     };

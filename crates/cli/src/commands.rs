@@ -30,7 +30,8 @@ fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
 /// `awscred credentials`.
 pub fn credentials(profile: Option<String>, format: ExportFormat) -> Result<ExitCode, Error> {
     let resolved = resolve(env(), profile)?;
-    emit(&resolved.credentials.export(format))?;
+    // A value a shell would run is refused before anything reaches stdout.
+    emit(&resolved.credentials.export(format)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,7 @@ mod terminal;
 
 use std::process::ExitCode;
 
+use awscred_core::ExportFormat;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Exit codes, documented in the README.
@@ -18,7 +19,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The configuration or an input is wrong.
     pub const CONFIG: u8 = 3;
-    /// The SSO session is missing or expired: log in.
+    /// The SSO session is missing or expired, or the login did not complete (denied in the
+    /// browser, the code expired): log in (again).
     pub const LOGIN_NEEDED: u8 = 4;
     /// The service refused the request.
     pub const SERVICE: u8 = 5;
@@ -65,8 +67,8 @@ enum Command {
         #[arg(long)]
         profile: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Process)]
-        format: Format,
+        #[arg(long, value_parser = export_format(), default_value_t = ExportFormat::Process)]
+        format: ExportFormat,
     },
     /// Run a command with the credentials in its environment.
     Exec {
@@ -104,29 +106,12 @@ enum Command {
     },
 }
 
-/// `--format` of `credentials`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Process,
-    Env,
-    EnvNoExport,
-    Powershell,
-    WindowsCmd,
-    Fish,
-}
-
-impl From<Format> for awscred_core::ExportFormat {
-    fn from(f: Format) -> Self {
-        use awscred_core::ExportFormat as E;
-        match f {
-            Format::Process => E::Process,
-            Format::Env => E::Env,
-            Format::EnvNoExport => E::EnvNoExport,
-            Format::Powershell => E::Powershell,
-            Format::WindowsCmd => E::WindowsCmd,
-            Format::Fish => E::Fish,
-        }
-    }
+/// `--format` of `credentials`: the names of [`ExportFormat::ALL`], so a format added to the
+/// core is accepted (and completed) here without a second list to keep in step.
+fn export_format() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(ExportFormat::ALL.map(ExportFormat::name))
+        .try_map(|name| name.parse::<ExportFormat>())
 }
 
 /// `--output` of `accounts` and `profiles`.
@@ -161,7 +146,7 @@ fn main() -> ExitCode {
             no_browser,
         } => commands::login(profile, sso_session, use_device_code, no_browser),
         Command::Logout => commands::logout(),
-        Command::Credentials { profile, format } => commands::credentials(profile, format.into()),
+        Command::Credentials { profile, format } => commands::credentials(profile, format),
         Command::Exec { profile, command } => commands::exec(profile, command),
         Command::Accounts {
             profile,
@@ -191,10 +176,10 @@ fn exit_code(e: &awscred_core::Error) -> u8 {
     use awscred_core::Error as E;
     match e {
         E::Config(_) | E::InvalidInput(_) | E::Unsupported(_) => exit::CONFIG,
-        E::LoginNeeded { .. } => exit::LOGIN_NEEDED,
-        E::Service(_) | E::Throttled(_) | E::MalformedResponse { .. } | E::Login(_) => {
-            exit::SERVICE
-        }
+        // A login that did not complete leaves the user where a missing session does: the
+        // message says why (the service's reason when it gave one) and to log in again.
+        E::LoginNeeded { .. } | E::Login(_) => exit::LOGIN_NEEDED,
+        E::Service(_) | E::Throttled(_) | E::MalformedResponse { .. } => exit::SERVICE,
         E::Transport { .. } => exit::NETWORK,
         _ => exit::OTHER,
     }

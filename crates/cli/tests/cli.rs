@@ -383,7 +383,11 @@ fn device_code_login_then_credentials_exec_accounts_profiles_logout() {
     assert!(lines[0].starts_with("PROFILE"), "{}", r.stdout);
     // The profiles, then the default chain's row (this config has no [default] profile).
     assert_eq!(lines.len(), 1 + PROFILES.len() + 1);
-    assert!(lines[lines.len() - 1].starts_with("(default chain)"), "{}", r.stdout);
+    assert!(
+        lines[lines.len() - 1].starts_with("(default chain)"),
+        "{}",
+        r.stdout
+    );
     for profile in PROFILES {
         assert!(
             lines

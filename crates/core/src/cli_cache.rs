@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
-use crate::token::py_json::{self, Node, Separators};
-use crate::token::{parse_object, sha1_hex};
+use crate::cache_codec::py_json::{self, Node, Separators};
+use crate::cache_codec::{parse_object, sha1_hex};
 use crate::{Credentials, Error};
 
 /// A cached entry is reused only while it has at least this long left

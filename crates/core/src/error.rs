@@ -15,11 +15,17 @@ pub enum Error {
     /// The message names the file, line, profile or key.
     Config(String),
     /// The SSO session is missing, expired or was rejected: the user must log in again.
+    ///
+    /// The fields say which login fixes it; `Display` words it as the command to run
+    /// (`awscred login --sso-session dev`), and [`Error::login_command`] returns that command.
     LoginNeeded {
         /// What was wrong.
         reason: String,
-        /// The command that fixes it, e.g. `awscred login --sso-session dev`.
-        command: String,
+        /// The `[sso-session NAME]` to log in to, when the login goes through one.
+        sso_session: Option<String>,
+        /// The profile that needs the login, when known (the login target of a legacy profile,
+        /// which has no sso-session).
+        profile: Option<String>,
     },
     /// The service throttled the request (retryable).
     Throttled(ServiceError),
@@ -82,12 +88,69 @@ pub enum TransportKind {
     Protocol,
 }
 
+/// Which login fixes an [`Error::LoginNeeded`]: the sso-session and/or the profile.
+///
+/// With neither, the fix is a plain `awscred login` (the portal rejected a token and the caller
+/// did not say whose).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginHint {
+    /// The `[sso-session NAME]` to log in to.
+    pub sso_session: Option<String>,
+    /// The profile to log in for.
+    pub profile: Option<String>,
+}
+
+impl LoginHint {
+    /// A login through `[sso-session NAME]`.
+    pub fn sso_session(name: impl Into<String>) -> Self {
+        LoginHint {
+            sso_session: Some(name.into()),
+            profile: None,
+        }
+    }
+
+    /// A login for profile `name` (a legacy profile has no sso-session).
+    pub fn profile(name: impl Into<String>) -> Self {
+        LoginHint {
+            sso_session: None,
+            profile: Some(name.into()),
+        }
+    }
+
+    /// The command that logs in: `--sso-session` when there is a session (it is what the token
+    /// cache is keyed by), else `--profile`, else plain [`crate::sso::LOGIN_COMMAND`].
+    pub fn command(&self) -> String {
+        login_command(self.sso_session.as_deref(), self.profile.as_deref())
+    }
+}
+
+fn login_command(sso_session: Option<&str>, profile: Option<&str>) -> String {
+    match (sso_session, profile) {
+        (Some(s), _) => format!("{} --sso-session {s}", crate::sso::LOGIN_COMMAND),
+        (None, Some(p)) => format!("{} --profile {p}", crate::sso::LOGIN_COMMAND),
+        (None, None) => crate::sso::LOGIN_COMMAND.to_string(),
+    }
+}
+
 impl Error {
-    /// A login-needed error naming the command to run.
-    pub fn login_needed(reason: impl Into<String>, command: impl Into<String>) -> Self {
+    /// A login-needed error: `reason` says what was wrong, `login` which login fixes it.
+    pub fn login_needed(reason: impl Into<String>, login: LoginHint) -> Self {
         Error::LoginNeeded {
             reason: reason.into(),
-            command: command.into(),
+            sso_session: login.sso_session,
+            profile: login.profile,
+        }
+    }
+
+    /// For [`Error::LoginNeeded`], the command that fixes it (`awscred login --sso-session dev`).
+    pub fn login_command(&self) -> Option<String> {
+        match self {
+            Error::LoginNeeded {
+                sso_session,
+                profile,
+                ..
+            } => Some(login_command(sso_session.as_deref(), profile.as_deref())),
+            _ => None,
         }
     }
 
@@ -96,6 +159,24 @@ impl Error {
         Error::MalformedResponse {
             operation,
             what: what.into(),
+        }
+    }
+
+    /// An [`Error::Io`] for a local file (or other local resource) `path`, for drivers and
+    /// executors reporting a failed effect: `Error::io(&path, &e)`.
+    pub fn io(path: impl AsRef<std::path::Path>, error: &std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            message: error.to_string(),
+        }
+    }
+
+    /// An [`Error::Transport`] of `kind`, for transports reporting a request that got no
+    /// answer. The kind decides whether [`crate::retry`] tries again.
+    pub fn transport(kind: TransportKind, message: impl Into<String>) -> Self {
+        Error::Transport {
+            kind,
+            message: message.into(),
         }
     }
 
@@ -131,7 +212,14 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
             Error::Config(m) => f.write_str(m),
-            Error::LoginNeeded { reason, command } => write!(f, "{reason}; run `{command}`"),
+            Error::LoginNeeded {
+                reason,
+                sso_session,
+                profile,
+            } => {
+                let command = login_command(sso_session.as_deref(), profile.as_deref());
+                write!(f, "{reason}; run `{command}`")
+            }
             Error::Throttled(e) => write!(f, "throttled by the service: {e}; try again later"),
             Error::Service(e) => write!(f, "the service refused the request: {e}"),
             Error::MalformedResponse { operation, what } => {

@@ -107,7 +107,8 @@ pub enum Step<T> {
 pub enum Effect {
     /// Read this file. Answer [`Input::File`] (`None` when it does not exist).
     Read(PathBuf),
-    /// Send this request, retrying per [`crate::retry`]. Answer [`Input::Response`].
+    /// Send this request with retries ([`crate::retry::Attempts`], with the policy
+    /// [`Flow::retry_settings`] asks for). Answer [`Input::Response`] with the last answer.
     Send(http::Request<Vec<u8>>),
     /// Write this file atomically with mode 0600, creating directories 0700.
     /// Answer [`Input::Written`].
@@ -141,11 +142,14 @@ pub enum Effect {
     /// Start listening on 127.0.0.1 on an ephemeral port for the OAuth redirect.
     /// Answer [`Input::Listening`] with the port.
     Listen,
-    /// Wait for the redirect to arrive at the listener (at most `timeout`).
-    /// Answer [`Input::Callback`] with its raw query string.
+    /// Wait for the redirect to arrive at the listener (at most `timeout`): answer each request
+    /// with the page of `check`'s verdict on it, until a verdict is final.
+    /// Answer [`Input::Callback`] with the final request's query string.
     AwaitCallback {
         /// How long to wait overall.
         timeout: Duration,
+        /// Which requests end the wait (this login's `state`); the others are refused.
+        check: crate::oidc::callback::CallbackCheck,
     },
 }
 
@@ -237,6 +241,10 @@ impl<F: Flow + ?Sized> Flow for &mut F {
 
     fn handle(&mut self, input: Input, now: SystemTime) {
         (**self).handle(input, now)
+    }
+
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        (**self).retry_settings()
     }
 }
 
@@ -332,6 +340,16 @@ pub trait Flow {
 
     /// The answer to the last effect.
     fn handle(&mut self, input: Input, now: SystemTime);
+
+    /// The retry settings the driver applies to this flow's [`Step::Send`]s (see
+    /// [`crate::retry::Attempts`]), as the configuration read so far says: a flow that read a
+    /// profile answers with its `max_attempts` / `retry_mode` and the environment's
+    /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`. Ask again at each `Send`. The default, nothing
+    /// configured, leaves the driver's own policy as it is — so a flow that wraps another must
+    /// forward this method, or the wrapped flow's settings are lost.
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        crate::retry::RetrySettings::default()
+    }
 }
 
 /// The effect a flow handed out and has not had answered yet. Every flow of this crate checks
@@ -527,9 +545,10 @@ impl fmt::Debug for Effect {
                 .finish(),
             Effect::Prompt(prompt) => f.debug_tuple("Prompt").field(prompt).finish(),
             Effect::Listen => f.write_str("Listen"),
-            Effect::AwaitCallback { timeout } => f
+            Effect::AwaitCallback { timeout, check } => f
                 .debug_struct("AwaitCallback")
                 .field("timeout", timeout)
+                .field("check", check)
                 .finish(),
         }
     }

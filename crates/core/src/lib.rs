@@ -44,6 +44,7 @@
 //! [`resolve::ResolveFlow`] driven to its end by a fake transport and files held in memory.
 
 pub mod cache;
+mod cache_codec;
 pub mod cli_cache;
 pub mod config;
 pub mod container;
@@ -59,9 +60,11 @@ pub mod logout;
 pub mod metadata;
 pub mod oidc;
 pub mod operation;
+pub mod printable;
 pub mod registration;
 pub mod resolve;
 pub mod retry;
+pub mod secret;
 pub mod sigv4;
 pub mod sso;
 pub mod stability;
@@ -69,9 +72,11 @@ pub mod sts;
 pub mod time;
 pub mod token;
 pub mod transport;
+mod wire;
 pub mod wire_error;
 
-pub use credentials::{Credentials, ExportFormat};
+pub use credentials::{Credentials, ExportField, ExportFormat};
 pub use endpoint::{Endpoint, EndpointConfig, Service};
-pub use error::{Error, ServiceError, TransportKind};
+pub use error::{Error, LoginHint, ServiceError, TransportKind};
 pub use operation::Operation;
+pub use secret::Secret;

@@ -20,9 +20,8 @@ use std::time::{Duration, SystemTime};
 use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use crate::endpoint::{self, Service};
 use crate::flow::{Awaiting, Effect, Flow, Input, Prompt, Step, unusable};
-use crate::oidc::pkce::{
-    authorize_url, code_challenge, code_verifier, parse_callback, redirect_uri,
-};
+use crate::oidc::callback::CallbackCheck;
+use crate::oidc::pkce::{authorize_url, code_challenge, code_verifier, redirect_uri};
 use crate::oidc::{
     ClientRegistration, CreateToken, DEFAULT_SCOPE, DeviceAuthorization, GRANT_AUTHORIZATION_CODE,
     GRANT_REFRESH_TOKEN, Grant, OidcErrorKind, RegisterClient, StartDeviceAuthorization,
@@ -44,6 +43,17 @@ pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What a `slow_down` answer adds to the polling interval, cumulatively (RFC 8628 §3.5).
 pub const SLOW_DOWN_DELAY: Duration = Duration::from_secs(5);
+
+/// The error when the device code's `expiresIn` passes while polling.
+pub const CODE_EXPIRED: &str = "the code expired; run login again";
+
+/// The longest a device code is polled for, whatever `expiresIn` says (IAM Identity Center
+/// issues codes for 600 s): a service that claims more cannot keep a login polling for ever.
+pub const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The shortest wait between polls, whatever `interval` says (RFC 8628 §3.5 defaults to 5 s):
+/// an `interval` of 0 would poll as fast as the network allows.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The prefix of the registered client's name (`botocore-client-<session or epoch seconds>`).
 pub const CLIENT_NAME_PREFIX: &str = "botocore-client-";
@@ -161,6 +171,48 @@ impl LoginOutcome {
     /// The line the AWS CLI prints on success.
     pub fn message(&self) -> String {
         format!("Successfully logged into Start URL: {}", self.start_url)
+    }
+}
+
+/// Whether a URL from the service may be handed to the system's browser opener (`xdg-open`,
+/// `open`, `explorer`), which would as readily open a local file or start another program:
+/// only `https://` URLs, and `http://` to this machine (a local emulator or test service), made
+/// of printable characters. The reason when not.
+pub fn check_browser_url(url: &str) -> Result<(), &'static str> {
+    if url.is_empty()
+        || !url
+            .chars()
+            .all(|c| crate::printable::is_printable(c) && !c.is_whitespace())
+    {
+        return Err("it is empty or holds control, invisible or space characters");
+    }
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        return Err("only https:// URLs are opened");
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') || authority.contains('\\') {
+        return Err("the URL has no plain host name");
+    }
+    if secure {
+        return Ok(());
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err("only https:// URLs are opened (http:// only to this machine)")
     }
 }
 
@@ -312,10 +364,17 @@ enum State {
         authorization: DeviceAuthorization,
         interval: Duration,
         phase: DevicePhase,
+        /// When the device code stops working (`expiresIn` after it was issued).
+        expires_at: SystemTime,
     },
     Listen(Registration),
     Authorize(Pkce),
-    AwaitCallback(Pkce),
+    /// Waiting for the redirect until `deadline`; requests that are not this login's redirect
+    /// leave the flow here.
+    AwaitCallback {
+        pkce: Pkce,
+        deadline: SystemTime,
+    },
     ExchangeCode {
         pkce: Pkce,
         code: String,
@@ -342,7 +401,7 @@ impl State {
             },
             State::Listen(_) => "starting the redirect listener",
             State::Authorize(_) => "showing the authorization URL",
-            State::AwaitCallback(_) => "waiting for the browser redirect",
+            State::AwaitCallback { .. } => "waiting for the browser redirect",
             State::ExchangeCode { .. } => "exchanging the authorization code",
             State::WriteToken { .. } => "writing the token",
             State::Finished(_) => "finished",
@@ -435,7 +494,7 @@ impl LoginRun {
             registration.client_id.clone(),
             registration.client_secret.clone(),
             Grant::DeviceCode {
-                device_code: device_code.to_string(),
+                device_code: device_code.into(),
             },
         )
     }
@@ -446,9 +505,9 @@ impl LoginRun {
             pkce.registration.client_id.clone(),
             pkce.registration.client_secret.clone(),
             Grant::AuthorizationCode {
-                code: code.to_string(),
+                code: code.into(),
                 redirect_uri: pkce.redirect_uri.clone(),
-                code_verifier: pkce.verifier.clone(),
+                code_verifier: pkce.verifier.clone().into(),
             },
         )
     }
@@ -555,7 +614,13 @@ impl LoginRun {
                 match response.and_then(|r| op.parse(&r)) {
                     Ok(authorization) => State::Device {
                         registration,
-                        interval: authorization.poll_interval(),
+                        interval: authorization.poll_interval().max(MIN_POLL_INTERVAL),
+                        expires_at: now
+                            .checked_add(
+                                Duration::from_secs(authorization.expires_in)
+                                    .min(MAX_DEVICE_CODE_LIFETIME),
+                            )
+                            .unwrap_or(now),
                         authorization,
                         phase: DevicePhase::FirstAttempt,
                     },
@@ -568,6 +633,7 @@ impl LoginRun {
                     authorization,
                     mut interval,
                     phase: phase @ (DevicePhase::FirstAttempt | DevicePhase::Attempt),
+                    expires_at,
                 },
                 Input::Response(response),
             ) => {
@@ -585,12 +651,15 @@ impl LoginRun {
                     Some(OidcErrorKind::ExpiredToken) => return pending_expired(),
                     _ => return State::Finished(Err(error)),
                 }
+                if now >= expires_at {
+                    return code_expired(&authorization);
+                }
                 let next = if phase == DevicePhase::FirstAttempt {
                     DevicePhase::ShowCode
                 } else {
                     DevicePhase::Wait
                 };
-                device(registration, authorization, interval, next)
+                device(registration, authorization, interval, next, expires_at)
             }
             (
                 State::Device {
@@ -598,43 +667,79 @@ impl LoginRun {
                     authorization,
                     interval,
                     phase: DevicePhase::ShowCode,
+                    expires_at,
                 },
                 Input::Shown,
-            ) => device(registration, authorization, interval, DevicePhase::Wait),
-            (
-                State::Device {
-                    registration,
-                    authorization,
-                    interval,
-                    phase: DevicePhase::Wait,
-                },
-                Input::Waited,
             ) => device(
                 registration,
                 authorization,
                 interval,
-                DevicePhase::ShowPolling,
+                DevicePhase::Wait,
+                expires_at,
             ),
             (
                 State::Device {
                     registration,
                     authorization,
                     interval,
+                    phase: DevicePhase::Wait,
+                    expires_at,
+                },
+                Input::Waited,
+            ) => {
+                // The wait ends at the expiry at the latest (see `next_step`): polling stops
+                // there, as the service will not accept the code any more (RFC 8628 §3.2).
+                if now >= expires_at {
+                    return code_expired(&authorization);
+                }
+                device(
+                    registration,
+                    authorization,
+                    interval,
+                    DevicePhase::ShowPolling,
+                    expires_at,
+                )
+            }
+            (
+                State::Device {
+                    registration,
+                    authorization,
+                    interval,
                     phase: DevicePhase::ShowPolling,
+                    expires_at,
                 },
                 Input::Shown,
-            ) => device(registration, authorization, interval, DevicePhase::Attempt),
+            ) => device(
+                registration,
+                authorization,
+                interval,
+                DevicePhase::Attempt,
+                expires_at,
+            ),
             (State::Listen(registration), Input::Listening(Ok(port))) => {
                 State::Authorize(self.pkce(registration, port))
             }
-            (State::Authorize(pkce), Input::Shown) => State::AwaitCallback(pkce),
-            (State::AwaitCallback(pkce), Input::Callback(Ok(query))) => {
-                match parse_callback(&query, &pkce.state) {
+            (State::Authorize(pkce), Input::Shown) => State::AwaitCallback {
+                pkce,
+                deadline: now + CALLBACK_TIMEOUT,
+            },
+            (State::AwaitCallback { pkce, deadline }, Input::Callback(Ok(query))) => {
+                // The same decision the listener made when it answered the browser: a driver
+                // that hands up a stray request does not end the login either.
+                let verdict = CallbackCheck::new(pkce.state.clone()).verdict(&query);
+                if !verdict.is_final() {
+                    return if now >= deadline {
+                        pending_expired()
+                    } else {
+                        State::AwaitCallback { pkce, deadline }
+                    };
+                }
+                match verdict.into_result() {
                     Ok(code) => State::ExchangeCode { pkce, code },
                     Err(e) => State::Finished(Err(e)),
                 }
             }
-            (State::AwaitCallback(_), Input::Callback(Err(e))) => match e {
+            (State::AwaitCallback { .. }, Input::Callback(Err(e))) => match e {
                 Error::Transport {
                     kind: TransportKind::Timeout,
                     ..
@@ -668,13 +773,25 @@ fn device(
     authorization: DeviceAuthorization,
     interval: Duration,
     phase: DevicePhase,
+    expires_at: SystemTime,
 ) -> State {
     State::Device {
         registration,
         authorization,
         interval,
         phase,
+        expires_at,
     }
+}
+
+/// The device code ran out before the user approved it.
+fn code_expired(authorization: &DeviceAuthorization) -> State {
+    State::Finished(Err(Error::Login(format!(
+        "{CODE_EXPIRED} (the code was valid for {} s and was not approved in time)",
+        authorization
+            .expires_in
+            .min(MAX_DEVICE_CODE_LIFETIME.as_secs())
+    ))))
 }
 
 fn pending_expired() -> State {
@@ -737,6 +854,7 @@ impl LoginRun {
                 authorization,
                 interval,
                 phase,
+                expires_at,
             } => match phase {
                 DevicePhase::FirstAttempt | DevicePhase::Attempt => {
                     let op = self.device_token(registration, &authorization.device_code);
@@ -747,15 +865,18 @@ impl LoginRun {
                     user_code: authorization.user_code.clone(),
                     verification_uri_complete: authorization.verification_uri_complete.clone(),
                 })),
-                DevicePhase::Wait => Step::Effect(Effect::Wait(*interval)),
+                DevicePhase::Wait => Step::Effect(Effect::Wait(
+                    (*interval).min(expires_at.duration_since(now).unwrap_or(Duration::ZERO)),
+                )),
                 DevicePhase::ShowPolling => Step::Effect(Effect::Prompt(Prompt::Polling)),
             },
             State::Listen(_) => Step::Effect(Effect::Listen),
             State::Authorize(pkce) => Step::Effect(Effect::Prompt(Prompt::Authorize {
                 url: pkce.url.clone(),
             })),
-            State::AwaitCallback(_) => Step::Effect(Effect::AwaitCallback {
-                timeout: CALLBACK_TIMEOUT,
+            State::AwaitCallback { pkce, deadline } => Step::Effect(Effect::AwaitCallback {
+                timeout: deadline.duration_since(now).unwrap_or(Duration::ZERO),
+                check: CallbackCheck::new(pkce.state.clone()),
             }),
             State::ExchangeCode { pkce, code } => {
                 let op = self.code_token(pkce, code);

@@ -223,7 +223,7 @@ impl LogoutRun {
             Ok(endpoint) => State::Logout {
                 op: Logout {
                     endpoint,
-                    access_token: access_token.to_string(),
+                    access_token: access_token.into(),
                 },
                 path,
             },

@@ -55,6 +55,18 @@ impl RequestLimits {
             ..policy
         }
     }
+
+    /// The attempts to make for `request`: `attempts` as given, or — for a request carrying
+    /// limits — a fresh count with the limits' number of attempts and the same backoff.
+    pub fn attempts_for<B>(
+        request: &http::Request<B>,
+        attempts: crate::retry::Attempts,
+    ) -> crate::retry::Attempts {
+        match Self::of(request) {
+            Some(limits) => crate::retry::Attempts::new(limits.retry_policy(*attempts.policy())),
+            None => attempts,
+        }
+    }
 }
 
 /// The transport rule for any request a driver sends: plain HTTP only to loopback

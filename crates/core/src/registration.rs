@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
-use crate::Error;
-use crate::token::py_json::{self, Separators};
-use crate::token::{parse_object, sha1_hex, take_key};
+use crate::cache_codec::py_json::{self, Separators};
+use crate::cache_codec::{parse_object, sha1_hex, take_key};
+use crate::{Error, Secret};
 
 /// A registration is reused only while it has at least this long left (botocore's
 /// `_EXPIRY_WINDOW`).
@@ -75,8 +75,8 @@ pub fn registration_file_name(input: &RegistrationKeyInput<'_>) -> String {
 pub struct Registration {
     /// The client id.
     pub client_id: String,
-    /// The client secret. Secret.
-    pub client_secret: String,
+    /// The client secret.
+    pub client_secret: Secret,
     /// When the client secret expires (`clientSecretExpiresAt`).
     pub expires_at: SystemTime,
     /// The scopes it was registered with, when any were given.
@@ -118,7 +118,7 @@ impl Registration {
         let grant_types = list("grantTypes")?;
         Ok(Registration {
             client_id,
-            client_secret,
+            client_secret: client_secret.into(),
             expires_at,
             scopes,
             grant_types,
@@ -130,7 +130,10 @@ impl Registration {
     pub fn to_json(&self) -> Vec<u8> {
         let mut pairs = vec![
             ("clientId", Value::String(self.client_id.clone())),
-            ("clientSecret", Value::String(self.client_secret.clone())),
+            (
+                "clientSecret",
+                Value::String(self.client_secret.expose().to_string()),
+            ),
             (
                 "expiresAt",
                 Value::String(crate::time::format_z(self.expires_at)),
@@ -170,11 +173,12 @@ impl Registration {
     }
 }
 
+/// Written out only to show the expiry as text; the secret is a [`Secret`].
 impl fmt::Debug for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registration")
             .field("client_id", &self.client_id)
-            .field("client_secret", &"** redacted **")
+            .field("client_secret", &self.client_secret)
             .field("expires_at", &crate::time::format_z(self.expires_at))
             .field("scopes", &self.scopes)
             .field("grant_types", &self.grant_types)

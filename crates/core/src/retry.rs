@@ -1,11 +1,49 @@
-//! Which failures are retried and how long to wait before the next attempt (WIRE §8).
+//! Which failures are retried, how long to wait before the next attempt, and how many attempts
+//! a request gets.
 //!
-//! The AWS CLI v2's `standard` mode: at most 3 attempts, throttling and transient errors retried,
-//! backoff `jitter × min(base × 2^retries, 20 s)` with a 1 s base. The randomness comes from
-//! the driver as `jitter` so that everything here stays pure and testable.
+//! The AWS CLI v2's `standard` mode (AWS CLI User Guide, "AWS CLI retries"; botocore
+//! `retries/standard.py`): at most 3 attempts, throttling and transient errors retried, backoff
+//! `jitter × min(base × 2^retries, 20 s)` with a 1 s base. The randomness comes from the driver
+//! as `jitter` so that everything here stays pure and testable.
+//!
+//! # Answering `Step::Send` yourself
+//!
+//! A [`crate::flow::Step::Send`] asks for the request *with retries*: the flow sees only the
+//! last answer. An embedder with its own transport drives [`Attempts`] around it, with the
+//! policy the flow's configuration asks for ([`crate::flow::Flow::retry_settings`]):
+//!
+//! ```
+//! use std::time::Duration;
+//! use awscred_core::retry::{Attempts, Next, RetryPolicy, RetrySettings};
+//! use awscred_core::transport::clone_request;
+//!
+//! # fn send_once(_: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, awscred_core::Error> {
+//! #     Ok(http::Response::builder().status(503).body(Vec::new()).unwrap())
+//! # }
+//! # fn random_jitter() -> f64 { 0.0 }
+//! # fn sleep(_: Duration) {}
+//! fn send(
+//!     request: http::Request<Vec<u8>>,
+//!     settings: RetrySettings, // flow.retry_settings()
+//! ) -> Result<http::Response<Vec<u8>>, awscred_core::Error> {
+//!     let mut attempts = Attempts::new(settings.policy(RetryPolicy::default()));
+//!     loop {
+//!         let result = send_once(clone_request(&request));
+//!         match attempts.after_response(&result, random_jitter()) {
+//!             Next::RetryAfter(delay) => sleep(delay),
+//!             Next::Stop => return result, // the flow gets the last answer, error or not
+//!         }
+//!     }
+//! }
+//! let request = http::Request::builder().uri("https://example.com/").body(Vec::new())?;
+//! let answer = send(request, RetrySettings::default())?;
+//! assert_eq!(answer.status(), 503); // three attempts, then the last answer
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::time::Duration;
 
+use crate::config::{Env, Section};
 use crate::error::{Error, TransportKind};
 use crate::wire_error::{is_throttling_code, is_transient_code};
 
@@ -78,15 +116,7 @@ impl RetryPolicy {
     pub fn from_config(max_attempts: Option<&str>) -> Result<Self, Error> {
         let mut policy = RetryPolicy::default();
         if let Some(raw) = max_attempts {
-            policy.max_attempts = match raw.trim().parse::<u32>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    let shown: String = raw.chars().take(40).collect();
-                    return Err(Error::Config(format!(
-                        "max_attempts must be a whole number of at least 1 (1 disables retries), got {shown:?}"
-                    )));
-                }
-            };
+            policy.max_attempts = parse_max_attempts(raw, "max_attempts")?;
         }
         Ok(policy)
     }
@@ -117,6 +147,198 @@ impl RetryPolicy {
         (class != RetryClass::NotRetryable && attempt < self.max_attempts)
             .then(|| self.backoff(class, attempt - 1, jitter))
     }
+}
+
+/// A whole number of attempts, at least 1; `source` names where the value came from.
+fn parse_max_attempts(raw: &str, source: &str) -> Result<u32, Error> {
+    match raw.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => {
+            let shown: String = raw.chars().take(40).collect();
+            Err(Error::Config(format!(
+                "{source} must be a whole number of at least 1 (1 disables retries), got {shown:?}"
+            )))
+        }
+    }
+}
+
+/// What to do after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Wait this long, then make the next attempt.
+    RetryAfter(Duration),
+    /// Do not try again: the last outcome is the answer.
+    Stop,
+}
+
+/// The attempts of one request: counts them and decides after each one whether to try again,
+/// by [`classify`] and the [`RetryPolicy`]. Pure: the caller sends, sleeps and supplies the
+/// jitter (a uniform random number in `[0, 1)`).
+///
+/// Call one of [`Attempts::after_error`] / [`Attempts::after_response`] exactly once after each
+/// attempt; see the [module documentation](self) for the loop.
+#[derive(Debug, Clone)]
+pub struct Attempts {
+    policy: RetryPolicy,
+    made: u32,
+}
+
+impl Attempts {
+    /// No attempt made yet.
+    pub fn new(policy: RetryPolicy) -> Self {
+        Attempts { policy, made: 0 }
+    }
+
+    /// The attempts made so far (the calls to `after_*`).
+    pub fn made(&self) -> u32 {
+        self.made
+    }
+
+    /// The policy in use.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// After an attempt that failed with `error` — a transport error, or an error answer
+    /// already parsed (what [`crate::Operation::parse`] returns).
+    pub fn after_error(&mut self, error: &Error, jitter: f64) -> Next {
+        self.made = self.made.saturating_add(1);
+        match self.policy.should_retry(self.made, error, jitter) {
+            Some(delay) => Next::RetryAfter(delay),
+            None => Next::Stop,
+        }
+    }
+
+    /// After an attempt whose raw outcome is `result` (what a [`crate::flow::Step::Send`] is
+    /// answered with): a success stops, an error answer ([`response_error`]) or a transport
+    /// error is judged like [`Attempts::after_error`].
+    pub fn after_response(
+        &mut self,
+        result: &Result<http::Response<Vec<u8>>, Error>,
+        jitter: f64,
+    ) -> Next {
+        let error = match result {
+            Ok(response) => match response_error(response) {
+                Some(error) => error,
+                None => {
+                    self.made = self.made.saturating_add(1);
+                    return Next::Stop;
+                }
+            },
+            Err(e) => e.clone(),
+        };
+        self.after_error(&error, jitter)
+    }
+}
+
+/// The retry mode (`AWS_RETRY_MODE`, the profile's `retry_mode`), as the AWS CLI v2 names them
+/// (AWS CLI User Guide, "AWS CLI retries").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RetryMode {
+    /// The AWS CLI v2 default: 3 attempts, backoff capped at 20 s.
+    #[default]
+    Standard,
+    /// The older handler: 5 attempts unless `max_attempts` says otherwise. awscred retries the
+    /// same failures with the same backoff as `Standard` (legacy's backoff is the same
+    /// doubling from 1 s, uncapped: the two differ only from the sixth attempt on, where ours
+    /// stays at 20 s).
+    Legacy,
+    /// `Standard` plus a client-side rate limiter. awscred behaves as `Standard`: a credential
+    /// refresh makes a handful of calls, far too few for the limiter's token bucket to engage.
+    Adaptive,
+}
+
+impl RetryMode {
+    /// The mode a configured value names (`standard`, `legacy`, `adaptive`; spaces around
+    /// ignored, case significant as in botocore); `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.trim() {
+            "standard" => Some(RetryMode::Standard),
+            "legacy" => Some(RetryMode::Legacy),
+            "adaptive" => Some(RetryMode::Adaptive),
+            _ => None,
+        }
+    }
+
+    /// The attempts this mode makes when `max_attempts` is not configured, `None` when that
+    /// is the transport's own default (3 unless the client was built otherwise).
+    fn default_attempts(self) -> Option<u32> {
+        match self {
+            RetryMode::Legacy => Some(5),
+            RetryMode::Standard | RetryMode::Adaptive => None,
+        }
+    }
+}
+
+/// What the environment and the profile say about retries. The environment wins over the
+/// profile, key by key, as in botocore's config chain: `AWS_MAX_ATTEMPTS` over `max_attempts`,
+/// `AWS_RETRY_MODE` over `retry_mode`.
+///
+/// The default (nothing configured) leaves a transport's [`RetryPolicy`] as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RetrySettings {
+    /// The retry mode.
+    pub mode: RetryMode,
+    /// Total attempts including the first, when configured.
+    pub max_attempts: Option<u32>,
+}
+
+impl RetrySettings {
+    /// Reads `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` from `env` and `max_attempts` /
+    /// `retry_mode` from `profile`. A value that is not a whole number ≥ 1, or not a mode, is
+    /// an [`Error::Config`] naming the variable, or the profile, key, file and line.
+    pub fn from_config(env: &Env, profile: Option<&Section>) -> Result<Self, Error> {
+        let max_attempts = match env.get("AWS_MAX_ATTEMPTS") {
+            Some(raw) => Some(parse_max_attempts(raw, "AWS_MAX_ATTEMPTS")?),
+            None => match profile.and_then(|p| p.value("max_attempts").map(|v| (p, v))) {
+                Some((p, raw)) => Some(parse_max_attempts(raw, &profile_key(p, "max_attempts"))?),
+                None => None,
+            },
+        };
+        let mode = match env.get("AWS_RETRY_MODE") {
+            Some(raw) => parse_mode(raw, "AWS_RETRY_MODE")?,
+            None => match profile.and_then(|p| p.value("retry_mode").map(|v| (p, v))) {
+                Some((p, raw)) => parse_mode(raw, &profile_key(p, "retry_mode"))?,
+                None => RetryMode::default(),
+            },
+        };
+        Ok(RetrySettings { mode, max_attempts })
+    }
+
+    /// The policy to use: `base` (a transport's configured policy, which keeps its backoff)
+    /// with the attempts these settings call for — `max_attempts` when configured, else the
+    /// mode's default, else `base`'s own.
+    pub fn policy(&self, base: RetryPolicy) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self
+                .max_attempts
+                .or(self.mode.default_attempts())
+                .unwrap_or(base.max_attempts),
+            ..base
+        }
+    }
+}
+
+/// `max_attempts in the profile "dev" (~/.aws/config line 4)`.
+fn profile_key(profile: &Section, key: &str) -> String {
+    match profile.origin(key) {
+        Some(o) => format!(
+            "{key} in the profile \"{}\" ({} line {})",
+            profile.name(),
+            o.file,
+            o.line
+        ),
+        None => format!("{key} in the profile \"{}\"", profile.name()),
+    }
+}
+
+fn parse_mode(raw: &str, source: &str) -> Result<RetryMode, Error> {
+    RetryMode::from_name(raw).ok_or_else(|| {
+        let shown: String = raw.chars().take(40).collect();
+        Error::Config(format!(
+            "{source} must be one of standard, legacy or adaptive, got {shown:?}"
+        ))
+    })
 }
 
 /// [`RetryPolicy::backoff`] of the default policy (AWS CLI v2 standard mode).

@@ -5,17 +5,15 @@
 //! CLI writes them, so that the CLI, botocore, the Go and the Rust SDKs all read them back.
 //! Keys the library does not know are kept and written back.
 
-pub(crate) mod py_json;
-
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
-use sha1::{Digest, Sha1};
 
-use crate::Error;
+use crate::cache_codec::py_json::{self, Separators};
+use crate::cache_codec::{parse_object, sha1_hex, take_key};
 use crate::registration::Registration;
-use py_json::Separators;
+use crate::{Error, Secret};
 
 /// Within this much of expiry a refresh is attempted, but failure is not fatal (botocore's
 /// advisory window).
@@ -57,27 +55,24 @@ pub fn token_file_name(session_name_or_start_url: &str) -> String {
     format!("{}.json", token_cache_key(session_name_or_start_url))
 }
 
-pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha1::digest(bytes))
-}
-
 /// An SSO access token as cached on disk.
 ///
 /// Fields are public so flows can build and inspect tokens; `unknown` holds every key this
-/// library does not interpret, so a rewrite loses nothing another tool put there. `Debug` never
-/// shows the access token, the refresh token or the client secret.
+/// library does not interpret, so a rewrite loses nothing another tool put there. The secrets
+/// are [`Secret`]s; `Debug` is written out only to show timestamps as text and the unknown
+/// keys without their values (which could be anything, secrets included).
 #[derive(Clone, PartialEq)]
 pub struct CachedToken {
-    /// The bearer token sent to the SSO portal. Secret.
-    pub access_token: String,
+    /// The bearer token sent to the SSO portal.
+    pub access_token: Secret,
     /// When the access token stops working.
     pub expires_at: SystemTime,
-    /// The OIDC refresh token, when the login or last refresh returned one. Secret.
-    pub refresh_token: Option<String>,
+    /// The OIDC refresh token, when the login or last refresh returned one.
+    pub refresh_token: Option<Secret>,
     /// The OIDC client the token was issued to.
     pub client_id: Option<String>,
-    /// That client's secret. Secret.
-    pub client_secret: Option<String>,
+    /// That client's secret.
+    pub client_secret: Option<Secret>,
     /// When that client registration expires; no refresh after that.
     pub registration_expires_at: Option<SystemTime>,
     /// The SSO region (used by `logout`).
@@ -112,32 +107,54 @@ pub enum TokenOrigin {
 }
 
 /// The parts of a CreateToken answer a cached token needs. `Debug` hides the tokens.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenGrant {
     /// The new access token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// Its lifetime in seconds (`expiresIn`).
     pub expires_in: u64,
     /// A new refresh token, when the service rotated it.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
 }
-
-impl fmt::Debug for TokenGrant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenGrant")
-            .field("access_token", &REDACTED)
-            .field("expires_in", &self.expires_in)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| REDACTED),
-            )
-            .finish()
-    }
-}
-
-const REDACTED: &str = "** redacted **";
 
 impl CachedToken {
+    /// A token with just an access token and its expiry: not refreshable, no region or start
+    /// URL, no unknown keys. Set the other (public) fields to add them, e.g.
+    /// `CachedToken { refresh_token: Some(r), ..CachedToken::new(a, t) }`.
+    pub fn new(access_token: impl Into<Secret>, expires_at: SystemTime) -> CachedToken {
+        CachedToken {
+            access_token: access_token.into(),
+            expires_at,
+            refresh_token: None,
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            region: None,
+            start_url: None,
+            unknown: Map::new(),
+        }
+    }
+
+    /// The same token, refreshable with this client registration and refresh token.
+    pub fn with_refresh(
+        mut self,
+        refresh_token: impl Into<Secret>,
+        registration: &Registration,
+    ) -> CachedToken {
+        self.refresh_token = Some(refresh_token.into());
+        self.client_id = Some(registration.client_id.clone());
+        self.client_secret = Some(registration.client_secret.clone());
+        self.registration_expires_at = Some(registration.expires_at);
+        self
+    }
+
+    /// The same token, tagged with the SSO region and start URL it belongs to.
+    pub fn with_session(mut self, region: impl Into<String>, start_url: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self.start_url = Some(start_url.into());
+        self
+    }
+
     /// The token a login writes (WIRE.md §2.7): configured start URL and SSO region, the grant,
     /// and the client registration that obtained it (kept so the token can be refreshed).
     pub fn from_login(
@@ -147,16 +164,14 @@ impl CachedToken {
         registration: &Registration,
         now: SystemTime,
     ) -> CachedToken {
+        let token = CachedToken::new(grant.access_token.clone(), add_secs(now, grant.expires_in))
+            .with_session(region, start_url);
         CachedToken {
-            access_token: grant.access_token.clone(),
-            expires_at: add_secs(now, grant.expires_in),
             refresh_token: grant.refresh_token.clone(),
             client_id: Some(registration.client_id.clone()),
             client_secret: Some(registration.client_secret.clone()),
             registration_expires_at: Some(registration.expires_at),
-            region: Some(region.to_string()),
-            start_url: Some(start_url.to_string()),
-            unknown: Map::new(),
+            ..token
         }
     }
 
@@ -179,16 +194,16 @@ impl CachedToken {
             Some(_) => return Err(invalid_token("`expiresAt` is not a string")),
             None => return Err(invalid_token("`expiresAt` is missing")),
         };
-        let refresh_token = take(REFRESH_TOKEN).and_then(string);
+        let refresh_token = take(REFRESH_TOKEN).and_then(string).map(Secret::from);
         let client_id = take(CLIENT_ID).and_then(string);
-        let client_secret = take(CLIENT_SECRET).and_then(string);
+        let client_secret = take(CLIENT_SECRET).and_then(string).map(Secret::from);
         let registration_expires_at = take(REGISTRATION_EXPIRES_AT)
             .and_then(string)
             .and_then(|s| crate::time::parse(&s));
         let region = take(REGION).and_then(string);
         let start_url = take(START_URL).and_then(string);
         Ok(CachedToken {
-            access_token,
+            access_token: access_token.into(),
             expires_at,
             refresh_token,
             client_id,
@@ -210,7 +225,7 @@ impl CachedToken {
         let known: [(&str, Option<Value>); 8] = [
             (START_URL, self.start_url.as_deref().map(s)),
             (REGION, self.region.as_deref().map(s)),
-            (ACCESS_TOKEN, Some(s(&self.access_token))),
+            (ACCESS_TOKEN, Some(s(self.access_token.expose()))),
             (EXPIRES_AT, Some(t(self.expires_at))),
             (CLIENT_ID, self.client_id.as_deref().map(s)),
             (CLIENT_SECRET, self.client_secret.as_deref().map(s)),
@@ -293,13 +308,12 @@ pub fn refresh_decision(
 
 impl fmt::Debug for CachedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secret = |o: &Option<String>| o.as_ref().map(|_| REDACTED);
         f.debug_struct("CachedToken")
-            .field("access_token", &REDACTED)
+            .field("access_token", &self.access_token)
             .field("expires_at", &crate::time::format_z(self.expires_at))
-            .field("refresh_token", &secret(&self.refresh_token))
+            .field("refresh_token", &self.refresh_token)
             .field("client_id", &self.client_id)
-            .field("client_secret", &secret(&self.client_secret))
+            .field("client_secret", &self.client_secret)
             .field(
                 "registration_expires_at",
                 &self.registration_expires_at.map(crate::time::format_z),
@@ -327,38 +341,6 @@ fn invalid_token(what: &str) -> Error {
     Error::InvalidInput(format!(
         "the cached SSO token is unusable: {what}; log in again to replace it"
     ))
-}
-
-/// Parses `bytes` as a JSON object, describing (never quoting) what is wrong.
-pub(crate) fn parse_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, Error> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::InvalidInput(format!("{what}: not a JSON object"))),
-        Err(e) => Err(Error::InvalidInput(format!(
-            "{what}: not valid JSON ({:?} error at line {}, column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))),
-    }
-}
-
-/// Removes `name` from `map`: the exact key if present, else the first key equal to it ignoring
-/// ASCII case. Every other case variant is removed too, so none lingers as an unknown key.
-pub(crate) fn take_key(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
-    let variants: Vec<String> = map
-        .keys()
-        .filter(|k| k.eq_ignore_ascii_case(name) && *k != name)
-        .cloned()
-        .collect();
-    let mut found = map.remove(name);
-    for k in variants {
-        let v = map.remove(&k);
-        if found.is_none() {
-            found = v;
-        }
-    }
-    found
 }
 
 #[cfg(test)]
@@ -469,6 +451,40 @@ mod tests {
         assert_eq!(
             old.refreshed(&rotated, now).refresh_token.as_deref(),
             Some("R2")
+        );
+    }
+
+    #[test]
+    fn constructor_builds_what_a_login_writes() {
+        let now = at(1_800_000_000);
+        let registration = Registration {
+            client_id: "cid".into(),
+            client_secret: "CLIENTSECRET".into(),
+            expires_at: at(2_000_000_000),
+            scopes: None,
+            grant_types: None,
+        };
+        let grant = TokenGrant {
+            access_token: "ACCESSTOKEN".into(),
+            expires_in: 3600,
+            refresh_token: Some("REFRESHTOKEN".into()),
+        };
+        let built = CachedToken::new("ACCESSTOKEN", now + Duration::from_secs(3600))
+            .with_refresh("REFRESHTOKEN", &registration)
+            .with_session("us-east-1", "https://d-123.awsapps.com/start");
+        let logged_in = CachedToken::from_login(
+            "https://d-123.awsapps.com/start",
+            "us-east-1",
+            &grant,
+            &registration,
+            now,
+        );
+        assert_eq!(built, logged_in);
+        let bare = CachedToken::new("A", now);
+        assert!(!bare.can_refresh(now - Duration::from_secs(1)));
+        assert_eq!(
+            String::from_utf8(bare.to_json()).unwrap(),
+            "{\"accessToken\": \"A\", \"expiresAt\": \"2027-01-15T08:00:00Z\"}"
         );
     }
 

@@ -31,6 +31,7 @@ fn effects() -> Vec<Effect> {
         Effect::Listen,
         Effect::AwaitCallback {
             timeout: Duration::ZERO,
+            check: awscred_core::oidc::callback::CallbackCheck::new("s"),
         },
     ]
 }

@@ -76,6 +76,7 @@ fn effects() -> Vec<Effect> {
         Effect::Listen,
         Effect::AwaitCallback {
             timeout: Duration::from_secs(600),
+            check: awscred_core::oidc::callback::CallbackCheck::new(SECRET),
         },
     ]
 }

@@ -54,3 +54,13 @@ fn token_cache_corpus() {
 fn wire_error_corpus() {
     replay("wire_error", fuzzing::wire_error::run);
 }
+
+#[test]
+fn credential_process_corpus() {
+    replay("credential_process", fuzzing::credential_process::run);
+}
+
+#[test]
+fn callback_request_corpus() {
+    replay("callback_request", fuzzing::callback_request::run);
+}

@@ -78,6 +78,9 @@ struct Driver {
     failing_writes: Vec<PathBuf>,
     port: u16,
     callback: Option<Result<String, Error>>,
+    /// Requests a driver hands up before `callback` (a driver that does not filter), each
+    /// after this much time has passed.
+    strays: VecDeque<(String, Duration)>,
     /// `(path, JSON body)` of every request sent.
     sent: Vec<(String, Value)>,
     waits: Vec<Duration>,
@@ -96,6 +99,7 @@ impl Driver {
             failing_writes: Vec::new(),
             port: 54321,
             callback: None,
+            strays: VecDeque::new(),
             sent: Vec::new(),
             waits: Vec::new(),
             prompts: Vec::new(),
@@ -174,10 +178,18 @@ impl Driver {
                     self.trace.push("Listen".into());
                     Input::Listening(Ok(self.port))
                 }
-                Step::Effect(Effect::AwaitCallback { timeout }) => {
+                Step::Effect(Effect::AwaitCallback { timeout, .. }) => {
                     self.trace.push("AwaitCallback".into());
                     self.callback_timeouts.push(timeout);
-                    Input::Callback(self.callback.take().expect("no callback scripted"))
+                    match self.strays.pop_front() {
+                        Some((stray, after)) => {
+                            self.now += after;
+                            Input::Callback(Ok(stray))
+                        }
+                        None => {
+                            Input::Callback(self.callback.take().expect("no callback scripted"))
+                        }
+                    }
                 }
                 Step::Done(result) => {
                     if let Err(e) = &result {
@@ -846,24 +858,48 @@ fn a_resolved_start_url_is_sent_but_the_configured_one_is_recorded() {
 }
 
 #[test]
-fn a_redirect_with_another_state_is_refused() {
+fn a_redirect_with_another_state_does_not_end_the_wait() {
     let mut d = pkce_driver();
-    d.callback = Some(Ok(format!(
-        "code={AUTH_CODE}&state=11111111-0000-4000-8000-000000000000"
-    )));
-    let err = d
-        .run(&mut LoginFlow::new(request(Some(SESSION), &[], false)))
-        .unwrap_err();
+    // A forged redirect, a favicon and an error without this login's state come first; the
+    // flow keeps waiting, with what is left of the 600 s, and the real redirect completes it.
+    for (stray, after) in [
+        "code=FORGED&state=11111111-0000-4000-8000-000000000000",
+        "/favicon.ico",
+        "error=access_denied&state=11111111-0000-4000-8000-000000000000",
+    ]
+    .into_iter()
+    .zip([1, 10, 100])
+    {
+        d.strays
+            .push_back((stray.to_string(), Duration::from_secs(after)));
+    }
+    d.callback = Some(Ok(format!("code={AUTH_CODE}&state={STATE}")));
+    d.run(&mut LoginFlow::new(request(Some(SESSION), &[], false)))
+        .unwrap();
     assert_eq!(
-        err.to_string(),
-        "login failed: State parameter does not match expected value."
+        d.callback_timeouts,
+        [600, 599, 589, 489].map(Duration::from_secs)
     );
-    assert!(d.sent_to("/token").is_empty());
-    assert!(d.file(TOKEN_SESSION).is_none());
+    let sent = d.sent_to("/token");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["code"], AUTH_CODE);
+    assert!(d.file(TOKEN_SESSION).is_some());
 }
 
 #[test]
-fn a_redirect_with_an_error_is_refused() {
+fn strays_after_the_deadline_expire_the_authorization() {
+    let mut d = pkce_driver();
+    d.strays
+        .push_back(("/favicon.ico".into(), Duration::from_secs(601)));
+    let err = d
+        .run(&mut LoginFlow::new(request(Some(SESSION), &[], false)))
+        .unwrap_err();
+    assert_eq!(err, Error::Login(PENDING_AUTHORIZATION_EXPIRED.into()));
+    assert!(d.sent_to("/token").is_empty());
+}
+
+#[test]
+fn a_redirect_with_an_error_is_refused_with_the_service_reason() {
     let mut d = pkce_driver();
     d.callback = Some(Ok(format!(
         "error=access_denied&error_description=denied&state={STATE}"
@@ -873,7 +909,10 @@ fn a_redirect_with_an_error_is_refused() {
         .unwrap_err();
     assert_eq!(
         err,
-        Error::Login("Failed to retrieve an authorization code.".into())
+        Error::Login(
+            "the request was denied in the browser (access_denied): denied; run the login again"
+                .into()
+        )
     );
     assert!(d.sent_to("/token").is_empty());
 }
@@ -1096,5 +1135,107 @@ fn a_login_from_the_environment_checks_the_answers_to_its_reads() {
              Input::File, but the driver answered Input::Shown; this is a bug in the driver"
         ),
         other => panic!("expected the end, got {other:?}"),
+    }
+}
+
+fn device_authorization_expiring(expires_in: u64, interval: u64) -> Answer {
+    ok(json!({
+        "deviceCode": DEVICE_CODE,
+        "userCode": "ABCD-EFGH",
+        "verificationUri": "https://device.sso.us-east-1.amazonaws.com/",
+        "verificationUriComplete": "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+        "expiresIn": expires_in,
+        "interval": interval,
+    }))
+}
+
+#[test]
+fn polling_stops_when_the_device_code_expires() {
+    let mut d = Driver::new();
+    d.answer("/client/register", registered("cid")).answer(
+        "/device_authorization",
+        device_authorization_expiring(12, 5),
+    );
+    for _ in 0..50 {
+        d.answer("/token", pending());
+    }
+    let err = d
+        .run(&mut LoginFlow::new(request(Some(SESSION), &[], true)))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "login failed: the code expired; run login again (the code was valid for 12 s and was \
+         not approved in time)"
+    );
+    // 5 s, 5 s, then only the 2 s left: the flow never waits or polls past the expiry.
+    let secs: Vec<u64> = d.waits.iter().map(Duration::as_secs).collect();
+    assert_eq!(secs, [5, 5, 2]);
+    assert_eq!(
+        d.sent_to("/token").len(),
+        3,
+        "the first attempt and two polls"
+    );
+    assert!(d.file(TOKEN_SESSION).is_none());
+}
+
+#[test]
+fn a_hostile_interval_or_lifetime_cannot_make_polling_endless_or_frantic() {
+    for (expires_in, interval, waits) in [
+        // interval 0 is polled once a second.
+        (10, 0, vec![1; 10]),
+        // An expiresIn of ~585 million years is held to an hour.
+        (u64::MAX / 1000, 600, vec![600; 6]),
+    ] {
+        let mut d = Driver::new();
+        d.answer("/client/register", registered("cid")).answer(
+            "/device_authorization",
+            device_authorization_expiring(expires_in, interval),
+        );
+        for _ in 0..20 {
+            d.answer("/token", pending());
+        }
+        let err = d
+            .run(&mut LoginFlow::new(request(Some(SESSION), &[], true)))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the code expired; run login again"),
+            "{err}"
+        );
+        let secs: Vec<u64> = d.waits.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, waits);
+    }
+}
+
+#[test]
+fn only_https_and_loopback_http_urls_go_to_the_browser() {
+    use awscred_core::login::check_browser_url;
+    for good in [
+        "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+        "HTTPS://d-123.awsapps.com/start",
+        "http://127.0.0.1:4566/device?user_code=A",
+        "http://localhost:8080/",
+        "http://[::1]:9/x",
+    ] {
+        assert_eq!(check_browser_url(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "file:///etc/passwd",
+        "file:///etc/passwd\x1b]8;;\x07",
+        "https://ok.example/\x1b[2J",
+        "https://ok.example/\u{202e}",
+        "https://ok.example/ --new-window",
+        "-a https://ok.example/",
+        "javascript:alert(1)",
+        "http://example.com/",
+        "http://127.0.0.1@evil.example/",
+        "http://127.0.0.1.evil.example/",
+        "https:///nohost",
+        "",
+    ] {
+        assert!(
+            check_browser_url(bad).is_err(),
+            "{bad:?} must not be opened"
+        );
     }
 }

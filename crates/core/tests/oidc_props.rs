@@ -11,13 +11,17 @@ use proptest::prelude::*;
 
 fn grant() -> impl Strategy<Value = Grant> {
     prop_oneof![
-        "\\PC{0,30}".prop_map(|device_code| Grant::DeviceCode { device_code }),
-        "\\PC{0,30}".prop_map(|refresh_token| Grant::RefreshToken { refresh_token }),
+        "\\PC{0,30}".prop_map(|device_code| Grant::DeviceCode {
+            device_code: device_code.into()
+        }),
+        "\\PC{0,30}".prop_map(|refresh_token| Grant::RefreshToken {
+            refresh_token: refresh_token.into()
+        }),
         ("\\PC{0,30}", "\\PC{0,30}", "\\PC{0,30}").prop_map(
             |(code, redirect_uri, code_verifier)| Grant::AuthorizationCode {
-                code,
+                code: code.into(),
                 redirect_uri,
-                code_verifier
+                code_verifier: code_verifier.into()
             }
         ),
     ]
@@ -53,7 +57,7 @@ proptest! {
         let endpoint = Endpoint { url, signing_region: "us-east-1".into() };
         let register = RegisterClient::for_authorization_code(endpoint.clone(), strings[0].clone(), scopes.clone(), strings[1].clone());
         let device = StartDeviceAuthorization {
-            endpoint: endpoint.clone(), client_id: strings[0].clone(), client_secret: strings[1].clone(), start_url: strings[2].clone(),
+            endpoint: endpoint.clone(), client_id: strings[0].clone(), client_secret: strings[1].clone().into(), start_url: strings[2].clone(),
         };
         let token = CreateToken { scopes: scopes.clone(), ..CreateToken::new(endpoint.clone(), strings[0].clone(), strings[1].clone(), grant) };
         let _ = register.request(UNIX_EPOCH);
@@ -93,16 +97,16 @@ proptest! {
     fn debug_hides_secrets(secret in "[A-Z]{16,24}") {
         let endpoint = Endpoint { url: "https://oidc.us-east-1.amazonaws.com".into(), signing_region: "us-east-1".into() };
         let grants = [
-            Grant::DeviceCode { device_code: secret.clone() },
-            Grant::RefreshToken { refresh_token: secret.clone() },
-            Grant::AuthorizationCode { code: secret.clone(), redirect_uri: "r".into(), code_verifier: secret.clone() },
+            Grant::DeviceCode { device_code: secret.clone().into() },
+            Grant::RefreshToken { refresh_token: secret.clone().into() },
+            Grant::AuthorizationCode { code: secret.clone().into(), redirect_uri: "r".into(), code_verifier: secret.clone().into() },
         ];
         for grant in grants {
             let op = CreateToken::new(endpoint.clone(), "cid", secret.clone(), grant);
             let shown = format!("{op:?}");
             prop_assert!(!shown.contains(&secret), "{}", shown);
         }
-        let device = StartDeviceAuthorization { endpoint, client_id: "c".into(), client_secret: secret.clone(), start_url: "u".into() };
+        let device = StartDeviceAuthorization { endpoint, client_id: "c".into(), client_secret: secret.clone().into(), start_url: "u".into() };
         let shown = format!("{device:?}");
         prop_assert!(!shown.contains(&secret));
     }

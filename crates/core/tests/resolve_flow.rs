@@ -188,8 +188,12 @@ fn legacy_profile_uses_the_start_url_key_and_never_refreshes() {
         .file(CONFIG, format!("[default]\nsso_start_url = {START_URL}\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Admin\n"))
         .file(token_path(START_URL), token_json("LEGACYTOKEN", now() - mins(1), true));
     match resolve(&mut d, request(&[])) {
-        Err(Error::LoginNeeded { reason, command }) => {
-            assert_eq!(command, "awscred login --profile default");
+        Err(Error::LoginNeeded {
+            reason,
+            sso_session: None,
+            profile,
+        }) => {
+            assert_eq!(profile.as_deref(), Some("default"));
             assert!(reason.contains("expired"), "{reason}");
         }
         other => panic!("{other:?}"),
@@ -763,8 +767,12 @@ fn failed_mandatory_refresh_needs_a_login() {
             "unused",
         ));
         match resolve(&mut d, request(&[("AWS_PROFILE", "dev")])) {
-            Err(Error::LoginNeeded { reason, command }) => {
-                assert_eq!(command, "awscred login --sso-session dev");
+            Err(Error::LoginNeeded {
+                reason,
+                sso_session,
+                ..
+            }) => {
+                assert_eq!(sso_session.as_deref(), Some("dev"));
                 assert!(reason.contains("could not be refreshed"), "{reason}");
                 assert!(!reason.contains("REFRESHTOKEN") && !reason.contains("CLIENTSECRET"));
             }
@@ -783,8 +791,12 @@ fn expired_token_without_refresh_token_needs_a_login() {
         token_json("ACCESSTOKEN", now() - mins(1), false).into_bytes(),
     );
     match resolve(&mut d, request(&[("AWS_PROFILE", "dev")])) {
-        Err(Error::LoginNeeded { reason, command }) => {
-            assert_eq!(command, "awscred login --sso-session dev");
+        Err(Error::LoginNeeded {
+            reason,
+            sso_session,
+            ..
+        }) => {
+            assert_eq!(sso_session.as_deref(), Some("dev"));
             assert!(reason.contains("expired"), "{reason}");
         }
         other => panic!("{other:?}"),
@@ -805,8 +817,12 @@ fn expired_token_without_refresh_token_needs_a_login() {
     // Missing or broken token files need a login too.
     let mut d = Driver::new(now()).file(CONFIG, SSO_CONFIG);
     match resolve(&mut d, request(&[("AWS_PROFILE", "dev")])) {
-        Err(Error::LoginNeeded { reason, command }) => {
-            assert_eq!(command, "awscred login --sso-session dev");
+        Err(Error::LoginNeeded {
+            reason,
+            sso_session,
+            ..
+        }) => {
+            assert_eq!(sso_session.as_deref(), Some("dev"));
             assert!(
                 reason.contains("no SSO token found for sso-session \"dev\""),
                 "{reason}"
@@ -832,8 +848,8 @@ fn unauthorized_portal_answer_names_the_login_command() {
         ))
     });
     match resolve(&mut d, request(&[("AWS_PROFILE", "dev")])) {
-        Err(Error::LoginNeeded { command, .. }) => {
-            assert_eq!(command, "awscred login --sso-session dev")
+        Err(Error::LoginNeeded { sso_session, .. }) => {
+            assert_eq!(sso_session.as_deref(), Some("dev"))
         }
         other => panic!("{other:?}"),
     }
@@ -1002,8 +1018,8 @@ fn sso_access_flow_loads_and_refreshes() {
         TokenTarget::Profile(Some("dev".into())),
         Platform::Unix,
     )) {
-        Err(Error::LoginNeeded { command, .. }) => {
-            assert_eq!(command, "awscred login --sso-session dev")
+        Err(Error::LoginNeeded { sso_session, .. }) => {
+            assert_eq!(sso_session.as_deref(), Some("dev"))
         }
         other => panic!("{other:?}"),
     }

@@ -461,8 +461,13 @@ fn no_token_file_names_the_login_command() {
     let mut request = ResolveRequest::new(env);
     request.platform = Platform::Unix;
     match driver.run(&mut ResolveFlow::new(request)) {
-        Err(Error::LoginNeeded { reason, command }) => {
-            assert_eq!(command, "awscred login --profile sso-test");
+        Err(Error::LoginNeeded {
+            reason,
+            sso_session,
+            profile,
+        }) => {
+            assert_eq!(sso_session, None);
+            assert_eq!(profile.as_deref(), Some("sso-test"));
             assert!(
                 reason
                     .contains("/home/.aws/sso/cache/dace00cba5f8355ec9d274ceb2bcebdfbeed0e12.json"),

@@ -170,7 +170,7 @@ fn unusable_inputs_are_refused_without_echoing_the_token() {
     assert!(matches!(
         Logout {
             endpoint: endpoint(),
-            access_token: String::new()
+            access_token: String::new().into()
         }
         .request(UNIX_EPOCH),
         Err(Error::InvalidInput(_))
@@ -284,7 +284,8 @@ fn a_rejected_token_asks_for_a_new_login() {
     for r in &answers {
         let want = Error::LoginNeeded {
             reason: "the SSO session has expired or is invalid".into(),
-            command: "awscred login".into(),
+            sso_session: None,
+            profile: None,
         };
         assert_eq!(get_role("t", "1", "r").parse(r).unwrap_err(), want);
         assert_eq!(

@@ -48,10 +48,10 @@ proptest! {
         body in body(),
     ) {
         let endpoint = Endpoint { url, signing_region: "us-east-1".into() };
-        let get = GetRoleCredentials { endpoint: endpoint.clone(), access_token: token.clone(), account_id: account.clone(), role_name: role };
+        let get = GetRoleCredentials { endpoint: endpoint.clone(), access_token: token.clone().into(), account_id: account.clone(), role_name: role };
         let accounts = ListAccounts { max_results: max, next_token: next.clone(), ..ListAccounts::new(endpoint.clone(), token.clone()) };
         let roles = ListAccountRoles { max_results: max, next_token: next, ..ListAccountRoles::new(endpoint.clone(), token.clone(), account) };
-        let logout = Logout { endpoint, access_token: token };
+        let logout = Logout { endpoint, access_token: token.into() };
         let r = response(status, error_type.as_deref(), body);
         let _ = get.request(UNIX_EPOCH);
         let _ = accounts.request(UNIX_EPOCH);
@@ -68,12 +68,12 @@ proptest! {
     #[test]
     fn debug_hides_the_token(token in "[A-Za-z0-9]{12,40}") {
         let endpoint = Endpoint { url: "https://portal.sso.us-east-1.amazonaws.com".into(), signing_region: "us-east-1".into() };
-        let get = GetRoleCredentials { endpoint: endpoint.clone(), access_token: token.clone(), account_id: "1".into(), role_name: "r".into() };
+        let get = GetRoleCredentials { endpoint: endpoint.clone(), access_token: token.clone().into(), account_id: "1".into(), role_name: "r".into() };
         for shown in [
             format!("{get:?}"),
             format!("{:?}", ListAccounts::new(endpoint.clone(), token.clone())),
             format!("{:?}", ListAccountRoles::new(endpoint.clone(), token.clone(), "1")),
-            format!("{:?}", Logout { endpoint, access_token: token.clone() }),
+            format!("{:?}", Logout { endpoint, access_token: token.clone().into() }),
         ] {
             prop_assert!(!shown.contains(&token), "{}", shown);
         }

@@ -135,7 +135,7 @@ fn recorded_portal_traffic_replays() {
                 url: base,
                 signing_region: config_value(&config, "sso_region"),
             },
-            access_token: cached_access_token(&case),
+            access_token: cached_access_token(&case).into(),
             account_id: config_value(&config, "sso_account_id"),
             role_name: config_value(&config, "sso_role_name"),
         };

@@ -192,7 +192,8 @@ prop_compose! {
         source_identity in arb_opt_string(),
     ) -> AssumeRoleParams {
         AssumeRoleParams {
-            role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code,
+            role_arn, role_session_name, duration_seconds, external_id, serial_number,
+            token_code: token_code.map(Into::into),
             policy, policy_arns, tags, transitive_tag_keys, source_identity,
         }
     }

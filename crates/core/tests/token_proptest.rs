@@ -78,7 +78,7 @@ prop_compose! {
         unknown in unknown_fields(),
     ) -> CachedToken {
         CachedToken {
-            access_token, expires_at, refresh_token, client_id, client_secret,
+            access_token: access_token.into(), expires_at, refresh_token: refresh_token.map(Into::into), client_id, client_secret: client_secret.map(Into::into),
             registration_expires_at, region, start_url, unknown,
         }
     }
@@ -103,7 +103,7 @@ proptest! {
         scopes in proptest::option::of(prop::collection::vec(text(), 0..3)),
         grant_types in proptest::option::of(prop::collection::vec(text(), 0..3)),
     ) {
-        let r = Registration { client_id, client_secret, expires_at, scopes, grant_types };
+        let r = Registration { client_id, client_secret: client_secret.into(), expires_at, scopes, grant_types };
         prop_assert_eq!(Registration::parse(&r.to_json()).unwrap(), r);
     }
 

@@ -1,13 +1,46 @@
-//! awscred-files: the local-file effects both awscred drivers share.
+//! awscred-files: the local effects both awscred drivers share, and one executor for them.
 //!
-//! The core decides *what* to read and write; this crate does it the way credential caches
-//! need: files readable by their owner only (0600 in 0700 directories), replaced atomically so
-//! a concurrent reader — awscred, the AWS CLI or an SDK — sees the old file or the new one and
+//! The core decides *what* to read, write, lock and run; [`LocalEffects`] (in [`executor`])
+//! carries those steps out for every driver, keeping their state (the locks held, the OAuth
+//! callback listener) and tracing them alike. The functions below do the work the way
+//! credential caches need: files readable by their owner only, replaced atomically so that a
+//! concurrent reader — awscred, the AWS CLI or an SDK — sees the old file or the new one and
 //! never half of one, and an advisory lock so that several processes refreshing the same token
-//! do it once. Blocking `std::fs` only; async drivers call it from a blocking task.
+//! do it once. Blocking `std` only; async drivers call it from a blocking task.
+//!
+//! # The contract with other processes
+//!
+//! What another runtime must do the same way to share one `~/.aws` with awscred and the AWS CLI
+//! (the repository's `docs/local-effects.md` gives the reasons and the AWS CLI's side):
+//!
+//! * **Write** ([`write_private_atomic`]): missing directories are created with mode `0700`
+//!   (existing ones are left alone); the bytes go to a new file in the *same directory*, named
+//!   `.<file name>.<pid>.<counter>.<nanoseconds>.tmp` and opened `O_CREAT | O_EXCL` with mode
+//!   `0600`; it is flushed (`fsync`) and renamed over the target, then the directory is flushed
+//!   (best effort). A reader sees the old file or the new one; the new one has mode `0600` and
+//!   replaces a symbolic link rather than writing through it. On failure the temporary file is
+//!   removed and the target is untouched. Other writers' temporary names must start with `.`
+//!   or not end in `.json`, so that [`list_json`] skips them.
+//! * **Lock** ([`FileLock`]): the SSO token refresh locks `<token file>.lock` (for example
+//!   `~/.aws/sso/cache/<sha1>.json.lock`), opened `O_RDWR | O_CREAT` with mode `0600`, never
+//!   written, never deleted. The lock is Rust's `File::lock`: an exclusive whole-file
+//!   `flock(LOCK_EX)` on Unix, `LockFileEx` on Windows. Another runtime must take a `flock` on
+//!   the same file — not a POSIX record lock (`fcntl`, `lockf`), which on Linux does not exclude
+//!   a `flock`. It is held until `Unlock` or the end of the flow run, and released by the
+//!   kernel if the process dies. The AWS CLI takes no such lock.
+//! * **Read** ([`read_if_present`]) takes the whole file, following links; a missing file is
+//!   `None`. An AWS CLI v2 process rewrites its cache files in place, so a reader may see one
+//!   empty or half-written for a moment.
+//! * **List** ([`list_json`]): regular `*.json` files directly in the directory, hidden ones
+//!   excluded, sorted. **Remove** ([`remove_if_present`]): a missing file is success.
 
 pub mod callback;
+pub mod executor;
 pub mod process;
+pub mod random;
+
+pub use executor::LocalEffects;
+pub use random::jitter;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

@@ -1,140 +1,133 @@
-//! The flow loop: carries out the core's steps with real files, sockets, processes and sleeps.
-//!
-//! Network steps and waits are async; file work, the cross-process lock, `credential_process`
-//! and the OAuth callback listener are blocking by nature and run on tokio's blocking pool so
-//! they never stall the runtime's workers.
+//! The flow loop: the network and the timer are async and this driver's; the user and every
+//! local effect block by nature, so they run on tokio's blocking pool and never stall the
+//! runtime's workers. Local effects are carried out by the shared executor
+//! ([`awscred_files::LocalEffects`]), which moves to the blocking thread and back.
 
-use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use awscred_core::Error;
-use awscred_core::flow::{Effect, Flow, Input, Interact, ProcessOutput, Step};
-use awscred_files::FileLock;
-use awscred_files::callback::CallbackListener;
+use awscred_core::flow::{Effect, Flow, Input, Interact, NonInteractive, Step};
+use awscred_core::retry::Attempts;
+use awscred_files::LocalEffects;
 
 use crate::Client;
 
+/// The person at the keyboard, as a flow run needs them: shared, so that each question can be
+/// asked on a blocking thread (an MFA prompt waits for a human; it must not hold a tokio
+/// worker). Cheap to clone: clones ask the same [`Interact`], one question at a time.
+///
+/// Anything that implements [`Interact`] and is `Send` converts into one:
+/// `client.run(flow, NonInteractive)`, `client.run(flow, MyTerminal::new())`, or a
+/// `SharedInteract` kept and cloned for every run.
+#[derive(Clone)]
+pub struct SharedInteract(Arc<Mutex<Box<dyn Interact + Send>>>);
+
+impl SharedInteract {
+    /// Shares `interact`.
+    pub fn new(interact: impl Interact + Send + 'static) -> Self {
+        SharedInteract(Arc::new(Mutex::new(Box::new(interact))))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Box<dyn Interact + Send>> {
+        // A poisoned lock only means an earlier question panicked; asking again is fine.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Default for SharedInteract {
+    /// [`NonInteractive`]: refuses anything that needs a person.
+    fn default() -> Self {
+        SharedInteract::new(NonInteractive)
+    }
+}
+
+impl<I: Interact + Send + 'static> From<I> for SharedInteract {
+    fn from(interact: I) -> Self {
+        SharedInteract::new(interact)
+    }
+}
+
+impl std::fmt::Debug for SharedInteract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedInteract").finish_non_exhaustive()
+    }
+}
+
 impl Client {
-    /// Runs a flow to its end.
+    /// Runs a flow to its end. Its `Send` steps are retried by the policy the flow's
+    /// configuration asks for ([`Flow::retry_settings`] over this client's
+    /// [`crate::ClientConfig::retry`]); local effects and questions to the user run off the
+    /// async workers.
     ///
-    /// Locks taken with [`Effect::Lock`] are released at [`Effect::Unlock`] or, at the latest, when
-    /// this returns (or its future is dropped).
-    pub async fn run<F: Flow + Send>(
+    /// Locks taken are released at `Unlock` or, at the latest, when this returns (or its
+    /// future is dropped: once the blocking effect under way, if any, has finished).
+    pub async fn run<F>(
         &self,
         mut flow: F,
-        interact: &mut (dyn Interact + Send),
-    ) -> Result<F::Output, Error> {
-        let mut locks: Vec<(PathBuf, FileLock)> = Vec::new();
-        let mut listener: Option<CallbackListener> = None;
+        interact: impl Into<SharedInteract>,
+    ) -> Result<F::Output, Error>
+    where
+        F: Flow + Send,
+        F::Output: Send + 'static,
+    {
+        let mut local = LocalEffects::new();
+        let user = interact.into();
         loop {
-            let input = match flow.next_step(SystemTime::now()) {
+            let effect = match local.next_step(&mut flow) {
+                Step::Effect(effect) => effect,
                 Step::Done(result) => return result,
-                Step::Effect(Effect::Read(path)) => {
-                    Input::File(blocking(&path, awscred_files::read_if_present).await)
+            };
+            let input = match effect {
+                Effect::Send(request) => {
+                    let attempts = Attempts::new(flow.retry_settings().policy(self.config().retry));
+                    Input::Response(self.send_with(request, attempts).await)
                 }
-                Step::Effect(Effect::Send(request)) => Input::Response(self.send(request).await),
-                Step::Effect(Effect::Write { path, contents }) => Input::Written(
-                    blocking(&path, move |p| {
-                        awscred_files::write_private_atomic(p, &contents)
-                    })
-                    .await,
-                ),
-                Step::Effect(Effect::Remove(path)) => Input::Written(
-                    blocking(&path, |p| awscred_files::remove_if_present(p).map(drop)).await,
-                ),
-                Step::Effect(Effect::List(dir)) => {
-                    Input::Listed(blocking(&dir, awscred_files::list_json).await)
-                }
-                Step::Effect(Effect::Lock(path)) => {
-                    Input::Locked(match blocking(&path, FileLock::acquire).await {
-                        Ok(lock) => {
-                            locks.push((path, lock));
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    })
-                }
-                Step::Effect(Effect::Unlock(path)) => {
-                    locks.retain(|(p, _)| p != &path);
-                    Input::Unlocked
-                }
-                Step::Effect(Effect::Wait(d)) => {
+                Effect::Wait(d) => {
                     tokio::time::sleep(d).await;
                     Input::Waited
                 }
-                Step::Effect(Effect::Run(command)) => Input::ProcessOutput(
-                    match spawn(move || awscred_files::process::run(&command)).await {
-                        Ok(Ok(f)) => Ok(ProcessOutput {
-                            status: f.status,
-                            stdout: f.stdout,
-                            stderr: f.stderr,
-                        }),
-                        Ok(Err(e)) => Err(Error::Process(e.to_string())),
-                        Err(e) => Err(Error::Process(e)),
-                    },
-                ),
-                Step::Effect(Effect::AskTokenCode { serial }) => {
-                    Input::TokenCode(interact.token_code(&serial))
+                Effect::AskTokenCode { serial } => {
+                    let user = user.clone();
+                    Input::TokenCode(
+                        blocking("AskTokenCode", move || user.lock().token_code(&serial)).await?,
+                    )
                 }
-                Step::Effect(Effect::Prompt(prompt)) => {
-                    interact.show(&prompt);
+                Effect::Prompt(prompt) => {
+                    let user = user.clone();
+                    blocking("Prompt", move || user.lock().show(&prompt)).await?;
                     Input::Shown
                 }
-                Step::Effect(Effect::Listen) => Input::Listening(match CallbackListener::bind() {
-                    Ok(l) => {
-                        let port = l.port();
-                        listener = Some(l);
-                        Ok(port)
-                    }
-                    Err(e) => Err(io_error("the 127.0.0.1 callback listener", e)),
-                }),
-                Step::Effect(Effect::AwaitCallback { timeout }) => {
-                    Input::Callback(match listener.take() {
-                        Some(l) => match spawn(move || l.wait(timeout)).await {
-                            Ok(result) => result.map_err(|e| Error::Login(e.to_string())),
-                            Err(e) => Err(Error::Login(e)),
-                        },
-                        None => Err(Error::Login("no callback listener was started".into())),
-                    })
-                }
-                // `Effect` is non-exhaustive: an effect this driver does not know ends the flow.
-                Step::Effect(other) => {
-                    return Err(Error::Unsupported(format!(
-                        "this driver cannot carry out the {:?} effect",
-                        other.kind()
-                    )));
-                }
+                effect => carry_out_blocking(&mut local, effect).await?,
             };
             flow.handle(input, SystemTime::now());
         }
     }
 }
 
-/// Runs blocking file work on `path` off the runtime's workers.
+/// Moves the executor to a blocking thread for one effect, and back.
+async fn carry_out_blocking(local: &mut LocalEffects, effect: Effect) -> Result<Input, Error> {
+    let name = format!("{:?}", effect.kind());
+    let mut moved = std::mem::take(local);
+    let (back, outcome) = blocking(&name, move || {
+        let outcome = moved.carry_out(effect);
+        (moved, outcome)
+    })
+    .await?;
+    *local = back;
+    outcome.into_input()
+}
+
+/// `spawn_blocking`; a task that did not finish (it panicked, or the runtime is shutting
+/// down) ends the run with an error naming the step.
 async fn blocking<T: Send + 'static>(
-    path: &Path,
-    work: impl FnOnce(PathBuf) -> std::io::Result<T> + Send + 'static,
+    step: &str,
+    work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
-    let owned = path.to_path_buf();
-    match spawn(move || work(owned)).await {
-        Ok(result) => result.map_err(|e| io_error(path, e)),
-        Err(message) => Err(Error::Io {
-            path: path.display().to_string(),
-            message,
-        }),
-    }
-}
-
-/// `spawn_blocking`, with a failed task (a panic inside, a runtime shutting down) as a message.
-async fn spawn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| format!("the background task did not finish: {e}"))
-}
-
-fn io_error(path: impl AsRef<Path>, e: std::io::Error) -> Error {
-    Error::Io {
-        path: path.as_ref().display().to_string(),
-        message: e.to_string(),
-    }
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Error::io(
+            format!("the {step} step"),
+            &std::io::Error::other(format!("its background task did not finish: {e}")),
+        )
+    })
 }

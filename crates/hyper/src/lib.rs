@@ -20,5 +20,6 @@ mod transport;
 
 pub use awscred_core::flow::{Interact, NonInteractive};
 pub use cache::{CredentialsCache, FAILED_REFRESH_BACKOFF};
+pub use flow_loop::SharedInteract;
 pub use provider::{BoxFuture, Provider, Resolver};
 pub use transport::{Client, ClientConfig, MAX_BODY};

@@ -81,7 +81,7 @@ impl ProfileSource {
         request.last_refresh_attempt = *self.last_attempt();
         request.metadata = self.metadata().clone();
         let mut flow = ResolveFlow::new(request);
-        let result = client.run(&mut flow, &mut NonInteractive).await;
+        let result = client.run(&mut flow, NonInteractive).await;
         if let Ok(resolved) = &result {
             *self.metadata() = resolved.metadata.clone();
         }

@@ -3,8 +3,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use awscred_core::retry;
+use awscred_core::retry::{Attempts, Next};
+use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
+pub(crate) use awscred_files::jitter;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
@@ -35,8 +37,13 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tls: &dyn std::fmt::Debug = match &self.pool {
+            Ok(_) => &"ready",
+            Err(why) => why,
+        };
         f.debug_struct("Client")
             .field("config", &self.config)
+            .field("tls", tls)
             .finish_non_exhaustive()
     }
 }
@@ -78,55 +85,57 @@ impl Client {
     }
 
     /// Runs one operation: builds, sends, parses, and retries what the core's policy says is
-    /// retryable, sleeping between attempts. Each attempt rebuilds (and so re-signs) the request.
+    /// retryable ([`awscred_core::retry::Attempts`] with this client's policy), sleeping
+    /// between attempts. Each attempt rebuilds (and so re-signs) the request; one that cannot
+    /// be built is not retried.
     pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        let mut attempt = 1;
+        let mut attempts = Attempts::new(self.config.retry);
         loop {
-            let result = match op.request(SystemTime::now()) {
-                Ok(request) => self
-                    .send_once(request)
-                    .await
-                    .and_then(|response| op.parse(&response)),
-                // A request that cannot be built will not build next time either.
-                Err(e) => return Err(e),
+            let request = op.request(SystemTime::now())?;
+            let result = (self.send_once(request).await).and_then(|response| op.parse(&response));
+            let Err(error) = &result else { return result };
+            let Next::RetryAfter(delay) = attempts.after_error(error, jitter()) else {
+                return result;
             };
-            match result {
-                Ok(output) => return Ok(output),
-                Err(e) => match self.config.retry.should_retry(attempt, &e, jitter()) {
-                    Some(delay) => tokio::time::sleep(delay).await,
-                    None => return Err(e),
-                },
-            }
-            attempt += 1;
+            tracing::debug!(operation = O::NAME, attempt = attempts.made(), delay_ms = delay.as_millis() as u64, %error, "retrying");
+            tokio::time::sleep(delay).await;
         }
     }
 
-    /// Sends a prepared request, retrying retryable answers and transport failures.
-    /// The request is re-sent as it is (a signature stays valid for minutes). After the last
-    /// attempt the caller gets the last response (whatever its status) or the transport error.
+    /// Sends a prepared request with this client's retry policy; see [`Client::send_with`].
     pub async fn send(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        self.send_with(request, Attempts::new(self.config.retry))
+            .await
+    }
+
+    /// Sends a prepared request, retrying retryable answers and transport failures for as
+    /// long as `attempts` allows — made from this client's policy ([`Client::send`]) or from
+    /// the one a flow's configuration asks for ([`awscred_core::flow::Flow::retry_settings`]).
+    /// The request is re-sent as it is (a signature stays valid for minutes). After the last
+    /// attempt the caller gets the last response (whatever its status) or the transport error:
+    /// what a flow's `Send` step is answered with.
+    pub async fn send_with(
+        &self,
+        request: http::Request<Vec<u8>>,
+        attempts: Attempts,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         // The metadata services' requests bring their own attempts and timeouts (1 s, 1
-        // attempt for IMDS): a laptop without IMDS must not wait for the client's defaults.
-        let policy = match RequestLimits::of(&request) {
-            Some(limits) => limits.retry_policy(self.config.retry),
-            None => self.config.retry,
-        };
-        let mut attempt = 1;
+        // attempt for IMDS): a machine without IMDS must not wait for the client's defaults.
+        let mut attempts = RequestLimits::attempts_for(&request, attempts);
         loop {
             let result = self.send_once(clone_request(&request)).await;
-            let verdict = match &result {
-                Ok(response) => retry::response_error(response),
-                Err(e) => Some(e.clone()),
+            let Next::RetryAfter(delay) = attempts.after_response(&result, jitter()) else {
+                return result;
             };
-            let Some(error) = verdict else { return result };
-            match policy.should_retry(attempt, &error, jitter()) {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => return result,
-            }
-            attempt += 1;
+            tracing::debug!(
+                attempt = attempts.made(),
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
         }
     }
 
@@ -138,9 +147,11 @@ impl Client {
     ) -> Result<http::Response<Vec<u8>>, Error> {
         awscred_core::metadata::check_transport(&request)?;
         let limits = RequestLimits::of(&request);
-        let pool = self.pool.as_ref().map_err(|message| Error::Transport {
-            kind: TransportKind::Tls,
-            message: format!("TLS could not be set up: {message}"),
+        let pool = self.pool.as_ref().map_err(|message| {
+            Error::transport(
+                TransportKind::Tls,
+                format!("TLS could not be set up: {message}"),
+            )
         })?;
         let (mut parts, body) = request.into_parts();
         if !parts.headers.contains_key(http::header::USER_AGENT) {
@@ -165,10 +176,10 @@ impl Client {
         };
         match tokio::time::timeout(deadline, exchange).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Transport {
-                kind: TransportKind::Timeout,
-                message: format!("no complete response within {} s", deadline.as_secs_f64()),
-            }),
+            Err(_) => Err(Error::transport(
+                TransportKind::Timeout,
+                format!("no complete response within {} s", deadline.as_secs_f64()),
+            )),
         }
     }
 }
@@ -187,10 +198,10 @@ fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
 }
 
 fn too_large() -> Error {
-    Error::Transport {
-        kind: TransportKind::Protocol,
-        message: format!("the response body is larger than {MAX_BODY} bytes"),
-    }
+    Error::transport(
+        TransportKind::Protocol,
+        format!("the response body is larger than {MAX_BODY} bytes"),
+    )
 }
 
 /// Reads the body, stopping as soon as it passes the cap (a declared length past it is
@@ -208,9 +219,11 @@ async fn read_capped(
     }
     let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| Error::Transport {
-            kind: TransportKind::Io,
-            message: format!("reading the response: {}", describe(&e)),
+        let frame = frame.map_err(|e| {
+            Error::transport(
+                TransportKind::Io,
+                format!("reading the response: {}", describe(&e)),
+            )
         })?;
         if let Ok(data) = frame.into_data() {
             if bytes.len() + data.len() > MAX_BODY {
@@ -220,27 +233,6 @@ async fn read_capped(
         }
     }
     Ok(bytes)
-}
-
-fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
-    let mut copy = http::Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    if let Some(limits) = RequestLimits::of(request) {
-        copy.extensions_mut().insert(limits);
-    }
-    copy
-}
-
-/// A jitter value in [0, 1) for the retry backoff and the cache's refresh window.
-pub(crate) fn jitter() -> f64 {
-    let mut b = [0u8; 8];
-    if getrandom::fill(&mut b).is_err() {
-        return 0.5;
-    }
-    awscred_core::transport::jitter_from_bits(u64::from_le_bytes(b))
 }
 
 /// Sorts a hyper-util client error into the kinds the retry policy knows.
@@ -261,10 +253,7 @@ fn client_error(e: hyper_util::client::legacy::Error) -> Error {
         // Reset, closed before the answer, broken pipe: the exchange broke mid-way.
         TransportKind::Io
     };
-    Error::Transport {
-        kind,
-        message: describe(&e),
-    }
+    Error::transport(kind, describe(&e))
 }
 
 /// The error and its causes on one line.

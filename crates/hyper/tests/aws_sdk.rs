@@ -59,7 +59,7 @@ async fn sdk_calls_carry_the_session_token_of_temporary_credentials() {
             url: emulator.url(),
             signing_region: "us-east-1".into(),
         },
-        access_token: token,
+        access_token: token.into(),
         account_id: "444455556666".into(),
         role_name: "Deployer".into(),
     };
@@ -113,7 +113,7 @@ async fn provider_errors_reach_the_sdk_as_credentials_errors() {
     let provider = Provider::from_resolver(Client::default(), || async {
         Err(Error::login_needed(
             "the SSO session has expired",
-            "awscred login --sso-session dev",
+            awscred_core::LoginHint::sso_session("dev"),
         ))
     });
     let e = provider.provide_credentials().await.unwrap_err();

@@ -269,7 +269,7 @@ fn assert_failed(e: &Error, target: Target, shown: &str, context: &str) {
 fn assert_login_needed(e: &Error, shown: &str, context: &str) {
     let text = e.to_string();
     assert!(
-        matches!(e, Error::LoginNeeded { command, .. } if command == "awscred login --sso-session corp"),
+        e.login_command().as_deref() == Some("awscred login --sso-session corp"),
         "{context}: {e:?}"
     );
     assert!(text.contains("could not be refreshed"), "{context}: {text}");

@@ -70,14 +70,15 @@ impl Flow for Script {
     }
 }
 
-#[derive(Default)]
+/// Records what it was shown where the test can still see it (the run owns the `Interact`).
+#[derive(Default, Clone)]
 struct Recorder {
-    shown: Vec<Prompt>,
+    shown: Arc<Mutex<Vec<Prompt>>>,
 }
 
 impl Interact for Recorder {
     fn show(&mut self, prompt: &Prompt) {
-        self.shown.push(prompt.clone());
+        self.shown.lock().unwrap().push(prompt.clone());
     }
     fn token_code(&mut self, serial: &str) -> Result<String, Error> {
         Ok(format!("123456 for {serial}"))
@@ -121,6 +122,7 @@ async fn every_step_is_carried_out() {
             Step::Effect(Effect::Listen),
             Step::Effect(Effect::AwaitCallback {
                 timeout: Duration::from_secs(10),
+                check: awscred_core::oidc::callback::CallbackCheck::new("xyz"),
             }),
         ],
         log: Vec::new(),
@@ -148,8 +150,8 @@ async fn every_step_is_carried_out() {
         assert!(page.starts_with("HTTP/1.1 200"));
     });
     let started = Instant::now();
-    let mut interact = Recorder::default();
-    let log = Client::default().run(flow, &mut interact).await.unwrap();
+    let interact = Recorder::default();
+    let log = Client::default().run(flow, interact.clone()).await.unwrap();
     browser.await.unwrap();
     assert_eq!(
         log,
@@ -173,7 +175,7 @@ async fn every_step_is_carried_out() {
     );
     assert_eq!(server.count(), 2, "Send retries like Client::send");
     assert!(started.elapsed() >= Duration::from_millis(30));
-    assert_eq!(interact.shown, [Prompt::Polling]);
+    assert_eq!(*interact.shown.lock().unwrap(), [Prompt::Polling]);
     assert!(!file.exists() && lock.exists());
 }
 
@@ -189,6 +191,7 @@ async fn failures_come_back_as_inputs() {
             }),
             Step::Effect(Effect::AwaitCallback {
                 timeout: Duration::from_millis(10),
+                check: awscred_core::oidc::callback::CallbackCheck::new("xyz"),
             }),
             Step::Effect(Effect::Send(
                 http::Request::get("http://example.com/")
@@ -199,10 +202,7 @@ async fn failures_come_back_as_inputs() {
         log: Vec::new(),
         port: Arc::default(),
     };
-    let log = Client::default()
-        .run(flow, &mut NonInteractive)
-        .await
-        .unwrap();
+    let log = Client::default().run(flow, NonInteractive).await.unwrap();
     assert!(log[0].starts_with("error: File(Err(Io"), "{}", log[0]);
     assert!(
         log[1].starts_with("error: ProcessOutput(Err(Process"),
@@ -233,7 +233,7 @@ async fn the_flow_ends_with_its_result() {
         fn handle(&mut self, _input: Input, _now: SystemTime) {}
     }
     let e = Client::default()
-        .run(Fails, &mut NonInteractive)
+        .run(Fails, NonInteractive)
         .await
         .unwrap_err();
     assert_eq!(e, Error::Config("profile `x` not found".into()));
@@ -256,8 +256,70 @@ async fn flows_run_inside_spawned_tasks() {
             log: Vec::new(),
             port: Arc::default(),
         };
-        let mut interact = NonInteractive;
-        Client::default().run(flow, &mut interact).await
+        Client::default().run(flow, NonInteractive).await
     });
     assert_eq!(task.await.unwrap().unwrap(), ["written", "file: 1"]);
+}
+
+/// An MFA prompt that can only be answered by another task of the same runtime.
+struct WaitsForTheRuntime(std::sync::mpsc::Receiver<String>);
+
+impl Interact for WaitsForTheRuntime {
+    fn show(&mut self, _prompt: &Prompt) {}
+    fn token_code(&mut self, _serial: &str) -> Result<String, Error> {
+        // A human takes seconds; 10 s only bounds the failure, it is no speed claim.
+        self.0
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|_| Error::Login("the runtime's other tasks never ran".into()))
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_mfa_prompt_does_not_hold_the_async_worker() {
+    // One worker thread: if the prompt blocked it, the task that answers could never run.
+    let (answer, answers) = std::sync::mpsc::channel();
+    let answering = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Fails only when the run already gave up waiting; the assertion below says so.
+        let _ = answer.send("123456".to_string());
+    });
+    let flow = Script {
+        steps: vec![
+            Step::Effect(Effect::AskTokenCode {
+                serial: "arn:aws:iam::123456789012:mfa/me".into(),
+            }),
+            Step::Effect(Effect::Prompt(Prompt::Polling)),
+        ],
+        log: Vec::new(),
+        port: Arc::default(),
+    };
+    let log = Client::default()
+        .run(flow, WaitsForTheRuntime(answers))
+        .await
+        .unwrap();
+    answering.await.unwrap();
+    assert_eq!(log, ["code: true", "shown"]);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_lock_wait_does_not_hold_the_async_worker() {
+    // Another holder keeps the lock until a task of this runtime lets it go.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token.json.lock");
+    let held = awscred_files::FileLock::acquire(&path).unwrap();
+    let releasing = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(held);
+    });
+    let flow = Script {
+        steps: vec![
+            Step::Effect(Effect::Lock(path.clone())),
+            Step::Effect(Effect::Unlock(path)),
+        ],
+        log: Vec::new(),
+        port: Arc::default(),
+    };
+    let log = Client::default().run(flow, NonInteractive).await.unwrap();
+    releasing.await.unwrap();
+    assert_eq!(log, ["locked", "unlocked"]);
 }

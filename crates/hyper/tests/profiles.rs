@@ -28,7 +28,7 @@ impl World {
     async fn resolve(&self, profile: &str) -> Result<Resolved, Error> {
         let request = ResolveRequest::new(self.env()).profile(profile);
         let result = fast_client()
-            .run(ResolveFlow::new(request), &mut NonInteractive)
+            .run(ResolveFlow::new(request), NonInteractive)
             .await;
         match &result {
             Ok(r) => self.audit.debug("resolved", r),
@@ -262,7 +262,8 @@ async fn an_expired_token_without_a_refresh_token_needs_a_login() {
         access_token: world
             .emulator
             .issue_access_token(Duration::from_secs(60))
-            .access_token,
+            .access_token
+            .into(),
         expires_at: SystemTime::now() - HOUR,
         refresh_token: None,
         client_id: None,
@@ -284,7 +285,9 @@ async fn an_expired_token_without_a_refresh_token_needs_a_login() {
             .await
             .unwrap_err();
         match &e {
-            Error::LoginNeeded { command: c, .. } => assert_eq!(c, command, "{profile}"),
+            Error::LoginNeeded { .. } => {
+                assert_eq!(e.login_command().as_deref(), Some(command), "{profile}")
+            }
             other => panic!("{profile}: expected LoginNeeded, got {other}"),
         }
         let shown = e.to_string();
@@ -305,11 +308,21 @@ async fn an_expired_token_without_a_refresh_token_needs_a_login() {
 }
 
 /// Shows nothing, records what it was asked to show.
-struct RecordingInteract<'a>(&'a Audit);
+/// Keeps the prompts shown, for the audit after the run (the run owns its `Interact`).
+#[derive(Clone, Default)]
+struct RecordingInteract(std::sync::Arc<std::sync::Mutex<Vec<Prompt>>>);
 
-impl Interact for RecordingInteract<'_> {
+impl RecordingInteract {
+    fn audit(&self, audit: &Audit) {
+        for prompt in self.0.lock().unwrap().iter() {
+            audit.debug("a login prompt", prompt);
+        }
+    }
+}
+
+impl Interact for RecordingInteract {
     fn show(&mut self, prompt: &Prompt) {
-        self.0.debug("a login prompt", prompt);
+        self.0.lock().unwrap().push(prompt.clone());
     }
     fn token_code(&mut self, serial: &str) -> Result<String, Error> {
         Err(Error::InvalidInput(format!("no MFA code for {serial}")))
@@ -332,13 +345,12 @@ async fn a_device_code_login_then_resolution() {
         token_dir: world.sso_cache(),
         random: std::array::from_fn(|i| (i as u8).wrapping_mul(31).wrapping_add(7)),
     };
+    let interact = RecordingInteract::default();
     let outcome = fast_client()
-        .run(
-            LoginFlow::new(request),
-            &mut RecordingInteract(&world.audit),
-        )
+        .run(LoginFlow::new(request), interact.clone())
         .await
         .unwrap();
+    interact.audit(&world.audit);
     world.audit.debug("the login outcome", &outcome);
     assert_eq!(outcome.token_path, world.token_path(SESSION));
     assert_eq!(world.emulator.count("StartDeviceAuthorization"), 1);

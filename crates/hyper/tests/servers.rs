@@ -151,8 +151,7 @@ async fn a_silent_imds_ends_on_the_metadata_limits() {
         read_timeout: Duration::from_secs(600),
         ..ClientConfig::default()
     });
-    let mut interact = NonInteractive;
-    let run = client.run(ResolveFlow::new(ResolveRequest::new(env)), &mut interact);
+    let run = client.run(ResolveFlow::new(ResolveRequest::new(env)), NonInteractive);
     let result = tokio::time::timeout(Duration::from_secs(20), run)
         .await
         .expect("ended on the metadata limits, not the client's ten minutes");

@@ -5,7 +5,7 @@ use awscred_core::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platf
 use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
-use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
+use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, Paging, RoleInfo};
 
 use crate::{Client, Interact};
 
@@ -72,9 +72,10 @@ impl Client {
     pub fn list_accounts(&self, access: &SsoAccess) -> Result<Vec<AccountInfo>, Error> {
         let mut op = ListAccounts::new(access.portal.clone(), access.access_token.clone());
         let mut accounts = Vec::new();
+        let mut paging = Paging::new();
         loop {
             let page = self.execute(&op)?;
-            let next = op.next_page(&page);
+            let next = paging.next(op.next_page(&page))?;
             accounts.extend(page.accounts);
             match next {
                 Some(n) => op = n,
@@ -91,9 +92,10 @@ impl Client {
             account_id.to_string(),
         );
         let mut roles = Vec::new();
+        let mut paging = Paging::new();
         loop {
             let page = self.execute(&op)?;
-            let next = op.next_page(&page);
+            let next = paging.next(op.next_page(&page))?;
             roles.extend(page.roles);
             match next {
                 Some(n) => op = n,

@@ -4,8 +4,10 @@ use std::io::Read;
 use std::time::SystemTime;
 
 use awscred_core::metadata::RequestLimits;
-use awscred_core::retry;
+use awscred_core::retry::{Attempts, Next};
+use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
+pub(crate) use awscred_files::jitter;
 
 pub use awscred_core::transport::{ClientConfig, MAX_BODY};
 
@@ -21,12 +23,6 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-impl Default for Client {
-    fn default() -> Self {
-        Client::new(ClientConfig::default())
     }
 }
 
@@ -51,53 +47,57 @@ impl Client {
     }
 
     /// Runs one operation: builds, sends, parses, and retries what the core's policy says is
-    /// retryable. Each attempt rebuilds (and so re-signs) the request.
+    /// retryable ([`awscred_core::retry::Attempts`] with this client's policy). Each attempt
+    /// rebuilds (and so re-signs) the request; one that cannot be built is not retried.
     pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        let mut attempt = 1;
+        let mut attempts = Attempts::new(self.config.retry);
         loop {
-            let request = op.request(SystemTime::now())?;
             let result = self
-                .send_once(request)
+                .send_once(op.request(SystemTime::now())?)
                 .and_then(|response| op.parse(&response));
-            match result {
-                Err(e) => match self.config.retry.should_retry(attempt, &e, jitter()) {
-                    Some(delay) => {
-                        tracing::debug!(operation = O::NAME, attempt, delay_ms = delay.as_millis() as u64, error = %e, "retrying");
-                        std::thread::sleep(delay)
-                    }
-                    None => return Err(e),
-                },
-                ok => return ok,
+            let Err(error) = &result else { return result };
+            match attempts.after_error(error, jitter()) {
+                Next::RetryAfter(delay) => {
+                    tracing::debug!(operation = O::NAME, attempt = attempts.made(), delay_ms = delay.as_millis() as u64, %error, "retrying");
+                    std::thread::sleep(delay)
+                }
+                Next::Stop => return result,
             }
-            attempt += 1;
         }
     }
 
-    /// Sends a prepared request, retrying retryable answers and transport failures.
-    /// The request is re-sent as it is (a signature stays valid for minutes).
+    /// Sends a prepared request with this client's retry policy; see [`Client::send_with`].
     pub fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+        self.send_with(request, Attempts::new(self.config.retry))
+    }
+
+    /// Sends a prepared request, retrying retryable answers and transport failures for as
+    /// long as `attempts` allows — made from this client's policy ([`Client::send`]) or from
+    /// the one a flow's configuration asks for ([`awscred_core::flow::Flow::retry_settings`]).
+    /// The request is re-sent as it is (a signature stays valid for minutes). After the last
+    /// attempt the caller gets the last response (whatever its status) or the transport error:
+    /// what a flow's `Send` step is answered with.
+    pub fn send_with(
+        &self,
+        request: http::Request<Vec<u8>>,
+        attempts: Attempts,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         // The metadata services' requests bring their own attempts and timeouts (1 s, 1
-        // attempt for IMDS): a laptop without IMDS must not wait for the client's defaults.
-        let policy = match RequestLimits::of(&request) {
-            Some(limits) => limits.retry_policy(self.config.retry),
-            None => self.config.retry,
-        };
-        let mut attempt = 1;
+        // attempt for IMDS): a machine without IMDS must not wait for the client's defaults.
+        let mut attempts = RequestLimits::attempts_for(&request, attempts);
         loop {
             let result = self.send_once(clone_request(&request));
-            let verdict = match &result {
-                Ok(response) => retry::response_error(response),
-                Err(e) => Some(e.clone()),
-            };
-            let Some(error) = verdict else { return result };
-            match policy.should_retry(attempt, &error, jitter()) {
-                Some(delay) => {
-                    tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            match attempts.after_response(&result, jitter()) {
+                Next::RetryAfter(delay) => {
+                    tracing::debug!(
+                        attempt = attempts.made(),
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
                     std::thread::sleep(delay)
                 }
-                None => return result,
+                Next::Stop => return result,
             }
-            attempt += 1;
         }
     }
 
@@ -132,13 +132,13 @@ impl Client {
             .unwrap_or_default();
         let response = self.agent.run(request).map_err(|e| {
             let e = match transport_error(e) {
-                Error::Transport { kind, message } => Error::Transport {
+                Error::Transport { kind, message } => Error::transport(
                     kind,
-                    message: format!(
+                    format!(
                         "could not reach {authority}: {}",
                         message.strip_prefix("io: ").unwrap_or(&message)
                     ),
-                },
+                ),
                 other => other,
             };
             tracing::debug!(%method, %host, %path, error = %e, "request failed");
@@ -149,15 +149,14 @@ impl Client {
         body.as_reader()
             .take(MAX_BODY as u64 + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::Transport {
-                kind: TransportKind::Io,
-                message: format!("reading the response: {e}"),
+            .map_err(|e| {
+                Error::transport(TransportKind::Io, format!("reading the response: {e}"))
             })?;
         if bytes.len() > MAX_BODY {
-            return Err(Error::Transport {
-                kind: TransportKind::Protocol,
-                message: format!("the response body is larger than {MAX_BODY} bytes"),
-            });
+            return Err(Error::transport(
+                TransportKind::Protocol,
+                format!("the response body is larger than {MAX_BODY} bytes"),
+            ));
         }
         tracing::debug!(
             %method, %host, %path,
@@ -170,25 +169,11 @@ impl Client {
     }
 }
 
-fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
-    let mut copy = http::Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    if let Some(limits) = RequestLimits::of(request) {
-        copy.extensions_mut().insert(limits);
+impl Default for Client {
+    /// A client with the default timeouts and retries ([`ClientConfig::default`]).
+    fn default() -> Self {
+        Client::new(ClientConfig::default())
     }
-    copy
-}
-
-/// A jitter value in [0, 1) for the retry backoff.
-pub(crate) fn jitter() -> f64 {
-    let mut b = [0u8; 8];
-    if getrandom::fill(&mut b).is_err() {
-        return 0.5;
-    }
-    awscred_core::transport::jitter_from_bits(u64::from_le_bytes(b))
 }
 
 fn transport_error(e: ureq::Error) -> Error {
@@ -204,8 +189,5 @@ fn transport_error(e: ureq::Error) -> Error {
         ureq::Error::BodyExceedsLimit(_) => TransportKind::Protocol,
         _ => TransportKind::Protocol,
     };
-    Error::Transport {
-        kind,
-        message: e.to_string(),
-    }
+    Error::transport(kind, e.to_string())
 }

@@ -25,7 +25,15 @@ pub struct SsoSource {
 impl SsoSource {
     /// The command that logs in for this source.
     pub fn login_command(&self) -> String {
-        login_command(self.session_name.as_deref(), &self.profile)
+        self.login_hint().command()
+    }
+
+    /// Which login fixes this source: its sso-session (if any) and its profile.
+    pub fn login_hint(&self) -> crate::LoginHint {
+        crate::LoginHint {
+            sso_session: self.session_name.clone(),
+            profile: Some(self.profile.clone()),
+        }
     }
 }
 
@@ -170,13 +178,6 @@ pub(crate) fn token_only_error(set: &ConfigSet, p: &Section, session_name: &str)
         p.name(),
         p.name()
     ))
-}
-
-pub(crate) fn login_command(session_name: Option<&str>, profile: &str) -> String {
-    match session_name {
-        Some(s) => format!("awscred login --sso-session {s}"),
-        None => format!("awscred login --profile {profile}"),
-    }
 }
 
 pub(crate) fn missing_profile(name: &str) -> Error {

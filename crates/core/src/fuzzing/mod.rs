@@ -3,7 +3,9 @@
 //! bytes to one parser; a panic is the bug.
 #![doc(hidden)]
 
+pub mod callback_request;
 pub mod config_parser;
+pub mod credential_process;
 pub mod oidc_json;
 pub mod sso_json;
 pub mod sts_xml;

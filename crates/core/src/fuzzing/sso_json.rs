@@ -17,7 +17,7 @@ pub fn run(data: &[u8]) {
         url: "https://portal.sso.us-east-1.amazonaws.com".into(),
         signing_region: "us-east-1".into(),
     };
-    let token = "fuzz-token".to_string();
+    let token = crate::Secret::new("fuzz-token");
     let get = GetRoleCredentials {
         endpoint: endpoint.clone(),
         access_token: token.clone(),

@@ -1,38 +1,36 @@
 //! StartDeviceAuthorization: begins the device-code login (RFC 8628).
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use http::Method;
 use serde_json::{Map, Value};
 
-use super::{json_body, oidc_error};
-use crate::sso::Redacted;
-use crate::sso::json::{Object, parse_body};
-use crate::sso::request::{build, require};
-use crate::{Endpoint, Error, Operation};
+use super::oidc_error;
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, json_body, parse_body};
+use crate::{Endpoint, Error, Operation, Secret};
 
 /// The polling interval when the service sends none (botocore `_DEFAULT_INTERVAL`).
 pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 5;
 
 /// `POST /device_authorization`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartDeviceAuthorization {
     /// The OIDC endpoint.
     pub endpoint: Endpoint,
     /// The registered client's id.
     pub client_id: String,
     /// The registered client's secret.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// The (resolved) SSO start URL.
     pub start_url: String,
 }
 
 /// What StartDeviceAuthorization returns: what to show the user and how to poll.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceAuthorization {
     /// `deviceCode`, sent back with every CreateToken poll. Secret.
-    pub device_code: String,
+    pub device_code: Secret,
     /// `userCode`, shown to the user.
     pub user_code: String,
     /// `verificationUri`, where the user enters the code.
@@ -64,7 +62,7 @@ impl Operation for StartDeviceAuthorization {
         body.insert("clientId".into(), Value::String(self.client_id.clone()));
         body.insert(
             "clientSecret".into(),
-            Value::String(self.client_secret.clone()),
+            Value::String(self.client_secret.expose().to_string()),
         );
         body.insert("startUrl".into(), Value::String(self.start_url.clone()));
         build(
@@ -84,36 +82,12 @@ impl Operation for StartDeviceAuthorization {
         let body = parse_body(Self::NAME, response.body())?;
         let root = Object::root(Self::NAME, &body)?;
         Ok(DeviceAuthorization {
-            device_code: root.string("deviceCode")?,
+            device_code: root.string("deviceCode")?.into(),
             user_code: root.string("userCode")?,
             verification_uri: root.string("verificationUri")?,
             verification_uri_complete: root.string("verificationUriComplete")?,
             expires_in: root.unsigned("expiresIn")?,
             interval: root.optional_unsigned("interval")?,
         })
-    }
-}
-
-impl fmt::Debug for StartDeviceAuthorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StartDeviceAuthorization")
-            .field("endpoint", &self.endpoint)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &Redacted(&self.client_secret))
-            .field("start_url", &self.start_url)
-            .finish()
-    }
-}
-
-impl fmt::Debug for DeviceAuthorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceAuthorization")
-            .field("device_code", &Redacted(&self.device_code))
-            .field("user_code", &self.user_code)
-            .field("verification_uri", &self.verification_uri)
-            .field("verification_uri_complete", &self.verification_uri_complete)
-            .field("expires_in", &self.expires_in)
-            .field("interval", &self.interval)
-            .finish()
     }
 }

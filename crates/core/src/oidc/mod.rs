@@ -6,6 +6,7 @@
 //! [`Error::Service`] (or [`Error::Throttled`]) with the exception name as code; the login flow
 //! reads them with [`oidc_error_kind`].
 
+pub mod callback;
 mod device;
 pub mod pkce;
 mod register;
@@ -14,8 +15,6 @@ mod token;
 pub use device::{DEFAULT_POLL_INTERVAL_SECS, DeviceAuthorization, StartDeviceAuthorization};
 pub use register::{ClientRegistration, PKCE_REDIRECT_URI, RegisterClient};
 pub use token::{CreateToken, Grant, TokenResponse};
-
-use serde_json::{Map, Value};
 
 use crate::Error;
 
@@ -148,17 +147,6 @@ impl OidcErrorKind {
 /// The SSO-OIDC exception an error stands for, if it is a service answer with a known code.
 pub fn oidc_error_kind(error: &Error) -> Option<OidcErrorKind> {
     error.code().and_then(OidcErrorKind::from_code)
-}
-
-/// Serialises a request body. Member order is irrelevant to the service (WIRE §2.1).
-fn json_body(members: Map<String, Value>) -> Vec<u8> {
-    // Serialising a map of strings to plain values cannot fail.
-    serde_json::to_vec(&Value::Object(members)).unwrap_or_default()
-}
-
-/// A JSON array of strings.
-fn string_list(items: &[String]) -> Value {
-    Value::Array(items.iter().cloned().map(Value::String).collect())
 }
 
 /// Turns a non-success answer into an error; the codes are kept for [`oidc_error_kind`].

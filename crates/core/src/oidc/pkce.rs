@@ -118,25 +118,19 @@ pub fn is_callback(query: &str) -> bool {
 /// An `error` parameter or a missing code gives [`Error::Login`] with [`NO_CODE`]; a different
 /// state gives [`Error::Login`] with [`STATE_MISMATCH`] (a forged or stale redirect).
 pub fn parse_callback(query: &str, expected_state: &str) -> Result<String, Error> {
-    let params = Params::new(query);
-    if params.first("error").is_some() {
-        return Err(Error::Login(NO_CODE.into()));
+    match super::callback::CallbackCheck::new(expected_state).verdict(query) {
+        super::callback::CallbackVerdict::Authorized(code) => Ok(code.into_inner()),
+        super::callback::CallbackVerdict::WrongState => Err(Error::Login(STATE_MISMATCH.into())),
+        _ => Err(Error::Login(NO_CODE.into())),
     }
-    let (Some(code), Some(state)) = (params.first("code"), params.first("state")) else {
-        return Err(Error::Login(NO_CODE.into()));
-    };
-    if state != expected_state {
-        return Err(Error::Login(STATE_MISMATCH.into()));
-    }
-    Ok(code)
 }
 
 /// Decoded query parameters, read like Python's `parse_qs`: `+` is a space, blank values are
 /// dropped, and the first value of a repeated name counts.
-struct Params(Vec<(String, String)>);
+pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
-    fn new(query: &str) -> Self {
+    pub(crate) fn new(query: &str) -> Self {
         let query = match query.split_once('?') {
             Some((_, q)) => q,
             None => query,
@@ -153,7 +147,7 @@ impl Params {
         Params(pairs)
     }
 
-    fn first(&self, name: &str) -> Option<String> {
+    pub(crate) fn first(&self, name: &str) -> Option<String> {
         self.0
             .iter()
             .find(|(n, _)| n == name)

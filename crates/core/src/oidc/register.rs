@@ -6,14 +6,10 @@ use std::time::SystemTime;
 use http::Method;
 use serde_json::{Map, Value};
 
-use super::{
-    DEFAULT_SCOPE, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, json_body, oidc_error,
-    string_list,
-};
-use crate::sso::Redacted;
-use crate::sso::json::{Object, parse_body};
-use crate::sso::request::{build, require};
-use crate::{Endpoint, Error, Operation};
+use super::{DEFAULT_SCOPE, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, oidc_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, json_body, parse_body, string_list};
+use crate::{Endpoint, Error, Operation, Secret};
 
 /// The redirect URI registered for the PKCE flow. It has no port: the loopback listener's port
 /// is only known at login time and the service accepts any port on it (WIRE §2.5).
@@ -87,7 +83,7 @@ pub struct ClientRegistration {
     /// `clientId`.
     pub client_id: String,
     /// `clientSecret`. Handle with care.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// `clientIdIssuedAt` (epoch seconds on the wire).
     pub client_id_issued_at: Option<SystemTime>,
     /// `clientSecretExpiresAt` (epoch seconds on the wire): when the registration must be renewed.
@@ -141,7 +137,7 @@ impl Operation for RegisterClient {
         let issued = root.optional_unsigned("clientIdIssuedAt")?;
         Ok(ClientRegistration {
             client_id: root.string("clientId")?,
-            client_secret: root.string("clientSecret")?,
+            client_secret: root.string("clientSecret")?.into(),
             client_id_issued_at: match issued {
                 Some(s) => Some(epoch_secs(s, "clientIdIssuedAt")?),
                 None => None,
@@ -162,11 +158,12 @@ fn epoch_secs(secs: u64, member: &str) -> Result<SystemTime, Error> {
         })
 }
 
+/// Written out only to show the timestamps as text; the secret is a [`Secret`].
 impl fmt::Debug for ClientRegistration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientRegistration")
             .field("client_id", &self.client_id)
-            .field("client_secret", &Redacted(&self.client_secret))
+            .field("client_secret", &self.client_secret)
             .field(
                 "client_id_issued_at",
                 &self.client_id_issued_at.map(crate::time::format_z),

@@ -1,42 +1,37 @@
 //! CreateToken: trades a device code, an authorization code or a refresh token for an SSO
 //! access token.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use http::Method;
 use serde_json::{Map, Value};
 
-use super::{
-    GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE, GRANT_REFRESH_TOKEN, json_body, oidc_error,
-    string_list,
-};
-use crate::sso::Redacted;
-use crate::sso::json::{Object, parse_body};
-use crate::sso::request::{build, require};
-use crate::{Endpoint, Error, Operation};
+use super::{GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE, GRANT_REFRESH_TOKEN, oidc_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, json_body, parse_body, string_list};
+use crate::{Endpoint, Error, Operation, Secret};
 
 /// What the token is granted for.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grant {
     /// The device-code flow's poll.
     DeviceCode {
         /// The `deviceCode` from StartDeviceAuthorization.
-        device_code: String,
+        device_code: Secret,
     },
     /// A refresh of a cached token.
     RefreshToken {
         /// The cached `refreshToken`.
-        refresh_token: String,
+        refresh_token: Secret,
     },
     /// The authorization-code flow's exchange.
     AuthorizationCode {
         /// The `code` the browser redirect carried.
-        code: String,
+        code: Secret,
         /// The redirect URI used in the authorize URL, with its port.
         redirect_uri: String,
         /// The PKCE verifier whose challenge was in the authorize URL.
-        code_verifier: String,
+        code_verifier: Secret,
     },
 }
 
@@ -75,14 +70,14 @@ impl Grant {
 }
 
 /// `POST /token`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateToken {
     /// The OIDC endpoint.
     pub endpoint: Endpoint,
     /// The registered client's id.
     pub client_id: String,
     /// The registered client's secret.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// What the token is granted for.
     pub grant: Grant,
     /// `scope` (the wire name is singular); omitted when empty, as the AWS CLI does.
@@ -94,7 +89,7 @@ impl CreateToken {
     pub fn new(
         endpoint: Endpoint,
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
+        client_secret: impl Into<Secret>,
         grant: Grant,
     ) -> Self {
         CreateToken {
@@ -108,18 +103,18 @@ impl CreateToken {
 }
 
 /// What CreateToken returns.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenResponse {
     /// `accessToken`: the SSO access token. Secret.
-    pub access_token: String,
+    pub access_token: Secret,
     /// `tokenType`, normally `Bearer`.
     pub token_type: Option<String>,
     /// `expiresIn`: seconds until the access token expires.
     pub expires_in: Option<u64>,
     /// `refreshToken`, when the client may refresh. Secret.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// `idToken`, when sent. Secret.
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
 }
 
 impl Operation for CreateToken {
@@ -137,7 +132,7 @@ impl Operation for CreateToken {
         body.insert("clientId".into(), Value::String(self.client_id.clone()));
         body.insert(
             "clientSecret".into(),
-            Value::String(self.client_secret.clone()),
+            Value::String(self.client_secret.expose().to_string()),
         );
         self.grant.add_to(&mut body)?;
         if !self.scopes.is_empty() {
@@ -160,63 +155,11 @@ impl Operation for CreateToken {
         let body = parse_body(Self::NAME, response.body())?;
         let root = Object::root(Self::NAME, &body)?;
         Ok(TokenResponse {
-            access_token: root.string("accessToken")?,
+            access_token: root.string("accessToken")?.into(),
             token_type: root.optional_string("tokenType")?,
             expires_in: root.optional_unsigned("expiresIn")?,
-            refresh_token: root.optional_string("refreshToken")?,
-            id_token: root.optional_string("idToken")?,
+            refresh_token: root.optional_string("refreshToken")?.map(Secret::from),
+            id_token: root.optional_string("idToken")?.map(Secret::from),
         })
-    }
-}
-
-impl fmt::Debug for Grant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Grant::DeviceCode { device_code } => f
-                .debug_struct("DeviceCode")
-                .field("device_code", &Redacted(device_code))
-                .finish(),
-            Grant::RefreshToken { refresh_token } => f
-                .debug_struct("RefreshToken")
-                .field("refresh_token", &Redacted(refresh_token))
-                .finish(),
-            Grant::AuthorizationCode {
-                code,
-                redirect_uri,
-                code_verifier,
-            } => f
-                .debug_struct("AuthorizationCode")
-                .field("code", &Redacted(code))
-                .field("redirect_uri", redirect_uri)
-                .field("code_verifier", &Redacted(code_verifier))
-                .finish(),
-        }
-    }
-}
-
-impl fmt::Debug for CreateToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CreateToken")
-            .field("endpoint", &self.endpoint)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &Redacted(&self.client_secret))
-            .field("grant", &self.grant)
-            .field("scopes", &self.scopes)
-            .finish()
-    }
-}
-
-impl fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenResponse")
-            .field("access_token", &Redacted(&self.access_token))
-            .field("token_type", &self.token_type)
-            .field("expires_in", &self.expires_in)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_deref().map(Redacted),
-            )
-            .field("id_token", &self.id_token.as_deref().map(Redacted))
-            .finish()
     }
 }

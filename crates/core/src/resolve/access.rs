@@ -142,8 +142,8 @@ impl shell::Setup for Setup {
             }
         };
         let command = match &login.session_name {
-            Some(s) => format!("awscred login --sso-session {s}"),
-            None => format!("awscred login --profile {profile}"),
+            Some(s) => crate::LoginHint::sso_session(s),
+            None => crate::LoginHint::profile(&profile),
         };
         let portal = sso_endpoint(&self.env, &set, &profile, Service::Sso, &login.region)?;
         let oidc = sso_endpoint(&self.env, &set, &profile, Service::SsoOidc, &login.region);
@@ -175,7 +175,7 @@ impl Body for Loading {
         match self.loader.resume(input, now) {
             Poll::Act(action) => Poll::Act(action),
             Poll::Ready(result) => Poll::Ready(result.map(|loaded| SsoAccess {
-                access_token: loaded.token.access_token,
+                access_token: loaded.token.access_token.into_inner(),
                 expires_at: loaded.token.expires_at,
                 portal: self.portal.clone(),
                 start_url: self.start_url.clone(),

@@ -33,7 +33,7 @@ mod chain;
 mod configured;
 mod container_source;
 mod imds_source;
-mod process;
+pub(crate) mod process;
 mod process_source;
 mod resolution;
 mod shell;
@@ -283,6 +283,10 @@ impl Flow for ResolveFlow {
 
     fn handle(&mut self, input: Input, now: SystemTime) {
         self.shell.handle(input, now)
+    }
+
+    fn retry_settings(&self) -> crate::retry::RetrySettings {
+        self.shell.retry_settings()
     }
 }
 

@@ -3,14 +3,15 @@
 
 use serde_json::Value;
 
+use crate::cache_codec::take_key;
 use crate::flow::ProcessOutput;
-use crate::token::take_key;
+use crate::printable::printable;
 use crate::{Credentials, Error};
 
 /// At most this many lines of stderr go into an error.
-const STDERR_LINES: usize = 5;
+const STDERR_LINES: usize = 3;
 /// At most this many characters of stderr go into an error.
-const STDERR_CHARS: usize = 1000;
+const STDERR_CHARS: usize = 300;
 
 /// The credentials `output` carries, or why there are none. `account_fallback` is the
 /// profile's `aws_account_id`, used when the output has no `AccountId`.
@@ -83,21 +84,49 @@ pub(crate) fn parse_output(
     Ok(Credentials::new(access_key_id, secret, session_token, expiry).with_account_id(account_id))
 }
 
-/// The first lines of stderr on one line, control characters dropped, cut short.
+/// The first lines of stderr on one line, control and invisible formatting characters
+/// dropped, cut short: enough to tell what went wrong, too little to carry much of anything
+/// the command should not have printed.
 fn stderr_excerpt(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let lines: Vec<String> = text
-        .trim()
         .lines()
-        .map(|l| l.chars().filter(|c| !c.is_control()).collect::<String>())
-        .map(|l| l.trim().to_string())
+        .map(|l| printable(l, STDERR_CHARS))
         .filter(|l| !l.is_empty())
         .take(STDERR_LINES)
         .collect();
-    let joined = lines.join(" | ");
-    if joined.chars().count() > STDERR_CHARS {
-        format!("{}…", joined.chars().take(STDERR_CHARS).collect::<String>())
-    } else {
-        joined
+    printable(&lines.join(" | "), STDERR_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(stderr: Vec<u8>) -> String {
+        let output = ProcessOutput {
+            status: Some(2),
+            stdout: b"{\"Version\": 1, \"AccessKeyId\": \"AKIDSECRETSTDOUT\"}".to_vec(),
+            stderr,
+        };
+        parse_output("p", &output, None).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_failure_gives_the_status_and_a_short_clean_excerpt() {
+        let mut stderr = b"\x1b]0;pwned\x07\x1b[31mbad \xe2\x80\xaeword\r\nsecond\n".to_vec();
+        stderr.extend(std::iter::repeat_n(b'x', 1_000_000));
+        let message = failed(stderr);
+        assert!(message.contains("exited with code 2"), "{message}");
+        assert!(message.contains("bad word | second"), "{message}");
+        assert!(!message.contains("AKIDSECRETSTDOUT"), "{message}");
+        assert!(
+            message.chars().all(crate::printable::is_printable),
+            "{message:?}"
+        );
+        assert!(
+            message.chars().count() < STDERR_CHARS + 100,
+            "{}",
+            message.len()
+        );
     }
 }

@@ -11,6 +11,7 @@ use crate::Error;
 use crate::cli_cache;
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Platform};
 use crate::flow::Input;
+use crate::retry::RetrySettings;
 
 /// What [`super::ResolveFlow`] was asked for.
 pub(crate) struct Setup(pub(crate) ResolveRequest);
@@ -51,6 +52,9 @@ impl shell::Setup for Setup {
                 }));
             }
         }
+        // botocore builds the SSO, OIDC and STS clients from the selected profile's settings,
+        // whatever profile the chain's credentials come from.
+        let retry = RetrySettings::from_config(env, set.profile(&profile))?;
         // With no --profile, the default chain: botocore's order, ending at the container
         // endpoint and the instance metadata service.
         let plan = match explicit {
@@ -71,6 +75,7 @@ impl shell::Setup for Setup {
             source_warnings: Vec::new(),
             ctx,
             stage: Stage::Begin,
+            retry,
         }))
     }
 }
@@ -83,6 +88,8 @@ pub(crate) struct Resolution {
     metadata: crate::metadata::MetadataMemory,
     /// The source's own warnings (a static-stability extension).
     source_warnings: Vec<config::Warning>,
+    /// The selected profile's and the environment's retry settings.
+    retry: RetrySettings,
 }
 
 enum Stage {
@@ -100,6 +107,10 @@ enum Stage {
 
 impl Body for Resolution {
     type Output = Resolved;
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.retry
+    }
 
     fn name(&self) -> &'static str {
         match &self.stage {

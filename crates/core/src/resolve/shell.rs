@@ -9,6 +9,7 @@ use super::{Action, ConfigProgress, ConfigRead, Poll};
 use crate::Error;
 use crate::config::{ConfigPaths, ConfigSet, Env, Platform};
 use crate::flow::{Awaiting, Input, Step, unusable};
+use crate::retry::RetrySettings;
 
 /// The part of a flow that runs once the configuration is parsed.
 pub(crate) trait Body: Sized {
@@ -20,6 +21,11 @@ pub(crate) trait Body: Sized {
 
     /// Starts (`input` = `None`) or continues with the answer to the last action.
     fn resume(&mut self, input: Option<Input>, now: SystemTime) -> Poll<Self::Output>;
+
+    /// The retry settings its requests are sent with (see [`crate::flow::Flow::retry_settings`]).
+    fn retry_settings(&self) -> RetrySettings {
+        RetrySettings::default()
+    }
 }
 
 /// How a flow turns the parsed configuration into its [`Body`].
@@ -100,6 +106,14 @@ impl<S: Setup> Shell<S> {
     /// Where the flow is, for `Debug`.
     pub(crate) fn state(&self) -> &'static str {
         self.phase.name()
+    }
+
+    /// The body's retry settings once the configuration is read; the driver's own before.
+    pub(crate) fn retry_settings(&self) -> RetrySettings {
+        match &self.phase {
+            Phase::Body(body) => body.retry_settings(),
+            _ => RetrySettings::default(),
+        }
     }
 
     /// When the flow last sent a request while holding a lock (the SSO token refresh).

@@ -129,7 +129,7 @@ impl SsoRoleRunner {
         let spec = TokenSpec::new(
             sso.session_name.clone(),
             sso.start_url.clone(),
-            sso.login_command(),
+            sso.login_hint(),
             &ctx.paths.sso_cache,
             ctx.sso_endpoint(Service::SsoOidc, &sso.sso_region),
         );
@@ -187,10 +187,7 @@ impl SsoRoleRunner {
         let credentials = match response.and_then(|r| op.parse(&r)) {
             Ok(c) => c,
             Err(Error::LoginNeeded { reason, .. }) => {
-                return Poll::Ready(Err(Error::LoginNeeded {
-                    reason,
-                    command: self.sso.login_command(),
-                }));
+                return Poll::Ready(Err(Error::login_needed(reason, self.sso.login_hint())));
             }
             Err(e) => return Poll::Ready(Err(e)),
         };

@@ -21,8 +21,8 @@ pub(crate) struct TokenSpec {
     pub(crate) session_name: Option<String>,
     /// `sso_start_url` as configured.
     pub(crate) start_url: String,
-    /// The command that logs in again.
-    pub(crate) login_command: String,
+    /// Which login replaces the token.
+    pub(crate) login: crate::LoginHint,
     /// `~/.aws/sso/cache/<sha1>.json`.
     pub(crate) token_path: PathBuf,
     /// The SSO-OIDC endpoint of `sso_region`, needed only for a refresh.
@@ -34,7 +34,7 @@ impl TokenSpec {
     pub(crate) fn new(
         session_name: Option<String>,
         start_url: String,
-        login_command: String,
+        login: crate::LoginHint,
         sso_cache: &std::path::Path,
         oidc: Result<Endpoint, Error>,
     ) -> Self {
@@ -43,7 +43,7 @@ impl TokenSpec {
         TokenSpec {
             session_name,
             start_url,
-            login_command,
+            login,
             token_path,
             oidc,
         }
@@ -72,7 +72,7 @@ impl TokenSpec {
     }
 
     fn login_needed(&self, reason: String) -> Error {
-        Error::login_needed(reason, self.login_command.clone())
+        Error::login_needed(reason, self.login.clone())
     }
 }
 

@@ -314,6 +314,11 @@ fn push_encoded_str(out: &mut String, text: &str, keep: impl Fn(u8) -> bool) {
 
 /// The canonical query: every parameter decoded then RFC 3986-encoded, sorted by key then value.
 /// Decoding first makes `%E1%88%B4` and a raw `ሴ` sign alike; `+` is a literal plus.
+///
+/// An empty segment (`a=1&&b=2`, a trailing `&`) is a parameter with an empty name and value,
+/// canonicalised as `=`: botocore's `SigV4Auth._canonical_query_string_url` splits a non-empty
+/// query on every `&` and keeps what it finds, so the two sign such a URI alike. An empty query
+/// has no parameters at all.
 fn write_query(
     out: &mut String,
     scratch: &mut String,
@@ -324,7 +329,8 @@ fn write_query(
     scratch.clear();
     pairs.clear();
     let no_extra = |_| false;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
+    let segments = (!query.is_empty()).then(|| query.split('&'));
+    for pair in segments.into_iter().flatten() {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let ks = scratch.len();
         push_encoded(scratch, percent_encoding::percent_decode_str(k), no_extra);
@@ -423,7 +429,22 @@ mod tests {
             "b=2&a=x%20y&a=%41&c&&d=+",
             &[("e", "a/b")],
         );
-        assert_eq!(out, "a=A&a=x%20y&b=2&c=&d=%2B&e=a%2Fb");
+        assert_eq!(out, "=&a=A&a=x%20y&b=2&c=&d=%2B&e=a%2Fb");
+    }
+
+    #[test]
+    fn empty_segments_are_empty_parameters_as_in_botocore() {
+        let query = |q: &str| {
+            let mut out = String::new();
+            write_query(&mut out, &mut String::new(), &mut Vec::new(), q, &[]);
+            out
+        };
+        assert_eq!(query("a=1&&b=2"), "=&a=1&b=2");
+        assert_eq!(query("a=1&"), "=&a=1");
+        assert_eq!(query("&"), "=&=");
+        assert_eq!(query("="), "=");
+        assert_eq!(query(""), "");
+        assert_eq!(query("b=2&a=1"), "a=1&b=2");
     }
 
     #[test]

@@ -162,7 +162,7 @@ impl<'a> SignableRequest<'a> {
 
     /// The signable view of `request`. Without a `Host` header the host comes from the URI
     /// (with its port unless it is the scheme's default).
-    pub fn from_http(request: &'a http::Request<Vec<u8>>) -> Self {
+    pub fn from_http<B: AsRef<[u8]>>(request: &'a http::Request<B>) -> Self {
         let uri = request.uri();
         SignableRequest {
             method: request.method().as_str(),
@@ -170,7 +170,7 @@ impl<'a> SignableRequest<'a> {
             query: uri.query().unwrap_or(""),
             headers: request.headers(),
             authority: uri_host(uri),
-            body: request.body(),
+            body: request.body().as_ref(),
         }
     }
 
@@ -396,9 +396,9 @@ impl Signer {
     }
 
     /// Signs `request` in place like [`sign`], reusing cached keys and buffers.
-    pub fn sign(
+    pub fn sign<B: AsRef<[u8]>>(
         &mut self,
-        request: &mut http::Request<Vec<u8>>,
+        request: &mut http::Request<B>,
         params: &SigningParams<'_>,
     ) -> Result<(), Error> {
         ensure_host(request)?;
@@ -417,9 +417,9 @@ impl Signer {
     }
 
     /// Presigns `request` like [`presign`], reusing cached keys and buffers.
-    pub fn presign(
+    pub fn presign<B: AsRef<[u8]>>(
         &mut self,
-        request: &mut http::Request<Vec<u8>>,
+        request: &mut http::Request<B>,
         params: &SigningParams<'_>,
         expires_in: Duration,
     ) -> Result<(), Error> {
@@ -751,7 +751,7 @@ fn string_to_sign_pieces<'a>(
 
 /// Adds a `Host` header from the URI when the request has none, so the host the signature
 /// covers is the one sent whatever the HTTP stack would have chosen.
-fn ensure_host(request: &mut http::Request<Vec<u8>>) -> Result<(), Error> {
+fn ensure_host<B: AsRef<[u8]>>(request: &mut http::Request<B>) -> Result<(), Error> {
     if request.headers().contains_key(HOST) {
         return Ok(());
     }
@@ -766,7 +766,10 @@ fn ensure_host(request: &mut http::Request<Vec<u8>>) -> Result<(), Error> {
 /// have one), `x-amz-content-sha256` (with [`SigningParams::sign_body`]), `host` (when the
 /// request has none, from the URI) and `authorization`. Derives the key each time; a [`Signer`]
 /// caches it.
-pub fn sign(request: &mut http::Request<Vec<u8>>, params: &SigningParams<'_>) -> Result<(), Error> {
+pub fn sign<B: AsRef<[u8]>>(
+    request: &mut http::Request<B>,
+    params: &SigningParams<'_>,
+) -> Result<(), Error> {
     ensure_host(request)?;
     let signable = SignableRequest::from_http(request);
     params.check()?;
@@ -785,8 +788,8 @@ pub fn sign(request: &mut http::Request<Vec<u8>>, params: &SigningParams<'_>) ->
 
 /// Presigns `request`: appends the `X-Amz-*` parameters (algorithm, credential, date, signed
 /// headers, expiry, token, signature) to its URI query. Headers are left alone.
-pub fn presign(
-    request: &mut http::Request<Vec<u8>>,
+pub fn presign<B: AsRef<[u8]>>(
+    request: &mut http::Request<B>,
     params: &SigningParams<'_>,
     expires_in: Duration,
 ) -> Result<(), Error> {

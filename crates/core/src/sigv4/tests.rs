@@ -418,11 +418,14 @@ mod properties {
         percent_encoding::percent_decode_str(s).collect()
     }
 
-    /// (key, value) pairs of a query, percent-decoded, sorted.
+    /// (key, value) pairs of a query, percent-decoded, sorted. As in botocore, every `&` of a
+    /// non-empty query separates a pair, so `a&&b` holds an empty one.
     fn decoded_pairs(query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        if query.is_empty() {
+            return Vec::new();
+        }
         let mut pairs: Vec<_> = query
             .split('&')
-            .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
                 (decoded(k), decoded(v))
@@ -490,4 +493,43 @@ mod properties {
             prop_assert_eq!(decoded_pairs(&line), decoded_pairs(&query));
         }
     }
+}
+
+#[test]
+fn any_body_that_is_bytes_signs_alike() {
+    let creds = session_creds();
+    let params = SigningParams::new(&creds, "us-east-1", "sts", suite_time()).sign_body(true);
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let build = || http::Request::post("https://sts.us-east-1.amazonaws.com/");
+    let mut owned = build().body(body.as_bytes().to_vec()).expect("request");
+    let mut borrowed = build().body(body.as_bytes()).expect("request");
+    let mut text = build().body(body.to_string()).expect("request");
+    let mut other = build().body("Action=Other").expect("request");
+    sign(&mut owned, &params).expect("sign Vec<u8>");
+    sign(&mut borrowed, &params).expect("sign &[u8]");
+    Signer::new().sign(&mut text, &params).expect("sign String");
+    sign(&mut other, &params).expect("sign &str");
+    let auth = |h: &HeaderMap| h["authorization"].clone();
+    assert_eq!(auth(owned.headers()), auth(borrowed.headers()));
+    assert_eq!(auth(owned.headers()), auth(text.headers()));
+    assert_ne!(auth(owned.headers()), auth(other.headers()));
+    assert!(verify::verify(&borrowed, &creds).is_ok());
+}
+
+#[test]
+fn an_empty_query_segment_is_signed_as_botocore_signs_it() {
+    // botocore's `_canonical_query_string_url` keeps the empty pair between `&&` as `=`.
+    let creds = Credentials::new(AKID, SECRET, None, None);
+    let params = SigningParams::new(&creds, "us-east-1", "service", suite_time());
+    let req = http::Request::get("/?a=1&&b=2")
+        .header("host", "example.amazonaws.com")
+        .body(Vec::new())
+        .expect("valid request");
+    let canonical =
+        canonical_request(&SignableRequest::from_http(&req), &params).expect("canonical");
+    let query = canonical.lines().nth(2).expect("query line");
+    assert_eq!(query, "=&a=1&b=2");
+    let mut signed = req;
+    sign(&mut signed, &params).expect("sign");
+    assert!(verify::verify(&signed, &creds).is_ok());
 }

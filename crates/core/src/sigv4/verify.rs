@@ -123,8 +123,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// `x-amz-date`), with a normalised, double-encoded path, and compares in constant time. When the
 /// credentials have a session token, the request must carry it in `x-amz-security-token`.
 /// The request time is not checked against a clock: that is the caller's policy.
-pub fn verify(
-    request: &http::Request<Vec<u8>>,
+pub fn verify<B: AsRef<[u8]>>(
+    request: &http::Request<B>,
     credentials: &Credentials,
 ) -> Result<Authorization, Error> {
     let headers = request.headers();

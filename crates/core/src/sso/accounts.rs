@@ -3,15 +3,14 @@
 //! Paging is pure: [`ListAccounts::next_page`] / [`ListAccountRoles::next_page`] give the call for
 //! the following page, or `None` at the end, so a driver walks every page with a short loop.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use http::Method;
 
-use super::json::{Object, parse_body};
-use super::request::{BEARER_TOKEN, build, require, secret_header};
-use super::{Redacted, portal_error};
-use crate::{Endpoint, Error, Operation};
+use super::{BEARER_TOKEN, portal_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, parse_body, secret_header};
+use crate::{Endpoint, Error, Operation, Secret};
 
 /// The service's page size limit (`maxResults` is 1..=100).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -55,12 +54,12 @@ pub struct RolePage {
 }
 
 /// `GET /assignment/accounts?max_result=…&next_token=…`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListAccounts {
     /// The portal endpoint.
     pub endpoint: Endpoint,
     /// The SSO access token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// Page size, 1..=100 (the service's default when `None`).
     pub max_results: Option<u32>,
     /// The page to fetch; `None` for the first.
@@ -68,12 +67,12 @@ pub struct ListAccounts {
 }
 
 /// `GET /assignment/roles?account_id=…&max_result=…&next_token=…`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListAccountRoles {
     /// The portal endpoint.
     pub endpoint: Endpoint,
     /// The SSO access token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// The account whose roles to list.
     pub account_id: String,
     /// Page size, 1..=100 (the service's default when `None`).
@@ -84,7 +83,7 @@ pub struct ListAccountRoles {
 
 impl ListAccounts {
     /// The first page of accounts.
-    pub fn new(endpoint: Endpoint, access_token: impl Into<String>) -> Self {
+    pub fn new(endpoint: Endpoint, access_token: impl Into<Secret>) -> Self {
         ListAccounts {
             endpoint,
             access_token: access_token.into(),
@@ -107,7 +106,7 @@ impl ListAccountRoles {
     /// The first page of roles in `account_id`.
     pub fn new(
         endpoint: Endpoint,
-        access_token: impl Into<String>,
+        access_token: impl Into<Secret>,
         account_id: impl Into<String>,
     ) -> Self {
         ListAccountRoles {
@@ -126,6 +125,68 @@ impl ListAccountRoles {
             next_token: Some(token),
             ..self.clone()
         })
+    }
+}
+
+/// The most pages one listing walks. At the service's 100 items a page that is 100,000
+/// accounts, or roles in one account, far past any real organisation; a service that still
+/// hands out a new `nextToken` after that is looping (or hostile), and a listing that never ends
+/// would hang the caller and grow without bound. botocore's paginators have no such cap.
+pub const MAX_PAGES: usize = 1_000;
+
+/// Counts the pages of one listing and ends an endless one with an error.
+///
+/// ```text
+/// let mut paging = Paging::new();
+/// loop {
+///     let page = execute(&op)?;
+///     let next = paging.next(op.next_page(&page))?;
+///     ... use page ...
+///     match next { Some(n) => op = n, None => break }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    fetched: usize,
+    limit: usize,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging::new()
+    }
+}
+
+impl Paging {
+    /// A listing of at most [`MAX_PAGES`] pages.
+    pub fn new() -> Self {
+        Paging::with_limit(MAX_PAGES)
+    }
+
+    /// A listing of at most `limit` pages (at least 1).
+    pub fn with_limit(limit: usize) -> Self {
+        Paging {
+            fetched: 0,
+            limit: limit.max(1),
+        }
+    }
+
+    /// Counts one fetched page and passes on `next`, the call for the following page (from
+    /// `next_page`); an error when the limit is reached and the service still names a next page.
+    pub fn next<O: Operation>(&mut self, next: Option<O>) -> Result<Option<O>, Error> {
+        self.fetched += 1;
+        match next {
+            Some(_) if self.fetched >= self.limit => Err(Error::MalformedResponse {
+                operation: O::NAME,
+                what: format!(
+                    "the service still named a next page after {} pages, so awscred stopped \
+                     listing (at most {} pages are read, as a listing that never ends would \
+                     hang); try again later, and report it to the service if it persists",
+                    self.fetched, self.limit
+                ),
+            }),
+            next => Ok(next),
+        }
     }
 }
 
@@ -252,32 +313,56 @@ impl Operation for ListAccountRoles {
     }
 }
 
-impl fmt::Debug for ListAccounts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListAccounts")
-            .field("endpoint", &self.endpoint)
-            .field("access_token", &Redacted(&self.access_token))
-            .field("max_results", &self.max_results)
-            .field("next_token", &self.next_token)
-            .finish()
-    }
-}
-
-impl fmt::Debug for ListAccountRoles {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListAccountRoles")
-            .field("endpoint", &self.endpoint)
-            .field("access_token", &Redacted(&self.access_token))
-            .field("account_id", &self.account_id)
-            .field("max_results", &self.max_results)
-            .field("next_token", &self.next_token)
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::following;
+    use super::*;
+
+    fn endpoint() -> Endpoint {
+        Endpoint {
+            url: "https://portal.sso.us-east-1.amazonaws.com".into(),
+            signing_region: "us-east-1".into(),
+        }
+    }
+
+    /// A service that hands out a new token on every page is stopped at the cap.
+    #[test]
+    fn an_endless_listing_stops_at_the_page_cap() {
+        let mut op = ListAccounts::new(endpoint(), "token");
+        let mut paging = Paging::new();
+        let mut fetched = 0;
+        let error = loop {
+            fetched += 1;
+            assert!(fetched <= MAX_PAGES, "the listing did not stop");
+            let page = AccountPage {
+                accounts: Vec::new(),
+                next_token: Some(format!("t{fetched}")),
+            };
+            match paging.next(op.next_page(&page)) {
+                Ok(Some(next)) => op = next,
+                Ok(None) => panic!("the endless listing ended by itself"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(fetched, MAX_PAGES);
+        let text = error.to_string();
+        assert!(text.contains("ListAccounts"), "{text}");
+        assert!(text.contains("after 1000 pages"), "{text}");
+
+        // A listing that ends on the last allowed page is fine.
+        let mut paging = Paging::with_limit(2);
+        let roles = ListAccountRoles::new(endpoint(), "token", "111122223333");
+        let first = RolePage {
+            roles: Vec::new(),
+            next_token: Some("a".into()),
+        };
+        let second = paging.next(roles.next_page(&first)).unwrap().unwrap();
+        assert!(
+            paging
+                .next(second.next_page(&RolePage::default()))
+                .unwrap()
+                .is_none()
+        );
+    }
 
     #[test]
     fn paging_stops_on_absent_empty_or_repeated_tokens() {

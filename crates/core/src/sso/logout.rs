@@ -1,24 +1,23 @@
 //! Logout: the portal invalidates the SSO access token.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use http::Method;
 
-use super::request::{BEARER_TOKEN, build, secret_header};
-use super::{Redacted, portal_error};
-use crate::{Endpoint, Error, Operation};
+use super::{BEARER_TOKEN, portal_error};
+use crate::wire::rest_json::{build, secret_header};
+use crate::{Endpoint, Error, Operation, Secret};
 
 /// `POST /logout` with an empty body.
 ///
 /// `aws sso logout` ignores errors from this call and deletes the cached token anyway
 /// (WIRE §2.7); callers decide the same way, this operation just reports what happened.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logout {
     /// The portal endpoint of the token's region.
     pub endpoint: Endpoint,
     /// The SSO access token to invalidate.
-    pub access_token: String,
+    pub access_token: Secret,
 }
 
 impl Operation for Logout {
@@ -44,14 +43,5 @@ impl Operation for Logout {
         } else {
             Err(portal_error(Self::NAME, response))
         }
-    }
-}
-
-impl fmt::Debug for Logout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Logout")
-            .field("endpoint", &self.endpoint)
-            .field("access_token", &Redacted(&self.access_token))
-            .finish()
     }
 }

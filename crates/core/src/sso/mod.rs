@@ -3,25 +3,30 @@
 //! signed.
 //!
 //! A rejected token (`UnauthorizedException`, HTTP 401) becomes [`Error::LoginNeeded`] naming
-//! [`LOGIN_COMMAND`]; the flows, which know the profile or session, replace the command with
-//! the exact one to run.
+//! no session or profile (so it reads as plain [`LOGIN_COMMAND`]); the flows, which know the
+//! profile or session, fill them in.
 
 mod accounts;
-pub(crate) mod json;
 mod logout;
-pub(crate) mod request;
 mod role_credentials;
 
-pub use accounts::{AccountInfo, AccountPage, ListAccountRoles, ListAccounts, RoleInfo, RolePage};
+pub use accounts::{
+    AccountInfo, AccountPage, ListAccountRoles, ListAccounts, MAX_PAGES, Paging, RoleInfo, RolePage,
+};
 pub use logout::Logout;
 pub use role_credentials::GetRoleCredentials;
 
 use crate::Error;
 
+/// The header that carries the SSO access token to the portal. The underscores are the
+/// service's spelling (botocore's `sso` model, `accessToken` in header `x-amz-sso_bearer_token`);
+/// HTTP header names are case-insensitive, so lower case is fine.
+const BEARER_TOKEN: http::HeaderName = http::HeaderName::from_static("x-amz-sso_bearer_token");
+
 /// Why [`Error::LoginNeeded`] is returned when the portal rejects the token.
 pub const SESSION_EXPIRED: &str = "the SSO session has expired or is invalid";
 
-/// The generic command put in [`Error::LoginNeeded`]; flows substitute the exact one.
+/// The login command; [`crate::LoginHint::command`] adds `--sso-session` or `--profile`.
 pub const LOGIN_COMMAND: &str = "awscred login";
 
 /// Turns a non-success portal response into an error: a rejected token asks for a new login,
@@ -31,21 +36,8 @@ pub(crate) fn portal_error(operation: &'static str, response: &http::Response<Ve
     let unauthorized = response.status() == http::StatusCode::UNAUTHORIZED
         || error.code() == Some("UnauthorizedException");
     if unauthorized {
-        Error::login_needed(SESSION_EXPIRED, LOGIN_COMMAND)
+        Error::login_needed(SESSION_EXPIRED, crate::LoginHint::default())
     } else {
         error
-    }
-}
-
-/// Redacts a secret in `Debug` output while showing whether it is set.
-pub(crate) struct Redacted<'a>(pub(crate) &'a str);
-
-impl std::fmt::Debug for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "\"\""
-        } else {
-            "** redacted **"
-        })
     }
 }

@@ -1,22 +1,21 @@
 //! GetRoleCredentials: the portal trades the SSO access token for a role's credentials.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use http::Method;
 
-use super::json::{Object, parse_body};
-use super::request::{BEARER_TOKEN, build, require, secret_header};
-use super::{Redacted, portal_error};
-use crate::{Credentials, Endpoint, Error, Operation};
+use super::{BEARER_TOKEN, portal_error};
+use crate::wire::require;
+use crate::wire::rest_json::{Object, build, parse_body, secret_header};
+use crate::{Credentials, Endpoint, Error, Operation, Secret};
 
 /// `GET /federation/credentials?role_name=…&account_id=…`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetRoleCredentials {
     /// The portal endpoint (`https://portal.sso.<region>.amazonaws.com`).
     pub endpoint: Endpoint,
     /// The SSO access token from the token cache.
-    pub access_token: String,
+    pub access_token: Secret,
     /// The account whose role to assume (`sso_account_id`).
     pub account_id: String,
     /// The permission set's role name (`sso_role_name`).
@@ -71,16 +70,5 @@ impl Operation for GetRoleCredentials {
             Some(expiry),
         )
         .with_account_id(Some(self.account_id.clone())))
-    }
-}
-
-impl fmt::Debug for GetRoleCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetRoleCredentials")
-            .field("endpoint", &self.endpoint)
-            .field("access_token", &Redacted(&self.access_token))
-            .field("account_id", &self.account_id)
-            .field("role_name", &self.role_name)
-            .finish()
     }
 }

@@ -2,7 +2,8 @@
 
 use std::time::SystemTime;
 
-use super::{AssumeRoleParams, AssumedRole, failure, form_body, response, signed_form_request};
+use super::{AssumeRoleParams, AssumedRole, form_body, response, signed_form_request};
+use crate::wire::query_xml::failure;
 use crate::{Credentials, Endpoint, Error, Operation};
 
 /// One AssumeRole call: `credentials` sign it, `params` say which role and how.

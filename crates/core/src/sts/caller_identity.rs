@@ -3,7 +3,8 @@
 
 use std::time::SystemTime;
 
-use super::{failure, form_body, response::cut, signed_form_request, xml};
+use super::{form_body, response::cut, signed_form_request};
+use crate::wire::query_xml::{failure, xml};
 use crate::{Credentials, Endpoint, Error, Operation};
 
 /// One GetCallerIdentity call, signed with `credentials`. `Debug` shows no secret.

@@ -1,18 +1,14 @@
 //! STS on the wire (WIRE §6): AssumeRole (SigV4-signed), AssumeRoleWithWebIdentity (unsigned)
 //! and GetCallerIdentity (signed), over the AWS Query protocol.
 //!
-//! Requests are `POST /` with a form body encoded exactly as botocore encodes it (Python's
-//! `urlencode`): every reserved character percent-encoded, and space as `+`. Servers that decode
-//! the form and re-encode it that way before checking the signature (moto) then see exactly the
-//! bytes that were signed; a `%20` for a space would fail their check.
-//! Answers are XML, read with a real XML reader that ignores namespaces and unknown elements.
+//! Requests are `POST /` with a form body encoded exactly as botocore encodes it, and answers are
+//! XML; both sides of that protocol live in `crate::wire::query_xml`.
 
 mod assume_role;
 mod caller_identity;
 mod params;
 mod response;
 mod web_identity;
-mod xml;
 
 use std::time::SystemTime;
 
@@ -23,6 +19,7 @@ pub use response::AssumedRole;
 pub use web_identity::AssumeRoleWithWebIdentity;
 
 use crate::sigv4::{SigningParams, sign};
+use crate::wire::query_xml;
 use crate::{Credentials, Endpoint, Error};
 
 /// The STS API version every request names.
@@ -41,41 +38,17 @@ pub fn is_expired_token(error: &Error) -> bool {
     matches!(error.code(), Some("ExpiredToken" | "ExpiredTokenException"))
 }
 
-/// The form body `Action=…&Version=2011-06-15&…`, byte for byte what botocore sends: every key
-/// and value RFC 3986-encoded, then `+` for space.
+/// The form body of STS `action`: [`query_xml::form_body`] with STS's API version.
 pub(crate) fn form_body(action: &str, members: &[(String, String)]) -> String {
-    let head = [("Action", action), ("Version", API_VERSION)];
-    let rest = members.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    // A `%` of the input is encoded as `%25`, so every `%20` of the output is a space.
-    crate::encoding::encode_pairs(head.into_iter().chain(rest)).replace("%20", "+")
+    query_xml::form_body(action, API_VERSION, members)
 }
 
-/// The unsigned `POST /` carrying `body` to `endpoint`.
+/// The unsigned `POST /` carrying `body` to the STS `endpoint`.
 pub(crate) fn form_request(
     endpoint: &Endpoint,
     body: String,
 ) -> Result<http::Request<Vec<u8>>, Error> {
-    let url = format!("{}/", endpoint.url.trim_end_matches('/'));
-    let uri: http::Uri = url.parse().map_err(|_| {
-        Error::InvalidInput(format!(
-            "the STS endpoint `{}` is not a URL; expected e.g. https://sts.us-east-1.amazonaws.com",
-            endpoint.url
-        ))
-    })?;
-    if uri.scheme().is_none() || uri.authority().is_none() {
-        return Err(Error::InvalidInput(format!(
-            "the STS endpoint `{}` needs a scheme and host, e.g. https://sts.us-east-1.amazonaws.com",
-            endpoint.url
-        )));
-    }
-    let mut request = http::Request::new(body.into_bytes());
-    *request.method_mut() = http::Method::POST;
-    *request.uri_mut() = uri;
-    request.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static(CONTENT_TYPE),
-    );
-    Ok(request)
+    query_xml::form_request("STS", endpoint, CONTENT_TYPE, body)
 }
 
 /// [`form_request`], then SigV4-signed for `sts` in the endpoint's signing region.
@@ -96,16 +69,4 @@ pub(crate) fn signed_form_request(
         &SigningParams::new(credentials, &endpoint.signing_region, SIGNING_NAME, now),
     )?;
     Ok(request)
-}
-
-/// The typed error for a non-2xx answer, `None` for success.
-pub(crate) fn failure(
-    operation: &'static str,
-    response: &http::Response<Vec<u8>>,
-) -> Option<Error> {
-    if response.status().is_success() {
-        None
-    } else {
-        Some(crate::wire_error::query_xml_error(operation, response))
-    }
 }

@@ -3,16 +3,14 @@
 //! Checking them here turns a round trip that ends in a `ValidationError` into an immediate
 //! error that says which value is wrong and what it must look like.
 
-use std::fmt;
-
-use crate::Error;
+use crate::{Error, Secret};
 
 /// Most session tags one request may carry (model: `tagListType` max 50).
 pub const MAX_TAGS: usize = 50;
 
 /// Every request member of AssumeRole. Build with [`AssumeRoleParams::new`] and the setters, or
 /// fill the public fields directly; [`AssumeRoleParams::validate`] checks them all.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssumeRoleParams {
     /// `RoleArn`: the role to assume (20–2048 characters).
     pub role_arn: String,
@@ -25,7 +23,7 @@ pub struct AssumeRoleParams {
     /// `SerialNumber`: the MFA device (9–256 characters of `[A-Za-z0-9_+=/:,.@-]`).
     pub serial_number: Option<String>,
     /// `TokenCode`: the current MFA code (exactly 6 digits). Redacted in `Debug`.
-    pub token_code: Option<String>,
+    pub token_code: Option<Secret>,
     /// `Policy`: an inline session policy (JSON, at least 1 character).
     pub policy: Option<String>,
     /// `PolicyArns.member.N.arn`: managed session policies (each 20–2048 characters).
@@ -69,7 +67,7 @@ impl AssumeRoleParams {
     }
 
     /// Sets `SerialNumber` and `TokenCode` (MFA).
-    pub fn mfa(mut self, serial_number: impl Into<String>, token_code: impl Into<String>) -> Self {
+    pub fn mfa(mut self, serial_number: impl Into<String>, token_code: impl Into<Secret>) -> Self {
         self.serial_number = Some(serial_number.into());
         self.token_code = Some(token_code.into());
         self
@@ -198,7 +196,10 @@ impl AssumeRoleParams {
         );
         opt("ExternalId", &self.external_id);
         opt("SerialNumber", &self.serial_number);
-        opt("TokenCode", &self.token_code);
+        opt(
+            "TokenCode",
+            &self.token_code.as_ref().map(|c| c.expose().to_string()),
+        );
         opt("Policy", &self.policy);
         for (i, (k, v)) in self.tags.iter().enumerate() {
             m.push((format!("Tags.member.{}.Key", i + 1), k.clone()));
@@ -212,27 +213,6 @@ impl AssumeRoleParams {
             m.push(("SourceIdentity".to_string(), si.clone()));
         }
         m
-    }
-}
-
-impl fmt::Debug for AssumeRoleParams {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AssumeRoleParams")
-            .field("role_arn", &self.role_arn)
-            .field("role_session_name", &self.role_session_name)
-            .field("duration_seconds", &self.duration_seconds)
-            .field("external_id", &self.external_id)
-            .field("serial_number", &self.serial_number)
-            .field(
-                "token_code",
-                &self.token_code.as_ref().map(|_| "** redacted **"),
-            )
-            .field("policy", &self.policy)
-            .field("policy_arns", &self.policy_arns)
-            .field("tags", &self.tags)
-            .field("transitive_tag_keys", &self.transitive_tag_keys)
-            .field("source_identity", &self.source_identity)
-            .finish()
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::Credentials;
 use crate::Error;
 
-use super::xml::{self, Extract};
+use crate::wire::query_xml::xml::{self, Extract};
 
 /// What AssumeRole and AssumeRoleWithWebIdentity return. `Debug` shows no secret
 /// (see [`Credentials`]).

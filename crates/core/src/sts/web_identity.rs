@@ -1,18 +1,18 @@
 //! AssumeRoleWithWebIdentity: temporary credentials for a role in exchange for an OIDC token.
 //! The token is the proof, so the request is not signed.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use super::params::{
     check_duration, check_policy, check_policy_arns, check_role_arn, check_session_name,
     push_policy_arns,
 };
-use super::{AssumedRole, failure, form_body, form_request, response};
-use crate::{Endpoint, Error, Operation};
+use super::{AssumedRole, form_body, form_request, response};
+use crate::wire::query_xml::failure;
+use crate::{Endpoint, Error, Operation, Secret};
 
 /// One AssumeRoleWithWebIdentity call. `Debug` redacts the token.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssumeRoleWithWebIdentity {
     /// Where to send it.
     pub endpoint: Endpoint,
@@ -21,7 +21,7 @@ pub struct AssumeRoleWithWebIdentity {
     /// `RoleSessionName` (2–64 characters of `[A-Za-z0-9_+=,.@-]`).
     pub role_session_name: String,
     /// `WebIdentityToken`: the OIDC token (4–20000 characters). A secret.
-    pub web_identity_token: String,
+    pub web_identity_token: Secret,
     /// `DurationSeconds` (900–43200), not sent when `None`.
     pub duration_seconds: Option<u32>,
     /// `Policy`: an inline session policy.
@@ -36,7 +36,7 @@ impl AssumeRoleWithWebIdentity {
         endpoint: Endpoint,
         role_arn: impl Into<String>,
         role_session_name: impl Into<String>,
-        web_identity_token: impl Into<String>,
+        web_identity_token: impl Into<Secret>,
     ) -> Self {
         AssumeRoleWithWebIdentity {
             endpoint,
@@ -80,7 +80,7 @@ impl AssumeRoleWithWebIdentity {
             ),
             (
                 "WebIdentityToken".to_string(),
-                self.web_identity_token.clone(),
+                self.web_identity_token.expose().to_string(),
             ),
         ];
         if let Some(d) = self.duration_seconds {
@@ -91,20 +91,6 @@ impl AssumeRoleWithWebIdentity {
         }
         push_policy_arns(&mut m, &self.policy_arns);
         Ok(form_body(Self::NAME, &m))
-    }
-}
-
-impl fmt::Debug for AssumeRoleWithWebIdentity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AssumeRoleWithWebIdentity")
-            .field("endpoint", &self.endpoint)
-            .field("role_arn", &self.role_arn)
-            .field("role_session_name", &self.role_session_name)
-            .field("web_identity_token", &"** redacted **")
-            .field("duration_seconds", &self.duration_seconds)
-            .field("policy", &self.policy)
-            .field("policy_arns", &self.policy_arns)
-            .finish()
     }
 }
 

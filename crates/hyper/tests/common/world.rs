@@ -141,11 +141,11 @@ impl World {
     ) -> IssuedToken {
         let issued = self.emulator.issue_access_token(lifetime);
         let token = CachedToken {
-            access_token: issued.access_token.clone(),
+            access_token: issued.access_token.clone().into(),
             expires_at: issued.expires_at,
-            refresh_token: refreshable.then(|| issued.refresh_token.clone()),
+            refresh_token: refreshable.then(|| issued.refresh_token.clone().into()),
             client_id: refreshable.then(|| issued.client_id.clone()),
-            client_secret: refreshable.then(|| issued.client_secret.clone()),
+            client_secret: refreshable.then(|| issued.client_secret.clone().into()),
             registration_expires_at: refreshable.then_some(issued.registration_expires_at),
             region: Some("us-east-1".into()),
             start_url: Some(start_url.into()),

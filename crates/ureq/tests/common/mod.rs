@@ -183,6 +183,10 @@ where
         self.inner.handle(input, now);
         self.audit.debug(self.label, &self.inner);
     }
+
+    fn retry_settings(&self) -> awscred_core::retry::RetrySettings {
+        self.inner.retry_settings()
+    }
 }
 
 /// An `Interact` that records every prompt's `Debug` and refuses MFA codes.
@@ -265,11 +269,11 @@ impl World {
         let issued = self.emulator.issue_access_token(lifetime);
         self.audit.debug("issued token", &issued);
         let token = CachedToken {
-            access_token: issued.access_token.clone(),
+            access_token: issued.access_token.clone().into(),
             expires_at: issued.expires_at,
-            refresh_token: Some(issued.refresh_token.clone()),
+            refresh_token: Some(issued.refresh_token.clone().into()),
             client_id: Some(issued.client_id.clone()),
-            client_secret: Some(issued.client_secret.clone()),
+            client_secret: Some(issued.client_secret.clone().into()),
             registration_expires_at: Some(issued.registration_expires_at),
             region: Some("us-east-1".into()),
             start_url: Some(start_url.into()),

@@ -95,9 +95,10 @@ fn check_error(target: Target, fault: &Fault, name: &str, e: &Error) {
     match (target, fault) {
         // botocore: a refresh that fails inside the mandatory window means logging in again.
         (Target::CreateToken, _) => match e {
-            Error::LoginNeeded { reason, command } => {
+            Error::LoginNeeded { reason, .. } => {
                 assert_eq!(
-                    command, "awscred login --sso-session dev",
+                    e.login_command().as_deref(),
+                    Some("awscred login --sso-session dev"),
                     "{target:?}/{name}"
                 );
                 assert!(reason.contains("could not be refreshed"), "{reason}");

@@ -9,5 +9,6 @@ mod faults;
 mod profiles;
 mod provider;
 mod refresh;
+mod retry_settings;
 mod servers;
 mod tools;

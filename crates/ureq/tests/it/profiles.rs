@@ -139,11 +139,11 @@ fn expired_token_without_refresh_token_needs_login() {
     let issued = world.emulator.issue_access_token(Duration::from_secs(3600));
     world.audit.debug("issued", &issued);
     let mut token = awscred_core::token::CachedToken {
-        access_token: issued.access_token.clone(),
+        access_token: issued.access_token.clone().into(),
         expires_at: std::time::SystemTime::now() - Duration::from_secs(60),
         refresh_token: None,
         client_id: Some(issued.client_id.clone()),
-        client_secret: Some(issued.client_secret.clone()),
+        client_secret: Some(issued.client_secret.clone().into()),
         registration_expires_at: Some(issued.registration_expires_at),
         region: Some("us-east-1".into()),
         start_url: Some(crate::common::START_URL.into()),
@@ -154,8 +154,11 @@ fn expired_token_without_refresh_token_needs_login() {
     for profile in ["dev", "r3"] {
         let e = world.resolve(profile).expect_err("an expired token fails");
         match &e {
-            Error::LoginNeeded { reason, command } => {
-                assert_eq!(command, "awscred login --sso-session dev");
+            Error::LoginNeeded { reason, .. } => {
+                assert_eq!(
+                    e.login_command().as_deref(),
+                    Some("awscred login --sso-session dev")
+                );
                 assert!(reason.contains("expired"), "{reason}");
             }
             other => panic!("expected LoginNeeded, got {other:?}"),
@@ -181,7 +184,7 @@ fn expired_token_without_refresh_token_needs_login() {
         .expect_err("an expired legacy token fails");
     world.audit.error("legacy expired", &e);
     assert!(
-        matches!(&e, Error::LoginNeeded { command, .. } if command == "awscred login --profile legacy"),
+        e.login_command().as_deref() == Some("awscred login --profile legacy"),
         "{e:?}"
     );
 

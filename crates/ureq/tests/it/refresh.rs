@@ -99,8 +99,11 @@ fn mandatory_refresh_failure_names_the_login_command() {
         .resolve("dev")
         .expect_err("a mandatory refresh that fails is an error");
     match &e {
-        Error::LoginNeeded { reason, command } => {
-            assert_eq!(command, "awscred login --sso-session dev");
+        Error::LoginNeeded { reason, .. } => {
+            assert_eq!(
+                e.login_command().as_deref(),
+                Some("awscred login --sso-session dev")
+            );
             assert!(reason.contains("could not be refreshed"), "{reason}");
             assert!(reason.contains("invalid_grant"), "{reason}");
         }

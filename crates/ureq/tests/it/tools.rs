@@ -74,7 +74,7 @@ fn login_list_and_logout() {
     let e = world.resolve("dev").expect_err("logged out");
     world.audit.error("after logout", &e);
     assert!(
-        matches!(&e, Error::LoginNeeded { command, .. } if command == "awscred login --sso-session dev"),
+        e.login_command().as_deref() == Some("awscred login --sso-session dev"),
         "{e:?}"
     );
     world.assert_files_intact("after logout");

@@ -1,22 +1,12 @@
-//! Building requests to a resolved endpoint, shared by the SSO portal and SSO-OIDC operations.
+//! Building REST-JSON requests to a resolved endpoint (the SSO portal and SSO-OIDC).
 
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, Method};
+use serde_json::{Map, Value};
 
 use crate::{Endpoint, Error};
 
-/// The header that carries the SSO access token to the portal. The underscores are the
-/// service's spelling (WIRE §1); HTTP header names are case-insensitive, so lower case is fine.
-pub(crate) const BEARER_TOKEN: HeaderName = HeaderName::from_static("x-amz-sso_bearer_token");
-
-/// Refuses an empty input; `what` names it for the user (never its value).
-pub(crate) fn require(value: &str, what: &str) -> Result<(), Error> {
-    if value.is_empty() {
-        Err(Error::InvalidInput(format!("{what} is empty")))
-    } else {
-        Ok(())
-    }
-}
+use super::super::require;
 
 /// A header value from a secret, refusing characters HTTP cannot carry without quoting it.
 pub(crate) fn secret_header(value: &str, what: &str) -> Result<HeaderValue, Error> {
@@ -70,4 +60,16 @@ fn bad_endpoint(base: &str) -> Error {
     Error::InvalidInput(format!(
         "the endpoint URL `{base}` is not an absolute http(s) URL; check endpoint_url / AWS_ENDPOINT_URL_*"
     ))
+}
+
+/// Serialises a request body. Member order is irrelevant to the services (the AWS CLI sends
+/// them in its model's order; both services read the body as a JSON object).
+pub(crate) fn json_body(members: Map<String, Value>) -> Vec<u8> {
+    // Serialising a map of strings to plain values cannot fail.
+    serde_json::to_vec(&Value::Object(members)).unwrap_or_default()
+}
+
+/// A JSON array of strings.
+pub(crate) fn string_list(items: &[String]) -> Value {
+    Value::Array(items.iter().cloned().map(Value::String).collect())
 }

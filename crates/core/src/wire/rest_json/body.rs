@@ -1,4 +1,4 @@
-//! Reading JSON response bodies field by field, shared by the SSO portal and SSO-OIDC parsers.
+//! Reading REST-JSON success bodies member by member (the SSO portal and SSO-OIDC parsers).
 //!
 //! The crate has no serde derive, and the services' bodies are small, so each parser walks a
 //! `serde_json::Value` and asks for the members it needs. Every problem becomes
