@@ -388,3 +388,91 @@ fn web_identity_from_the_environment_fills_and_reuses_the_cli_cache() {
     assert!(again.from_cli_cache);
     assert_eq!(again.credentials.access_key_id(), "ASIAWEB");
 }
+
+#[test]
+fn no_metadata_type_shows_a_secret() {
+    use awscred_core::Secret;
+    use awscred_core::container::{
+        Authorization, ContainerFetch, ContainerSettings, GetContainerCredentials,
+    };
+    use awscred_core::imds::{
+        GetInstanceCredentials, GetRoleName, ImdsFetch, ImdsSettings, SessionToken, TokenAnswer,
+    };
+    use awscred_core::metadata::{MetadataMemory, RequestLimits};
+    use awscred_core::stability::StaticStability;
+
+    const TOKEN: &str = "IMDSTOKENzz01";
+    const AUTH: &str = "PODTOKENzz02";
+    const SECRET: &str = "SECRETKEYzz03";
+    let limits = RequestLimits::new(Duration::from_secs(1), 1);
+    let session = SessionToken::new(TOKEN, Duration::from_secs(21_600), now());
+    let mut stability = StaticStability::new();
+    stability
+        .serve(
+            Ok(awscred_core::Credentials::new(
+                "ASIA",
+                SECRET,
+                Some(TOKEN.into()),
+                Some(now() + Duration::from_secs(3600)),
+            )),
+            now(),
+            0.5,
+        )
+        .unwrap();
+    let settings = ContainerSettings::relative("/creds")
+        .unwrap()
+        .with_authorization(Some(Authorization::Token(Secret::new(AUTH))));
+    let shown = [
+        format!("{session:?}"),
+        format!(
+            "{:?}",
+            TokenAnswer::Token {
+                value: Secret::new(TOKEN),
+                ttl: Duration::from_secs(1)
+            }
+        ),
+        format!(
+            "{:?}",
+            GetRoleName {
+                endpoint: "http://127.0.0.1".into(),
+                token: Some(Secret::new(TOKEN)),
+                limits
+            }
+        ),
+        format!(
+            "{:?}",
+            GetInstanceCredentials {
+                endpoint: "http://127.0.0.1".into(),
+                token: Some(Secret::new(TOKEN)),
+                role_name: "r".into(),
+                limits
+            }
+        ),
+        format!(
+            "{:?}",
+            GetContainerCredentials {
+                uri: "http://127.0.0.1/".into(),
+                authorization: Some(Secret::new(AUTH)),
+                limits
+            }
+        ),
+        format!("{settings:#?}"),
+        format!("{:?}", ContainerFetch::new(settings.clone())),
+        format!(
+            "{:#?}",
+            ImdsFetch::new(ImdsSettings::default(), Some(session.clone()))
+        ),
+        format!(
+            "{:#?}",
+            MetadataMemory {
+                imds_token: Some(session),
+                imds_stability: stability
+            }
+        ),
+    ];
+    for text in shown {
+        for secret in [TOKEN, AUTH, SECRET] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}

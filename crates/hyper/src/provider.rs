@@ -114,7 +114,11 @@ fn profile_resolver(client: Client, source: Arc<ProfileSource>) -> Resolver {
 impl Provider {
     /// A provider for the environment of this process, resolved as the AWS CLI v2 does without
     /// `--profile`: `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` when set, else the profile
-    /// `AWS_PROFILE` (or `default`) selects from `AWS_CONFIG_FILE` / `~/.aws/config`.
+    /// `AWS_PROFILE` (or `default`) selects from `AWS_CONFIG_FILE` / `~/.aws/config`, with
+    /// web identity from `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, and — when that
+    /// profile has no credentials — the container endpoint (ECS, EKS Pod Identity) and the EC2
+    /// instance metadata service: botocore's default chain
+    /// ([`awscred_core::config::default_plan`]).
     ///
     /// The environment is read once, now.
     ///

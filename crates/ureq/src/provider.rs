@@ -48,7 +48,10 @@ impl std::fmt::Debug for Provider {
 }
 
 impl Provider {
-    /// A provider for the environment of this process: AWS_PROFILE, AWS_CONFIG_FILE, HOME…
+    /// A provider for the environment of this process: AWS_PROFILE, AWS_CONFIG_FILE, HOME…,
+    /// resolved as the AWS CLI v2 does without `--profile` — botocore's default chain
+    /// (environment keys, the profile, web identity, the container endpoint, the EC2 instance
+    /// metadata service; [`awscred_core::config::default_plan`]).
     pub fn from_env() -> Self {
         Provider::new(Env::from_pairs(std::env::vars()), None)
     }

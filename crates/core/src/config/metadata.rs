@@ -101,7 +101,7 @@ pub fn container_settings(env: &Env) -> Result<Option<ContainerSettings>, Error>
         Some(Authorization::File(PathBuf::from(file)))
     } else {
         env.get(container::ENV_TOKEN)
-            .map(|t| Authorization::Token(t.to_string()))
+            .map(|t| Authorization::Token(crate::Secret::new(t)))
     };
     Ok(Some(settings.with_authorization(authorization)))
 }
@@ -234,7 +234,10 @@ mod tests {
         ]);
         let s = container_settings(&env).unwrap().unwrap();
         assert_eq!(s.uri, "http://169.254.170.2/v2/credentials/x");
-        assert_eq!(s.authorization, Some(Authorization::Token("tok".into())));
+        assert_eq!(
+            s.authorization,
+            Some(Authorization::Token(crate::Secret::new("tok")))
+        );
         let env = Env::from_pairs([
             (
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI",

@@ -10,13 +10,12 @@
 //! * [`ContainerFetch`] — one fetch: read the token file (again on every fetch: EKS rotates
 //!   it), refuse a token with CR or LF, send, parse.
 
-use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use crate::metadata::{Next, RequestLimits, parse_credentials};
-use crate::{Credentials, Error, Operation, ServiceError};
+use crate::{Credentials, Error, Operation, Secret, ServiceError};
 
 /// The ECS credentials host a relative URI is resolved against
 /// (`ContainerMetadataFetcher.IP_ADDRESS`).
@@ -45,21 +44,12 @@ pub const ENV_TOKEN_FILE: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 pub const ENV_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 
 /// Where the `Authorization` header's value comes from.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authorization {
     /// `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`: read on every fetch.
     File(PathBuf),
-    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`. A secret: `Debug` hides it.
-    Token(String),
-}
-
-impl fmt::Debug for Authorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Authorization::File(p) => f.debug_tuple("File").field(p).finish(),
-            Authorization::Token(_) => f.debug_tuple("Token").field(&"** redacted **").finish(),
-        }
-    }
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
+    Token(Secret),
 }
 
 /// How to reach the container credentials endpoint.
@@ -139,12 +129,12 @@ fn check_uri(uri: &str, source: &str) -> Result<http::Uri, Error> {
 }
 
 /// `GET <uri>` with `Accept: application/json` and, when configured, `Authorization`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetContainerCredentials {
     /// The full URL.
     pub uri: String,
-    /// The `Authorization` value (a secret: `Debug` hides it).
-    pub authorization: Option<String>,
+    /// The `Authorization` value.
+    pub authorization: Option<Secret>,
     /// Timeout and attempts.
     pub limits: RequestLimits,
 }
@@ -196,19 +186,6 @@ impl Operation for GetContainerCredentials {
     }
 }
 
-impl fmt::Debug for GetContainerCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetContainerCredentials")
-            .field("uri", &self.uri)
-            .field(
-                "authorization",
-                &self.authorization.as_ref().map(|_| "** redacted **"),
-            )
-            .field("limits", &self.limits)
-            .finish()
-    }
-}
-
 /// botocore's `_validate_auth_token`: a header value may not contain CR or LF (it would
 /// smuggle a second header). The token is never quoted.
 fn check_token(token: &str, what: &str) -> Result<(), Error> {
@@ -256,7 +233,7 @@ impl ContainerFetch {
             self.state = match self.settings.authorization.clone() {
                 Some(Authorization::File(path)) => FetchState::ReadingToken(path),
                 Some(Authorization::Token(token)) => match check_token(&token, ENV_TOKEN) {
-                    Ok(()) => FetchState::Sending(self.op(Some(token))),
+                    Ok(()) => FetchState::Sending(self.op(Some(token.into_inner()))),
                     Err(e) => FetchState::Done(Some(Err(e))),
                 },
                 None => FetchState::Sending(self.op(None)),
@@ -328,7 +305,7 @@ impl ContainerFetch {
     fn op(&self, authorization: Option<String>) -> GetContainerCredentials {
         GetContainerCredentials {
             uri: self.settings.uri.clone(),
-            authorization,
+            authorization: authorization.map(Secret::new),
             limits: self.settings.limits,
         }
     }

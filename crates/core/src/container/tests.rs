@@ -66,7 +66,7 @@ fn full_uri_allow_list() {
 fn token_from_the_environment_is_sent() {
     let s = ContainerSettings::full("http://127.0.0.1:1/creds")
         .unwrap()
-        .with_authorization(Some(Authorization::Token("Bearer abc".into())));
+        .with_authorization(Some(Authorization::Token(Secret::new("Bearer abc"))));
     let mut f = ContainerFetch::new(s);
     let r = sent(f.next(SystemTime::UNIX_EPOCH));
     assert_eq!(r.headers()[http::header::AUTHORIZATION], "Bearer abc");
@@ -119,7 +119,7 @@ fn token_file_is_read_every_fetch_and_cr_lf_refused() {
 fn env_token_with_a_newline_is_refused_before_sending() {
     let s = ContainerSettings::relative("/creds")
         .unwrap()
-        .with_authorization(Some(Authorization::Token("abc\r\nEvil: 1".into())));
+        .with_authorization(Some(Authorization::Token(Secret::new("abc\r\nEvil: 1"))));
     let mut f = ContainerFetch::new(s);
     let e = done(f.next(SystemTime::UNIX_EPOCH)).unwrap_err();
     assert!(e.to_string().contains(ENV_TOKEN), "{e}");
@@ -148,10 +148,10 @@ fn errors_name_the_endpoint() {
 
 #[test]
 fn debug_hides_tokens() {
-    let a = Authorization::Token("SECRETTOKEN".into());
+    let a = Authorization::Token(Secret::new("SECRETTOKEN"));
     let op = GetContainerCredentials {
         uri: "http://127.0.0.1/".into(),
-        authorization: Some("SECRETTOKEN".into()),
+        authorization: Some(Secret::new("SECRETTOKEN")),
         limits: RequestLimits::new(TIMEOUT, 1),
     };
     assert!(!format!("{a:?}{op:?}").contains("SECRETTOKEN"));

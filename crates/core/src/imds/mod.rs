@@ -13,7 +13,6 @@
 
 mod ops;
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 pub use ops::{
@@ -22,7 +21,7 @@ pub use ops::{
 };
 
 use crate::metadata::{Next, RequestLimits};
-use crate::{Credentials, Error, Operation, TransportKind};
+use crate::{Credentials, Error, Operation, Secret, TransportKind};
 
 /// The IPv4 endpoint (botocore `METADATA_BASE_URL`).
 pub const IPV4_ENDPOINT: &str = "http://169.254.169.254";
@@ -70,15 +69,15 @@ impl Default for ImdsSettings {
 
 /// An IMDSv2 session token and until when it may be used. Keep it between fetches (the SDKs
 /// reuse the token until its TTL); `Debug` hides the value.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionToken {
-    value: String,
+    value: Secret,
     usable_until: SystemTime,
 }
 
 impl SessionToken {
     /// A token obtained at `now` with lifetime `ttl`.
-    pub fn new(value: impl Into<String>, ttl: Duration, now: SystemTime) -> Self {
+    pub fn new(value: impl Into<Secret>, ttl: Duration, now: SystemTime) -> Self {
         SessionToken {
             value: value.into(),
             usable_until: now + ttl.saturating_sub(TOKEN_REFRESH_BUFFER),
@@ -93,15 +92,6 @@ impl SessionToken {
     /// Until when it is used.
     pub fn usable_until(&self) -> SystemTime {
         self.usable_until
-    }
-}
-
-impl fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionToken")
-            .field("value", &"** redacted **")
-            .field("usable_until", &self.usable_until)
-            .finish()
     }
 }
 
@@ -213,7 +203,7 @@ impl ImdsFetch {
         }
     }
 
-    fn role_op(&self, token: Option<String>) -> GetRoleName {
+    fn role_op(&self, token: Option<Secret>) -> GetRoleName {
         GetRoleName {
             endpoint: self.settings.endpoint.clone(),
             token,

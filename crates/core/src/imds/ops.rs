@@ -1,13 +1,12 @@
 //! The three IMDS calls behind instance role credentials, as botocore's `IMDSFetcher` /
 //! `InstanceMetadataFetcher` (botocore 1.44, `botocore/utils.py`) makes them.
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use http::Method;
 
 use crate::metadata::{RequestLimits, parse_credentials};
-use crate::{Credentials, Error, Operation, ServiceError};
+use crate::{Credentials, Error, Operation, Secret, ServiceError};
 
 /// The session-token path (`IMDSFetcher._TOKEN_PATH`).
 pub const TOKEN_PATH: &str = "/latest/api/token";
@@ -31,12 +30,12 @@ pub struct GetMetadataToken {
 }
 
 /// What the token call told us.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenAnswer {
     /// A token, valid for `ttl` from when it was asked for.
     Token {
-        /// The token (a secret: `Debug` hides it).
-        value: String,
+        /// The token.
+        value: Secret,
         /// Its lifetime: the answer's TTL header, else the one asked for.
         ttl: Duration,
     },
@@ -46,21 +45,6 @@ pub enum TokenAnswer {
         /// The HTTP status.
         status: u16,
     },
-}
-
-impl fmt::Debug for TokenAnswer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenAnswer::Token { ttl, .. } => f
-                .debug_struct("Token")
-                .field("value", &"** redacted **")
-                .field("ttl", ttl)
-                .finish(),
-            TokenAnswer::NoToken { status } => {
-                f.debug_struct("NoToken").field("status", status).finish()
-            }
-        }
-    }
 }
 
 impl Operation for GetMetadataToken {
@@ -103,19 +87,19 @@ impl Operation for GetMetadataToken {
             .map(Duration::from_secs)
             .unwrap_or(self.ttl);
         Ok(TokenAnswer::Token {
-            value: value.to_string(),
+            value: Secret::new(value),
             ttl,
         })
     }
 }
 
 /// `GET /latest/meta-data/iam/security-credentials/`: the name of the instance's role.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetRoleName {
     /// The IMDS base URL without a trailing `/`.
     pub endpoint: String,
     /// The IMDSv2 session token; `None` makes an IMDSv1 request.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// Timeouts and attempts.
     pub limits: RequestLimits,
 }
@@ -155,23 +139,13 @@ impl Operation for GetRoleName {
     }
 }
 
-impl fmt::Debug for GetRoleName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetRoleName")
-            .field("endpoint", &self.endpoint)
-            .field("token", &self.token.as_ref().map(|_| "** redacted **"))
-            .field("limits", &self.limits)
-            .finish()
-    }
-}
-
 /// `GET /latest/meta-data/iam/security-credentials/<role>`: the role's credentials.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetInstanceCredentials {
     /// The IMDS base URL without a trailing `/`.
     pub endpoint: String,
     /// The IMDSv2 session token; `None` makes an IMDSv1 request.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// The role name [`GetRoleName`] returned.
     pub role_name: String,
     /// Timeouts and attempts.
@@ -195,17 +169,6 @@ impl Operation for GetInstanceCredentials {
             return Err(imds_error(Self::NAME, response));
         }
         parse_credentials(Self::NAME, response.body())
-    }
-}
-
-impl fmt::Debug for GetInstanceCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetInstanceCredentials")
-            .field("endpoint", &self.endpoint)
-            .field("token", &self.token.as_ref().map(|_| "** redacted **"))
-            .field("role_name", &self.role_name)
-            .field("limits", &self.limits)
-            .finish()
     }
 }
 
@@ -316,7 +279,7 @@ mod tests {
         assert_eq!(
             op.parse(&ok).unwrap(),
             TokenAnswer::Token {
-                value: "TOKEN==".into(),
+                value: Secret::new("TOKEN=="),
                 ttl: Duration::from_secs(600)
             }
         );
