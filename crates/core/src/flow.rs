@@ -341,7 +341,7 @@ pub trait Flow {
     /// The answer to the last effect.
     fn handle(&mut self, input: Input, now: SystemTime);
 
-    /// The retry settings the driver applies to this flow's [`Step::Send`]s (see
+    /// The retry settings the driver applies to this flow's [`Effect::Send`]s (see
     /// [`crate::retry::Attempts`]), as the configuration read so far says: a flow that read a
     /// profile answers with its `max_attempts` / `retry_mode` and the environment's
     /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`. Ask again at each `Send`. The default, nothing
