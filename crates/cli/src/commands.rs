@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use awscred_core::config::{self, Env, LoginTarget, Source};
-use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved, TokenTarget};
+use awscred_core::resolve::{FileWarning, ResolveFlow, ResolveRequest, Resolved, TokenTarget};
 use awscred_core::{Error, ExportFormat};
 use awscred_ureq::{Client, load_config};
 use serde_json::json;
@@ -24,7 +24,20 @@ fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     for w in &resolved.warnings {
         tracing::warn!("{w}");
     }
+    show_file_warnings(&resolved.file_warnings);
     Ok(resolved)
+}
+
+/// A refreshed token that could not be saved means the next run needs a login: the user must
+/// hear of it now, not only with --debug. A cache entry not filled costs nothing.
+fn show_file_warnings(warnings: &[FileWarning]) {
+    for w in warnings {
+        if w.kind.is_minor() {
+            tracing::debug!("{w}");
+        } else {
+            eprintln!("awscred: warning: {w}");
+        }
+    }
 }
 
 /// `awscred credentials`.
@@ -132,6 +145,7 @@ pub fn accounts(
     };
     let client = Client::default();
     let access = client.sso_access(&env, target, &mut Terminal::new(false))?;
+    show_file_warnings(&access.file_warnings);
     let mut rows = Vec::new();
     for account in client.list_accounts(&access)? {
         let roles = client.list_roles(&access, &account.account_id)?;

@@ -122,6 +122,10 @@ pub enum Effect {
     Remove(PathBuf),
     /// List the `*.json` files of this directory. Answer [`Input::Listed`].
     List(PathBuf),
+    /// List the temporary files that writers of this file killed before their rename left
+    /// beside it (`.<name>.<…>.tmp`, as `awscred_files::list_orphans` does). Answer
+    /// [`Input::Listed`].
+    ListOrphans(PathBuf),
     /// Take the cross-process lock held in this file (blocking). Answer [`Input::Locked`].
     Lock(PathBuf),
     /// Release the lock taken with [`Effect::Lock`]. Answer [`Input::Unlocked`].
@@ -167,6 +171,8 @@ pub enum EffectKind {
     Remove,
     /// [`Effect::List`].
     List,
+    /// [`Effect::ListOrphans`].
+    ListOrphans,
     /// [`Effect::Lock`].
     Lock,
     /// [`Effect::Unlock`].
@@ -194,6 +200,7 @@ impl Effect {
             Effect::Write { .. } => EffectKind::Write,
             Effect::Remove(_) => EffectKind::Remove,
             Effect::List(_) => EffectKind::List,
+            Effect::ListOrphans(_) => EffectKind::ListOrphans,
             Effect::Lock(_) => EffectKind::Lock,
             Effect::Unlock(_) => EffectKind::Unlock,
             Effect::Wait(_) => EffectKind::Wait,
@@ -213,7 +220,7 @@ impl EffectKind {
             EffectKind::Read => "File",
             EffectKind::Send => "Response",
             EffectKind::Write | EffectKind::Remove => "Written",
-            EffectKind::List => "Listed",
+            EffectKind::List | EffectKind::ListOrphans => "Listed",
             EffectKind::Lock => "Locked",
             EffectKind::Unlock => "Unlocked",
             EffectKind::Wait => "Waited",
@@ -526,6 +533,7 @@ impl fmt::Debug for Effect {
                 .finish(),
             Effect::Remove(path) => f.debug_tuple("Remove").field(path).finish(),
             Effect::List(dir) => f.debug_tuple("List").field(dir).finish(),
+            Effect::ListOrphans(path) => f.debug_tuple("ListOrphans").field(path).finish(),
             Effect::Lock(path) => f.debug_tuple("Lock").field(path).finish(),
             Effect::Unlock(path) => f.debug_tuple("Unlock").field(path).finish(),
             Effect::Wait(d) => f.debug_tuple("Wait").field(d).finish(),

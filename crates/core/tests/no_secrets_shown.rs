@@ -162,6 +162,7 @@ fn credentials_tokens_and_registrations() {
                 )),
                 ..Default::default()
             },
+            file_warnings: Vec::new(),
         },
     );
     debug(
@@ -174,6 +175,7 @@ fn credentials_tokens_and_registrations() {
             session_name: Some("dev".into()),
             sso_region: "us-east-1".into(),
             refresh_attempted_at: None,
+            file_warnings: Vec::new(),
         },
     );
     let entry = cli_cache::sso_entry(&creds).expect("an entry");

@@ -655,6 +655,7 @@ fn token_in_the_advisory_window_is_refreshed_and_written() {
         Event::Read(path.clone()),
         Event::Lock(lock_path("dev")),
         Event::Read(path.clone()),
+        Event::ListOrphans(path.clone()),
         Event::Send("POST oidc.us-east-1.amazonaws.com/token".into()),
         Event::Write(path.clone()),
         Event::Unlock(lock_path("dev")),
@@ -955,6 +956,7 @@ fn debug_never_shows_secrets() {
             }
             Step::Effect(Effect::Lock(_)) => Input::Locked(Ok(())),
             Step::Effect(Effect::Unlock(_)) => Input::Unlocked,
+            Step::Effect(Effect::ListOrphans(_)) => Input::Listed(Ok(Vec::new())),
             _ => panic!("unexpected step"),
         };
         flow.handle(input, now());

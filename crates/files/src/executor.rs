@@ -4,6 +4,7 @@
 //! an [`Input`]. The effects split in two:
 //!
 //! * **local effects** — [`Effect::Read`], [`Effect::Write`], [`Effect::Remove`], [`Effect::List`],
+//!   [`Effect::ListOrphans`],
 //!   [`Effect::Lock`], [`Effect::Unlock`], [`Effect::Run`], [`Effect::Listen`],
 //!   [`Effect::AwaitCallback`] — are the same for every runtime and are carried out here, by
 //!   [`LocalEffects::carry_out`], which also keeps their state: the locks held and the OAuth
@@ -113,6 +114,9 @@ impl LocalEffects {
             Effect::List(dir) => {
                 Input::Listed(crate::list_json(&dir).map_err(|e| Error::io(&dir, &e)))
             }
+            Effect::ListOrphans(path) => {
+                Input::Listed(crate::list_orphans(&path).map_err(|e| Error::io(&path, &e)))
+            }
             Effect::Lock(path) => Input::Locked(self.lock(path)),
             Effect::Unlock(path) => {
                 // Dropping the `FileLock` releases it.
@@ -213,6 +217,9 @@ pub fn trace_step<T>(step: &Step<T>) {
         }
         Effect::Remove(p) => tracing::debug!(path = %p.display(), "remove file"),
         Effect::List(p) => tracing::debug!(dir = %p.display(), "list directory"),
+        Effect::ListOrphans(p) => {
+            tracing::debug!(path = %p.display(), "list orphaned temporary files")
+        }
         Effect::Lock(p) => tracing::debug!(path = %p.display(), "lock"),
         Effect::Unlock(p) => tracing::debug!(path = %p.display(), "unlock"),
         Effect::Wait(d) => tracing::debug!(ms = d.as_millis() as u64, "wait"),

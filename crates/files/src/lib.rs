@@ -16,14 +16,19 @@
 //! * **Write** ([`write_private_atomic`]): missing directories are created with mode `0700`
 //!   (existing ones are left alone); the bytes go to a new file in the *same directory*, named
 //!   `.<file name>.<pid>.<counter>.<nanoseconds>.tmp` and opened `O_CREAT | O_EXCL` with mode
-//!   `0600`; it is flushed (`fsync`) and renamed over the target, then the directory is flushed
-//!   (best effort). A reader sees the old file or the new one; the new one has mode `0600` and
-//!   replaces a symbolic link rather than writing through it. On failure the temporary file is
+//!   `0600` (and `O_NOFOLLOW`); it is renamed over the target as soon as it is written, and
+//!   only then flushed (`fsync`, the file, then the directory, best effort) — so that a process
+//!   killed in between leaves the new token in place rather than in an orphan (see
+//!   [`write_private_atomic`] for the reasoning). A reader sees the old file or the new one; the
+//!   new one has mode `0600` and replaces a symbolic link rather than writing through it. On failure the temporary file is
 //!   removed and the target is untouched. Other writers' temporary names must start with `.`
 //!   or not end in `.json`, so that [`list_json`] skips them.
 //! * **Lock** ([`FileLock`]): the SSO token refresh locks `<token file>.lock` (for example
-//!   `~/.aws/sso/cache/<sha1>.json.lock`), opened `O_RDWR | O_CREAT` with mode `0600`, never
-//!   written, never deleted. The lock is Rust's `File::lock`: an exclusive whole-file
+//!   `~/.aws/sso/cache/<sha1>.json.lock`), opened `O_RDWR | O_CREAT | O_NOFOLLOW` with mode
+//!   `0600` (a non-regular file there is refused), never deleted; the holder writes its pid
+//!   into it so that a waiter can name it. A waiter gives up after [`DEFAULT_LOCK_WAIT`]. When
+//!   the lock file cannot be opened (say, left root-owned by `sudo`), every process of the user
+//!   falls back to `<token file>.user.lock` instead. The lock is Rust's `File::lock`: an exclusive whole-file
 //!   `flock(LOCK_EX)` on Unix, `LockFileEx` on Windows. Another runtime must take a `flock` on
 //!   the same file — not a POSIX record lock (`fcntl`, `lockf`), which on Linux does not exclude
 //!   a `flock`. It is held until `Unlock` or the end of the flow run, and released by the
@@ -35,12 +40,17 @@
 //!   excluded, sorted. **Remove** ([`remove_if_present`]): a missing file is success.
 
 pub mod callback;
+mod checked;
 pub mod executor;
+mod lock;
 pub mod process;
 pub mod random;
 
 pub use executor::LocalEffects;
 pub use random::jitter;
+
+pub use checked::{CACHE_READ_LIMIT, CONFIG_READ_LIMIT, FileKind};
+pub use lock::{DEFAULT_LOCK_WAIT, FileLock, lock_holder};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -48,22 +58,27 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use checked::{no_follow, open_no_follow, read_checked};
+
 /// Reads a whole file; `Ok(None)` when it does not exist.
+///
+/// Only regular files are read (a FIFO or a device is an error, not a hang), at most
+/// [`CONFIG_READ_LIMIT`] bytes of a config file and [`CACHE_READ_LIMIT`] of a cache entry;
+/// a cache entry (see [`FileKind::of`]) that another user owns or could have replaced is
+/// refused with an error that names it and the fix.
 pub fn read_if_present(path: impl AsRef<Path>) -> io::Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+    let path = path.as_ref();
+    read_checked(path, FileKind::of(path))
 }
 
 /// Replaces `path` with `bytes`, atomically and privately.
 ///
 /// Missing parent directories are created with mode 0700. The bytes go to a uniquely named
-/// temporary file in the same directory, created with mode 0600, flushed to disk, then renamed
-/// over `path` (so the result is 0600 even if the old file was not), and the directory entry is
-/// flushed too. On failure the temporary file is removed and `path` is left as it was.
-/// A symlink at `path` is replaced, not followed.
+/// temporary file `.<name>.<pid>.<n>.<nanos>.tmp` in the same directory (created with mode
+/// 0600, never through a symbolic link), which is renamed over `path` (so the result is 0600
+/// even if the old file was not), then flushed to disk with its directory entry. On failure
+/// the temporary file is removed and `path` is left as it was. A symlink at `path` is
+/// replaced, not followed.
 pub fn write_private_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> io::Result<()> {
     let path = path.as_ref();
     let file_name = path.file_name().ok_or_else(|| {
@@ -80,15 +95,67 @@ pub fn write_private_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> io::Result<
     temp_name.push(format!(".{}.tmp", unique_suffix()));
     let temp = dir.join(temp_name);
 
-    let result = write_new_private(&temp, bytes)
-        .and_then(|()| fs::rename(&temp, path).map_err(|e| with_path(e, "cannot replace", path)));
-    if let Err(e) = result {
-        // The temporary file may or may not exist by now; either way it must not linger.
-        let _ = fs::remove_file(&temp);
-        return Err(e);
+    // The order is write, rename, then fsync — not the textbook write, fsync, rename.
+    // What loses an SSO session in practice is a process killed (Ctrl-C, kill -9, a CI job
+    // cancelled) after the service rotated the refresh token: the new token must become
+    // visible under its real name as soon as the bytes are in the page cache, which a killed
+    // process does not lose. An fsync before the rename takes milliseconds, up to seconds on a
+    // busy disk, and a kill in that window left the new token in a temporary file nothing
+    // read (the next run adopts such an orphan, see `list_orphans`, but it should not have to).
+    // The fsync after the rename still makes the file durable against a power loss; in the
+    // short window before it, a crash of the machine (not of the process) may leave the old
+    // file or an empty one on some file systems — ext4 and XFS flush data replaced by a rename
+    // anyway — which costs a login, as any client's crash would.
+    let result = write_new_private(&temp, bytes).and_then(|file| {
+        fs::rename(&temp, path)
+            .map(|()| file)
+            .map_err(|e| with_path(e, "cannot replace", path))
+    });
+    match result {
+        Ok(file) => {
+            // Best effort: the file is in place; an fsync error now would report a failed
+            // write for a file that every reader already sees.
+            let _ = file.sync_all();
+            sync_dir(dir);
+            Ok(())
+        }
+        Err(e) => {
+            // The temporary file may or may not exist by now; either way it must not linger.
+            let _ = fs::remove_file(&temp);
+            Err(e)
+        }
     }
-    sync_dir(dir);
-    Ok(())
+}
+
+/// The temporary files `write_private_atomic` leaves beside `path` when the process writing
+/// it is killed before its rename (`.<name>.<anything>.tmp`, regular files only), sorted by
+/// name. Whether one should replace `path` and when they are removed is the caller's decision.
+pub fn list_orphans(path: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
+    let path = path.as_ref();
+    let Some(file_name) = path.file_name() else {
+        return Ok(Vec::new());
+    };
+    let prefix = format!(".{}.", file_name.to_string_lossy());
+    let dir = parent_dir(path);
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(with_path(e, "cannot list", dir)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix)
+            && name.ends_with(".tmp")
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Creates `dir` and its missing parents with mode 0700 (existing ones are left alone).
@@ -137,79 +204,18 @@ pub fn list_json(dir: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// An exclusive advisory lock on a lock file, held until dropped.
-///
-/// Other processes (and other `FileLock`s in this process) that lock the same file wait.
-/// Only cooperating lockers are excluded: readers of the locked data never block.
-#[derive(Debug)]
-pub struct FileLock {
-    file: File,
-    path: PathBuf,
-}
-
-impl FileLock {
-    /// Opens (creating it with mode 0600, and its directory with 0700, if needed) the lock
-    /// file at `path` and waits until this process holds its exclusive lock.
-    pub fn acquire(path: impl AsRef<Path>) -> io::Result<FileLock> {
-        let path = path.as_ref();
-        let file = open_lock_file(path)?;
-        file.lock().map_err(|e| with_path(e, "cannot lock", path))?;
-        Ok(FileLock {
-            file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Like [`FileLock::acquire`] but does not wait: `Ok(None)` when someone else holds it.
-    pub fn try_acquire(path: impl AsRef<Path>) -> io::Result<Option<FileLock>> {
-        let path = path.as_ref();
-        let file = open_lock_file(path)?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(FileLock {
-                file,
-                path: path.to_path_buf(),
-            })),
-            Err(fs::TryLockError::WouldBlock) => Ok(None),
-            Err(fs::TryLockError::Error(e)) => Err(with_path(e, "cannot lock", path)),
-        }
-    }
-
-    /// The lock file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        // Closing the file releases the lock anyway; unlocking first just makes it prompt.
-        let _ = self.file.unlock();
-    }
-}
-
-fn open_lock_file(path: &Path) -> io::Result<File> {
-    create_private_dir_all(parent_dir(path))?;
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .map_err(|e| with_path(e, "cannot open lock file", path))
-}
-
-fn write_new_private(temp: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Creates `temp` (never an existing file, never through a link) with mode 0600 and writes
+/// `bytes`, returning the open file for the caller to flush once it is in place.
+fn write_new_private(temp: &Path, bytes: &[u8]) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
+    no_follow(&mut options);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(temp)
-        .map_err(|e| with_path(e, "cannot create temporary file", temp))?;
+    let mut file = open_no_follow(temp, &options, "temporary file")?;
     file.write_all(bytes)
         .map_err(|e| with_path(e, "cannot write", temp))?;
-    file.sync_all()
-        .map_err(|e| with_path(e, "cannot flush", temp))
+    Ok(file)
 }
 
 /// Flushes a directory entry change (the rename) to disk. Best effort: the rename has already
@@ -224,7 +230,7 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-fn parent_dir(path: &Path) -> &Path {
+pub(crate) fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -243,6 +249,6 @@ fn unique_suffix() -> String {
     format!("{}.{n}.{nanos}", std::process::id())
 }
 
-fn with_path(e: io::Error, what: &str, path: &Path) -> io::Error {
+pub(crate) fn with_path(e: io::Error, what: &str, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
 }

@@ -25,7 +25,10 @@ const START_ENV: &str = "AWSCRED_UREQ_START_MS";
 const TARGET_ENV: &str = "AWSCRED_UREQ_TARGET";
 const REFRESHERS: usize = 16;
 const MID_WRITE_KILLS: usize = 4;
-const MAX_KILL_ROUNDS: usize = 100;
+const MAX_KILL_ROUNDS: usize = 400;
+/// The token's padding: large enough that writing it (before the rename, which now comes
+/// before the fsync) takes long enough to be interrupted now and then.
+const PADDING: usize = 8 << 20;
 
 const TESTS: [&str; 2] = [
     "sixteen_processes_refresh_once",
@@ -149,9 +152,9 @@ fn sixteen_processes_refresh_once() {
     world.assert_files_intact("after 16 processes");
 }
 
-/// A token file of about 1 MiB, so that a write takes long enough to be interrupted.
+/// A token file of about 8 MiB, so that a write takes long enough to be interrupted.
 fn big_token(round: u64) -> Vec<u8> {
-    let padding = "p".repeat(1 << 20);
+    let padding = "p".repeat(PADDING);
     format!(
         "{{\"startUrl\": \"{}\", \"region\": \"us-east-1\", \"accessToken\": \"access-{round}\", \
          \"expiresAt\": \"2099-01-01T00:00:00Z\", \"padding\": \"{padding}\", \"round\": {round}}}",
@@ -167,7 +170,7 @@ fn assert_whole(path: &Path, context: &str) {
     let padding = token.unknown.get("padding").and_then(|v| v.as_str());
     assert_eq!(
         padding.map(str::len),
-        Some(1 << 20),
+        Some(PADDING),
         "{context}: padding cut"
     );
     let round = token.unknown.get("round").and_then(|v| v.as_u64());

@@ -38,6 +38,9 @@ pub struct SsoAccess {
     pub sso_region: String,
     /// The last refresh attempt, when this load made one.
     pub refresh_attempted_at: Option<SystemTime>,
+    /// What went wrong with the token's files without failing the load (a refreshed token
+    /// that could not be saved, an unusable lock file).
+    pub file_warnings: Vec<super::FileWarning>,
 }
 
 impl fmt::Debug for SsoAccess {
@@ -53,6 +56,7 @@ impl fmt::Debug for SsoAccess {
                 "refresh_attempted_at",
                 &self.refresh_attempted_at.map(crate::time::format_z),
             )
+            .field("file_warnings", &self.file_warnings)
             .finish()
     }
 }
@@ -182,6 +186,7 @@ impl Body for Loading {
                 session_name: self.session_name.clone(),
                 sso_region: self.sso_region.clone(),
                 refresh_attempted_at: loaded.refresh_attempted_at,
+                file_warnings: loaded.warnings,
             })),
         }
     }

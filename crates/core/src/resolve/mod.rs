@@ -32,6 +32,7 @@ mod access;
 mod chain;
 mod configured;
 mod container_source;
+mod file_warning;
 mod imds_source;
 pub(crate) mod process;
 mod process_source;
@@ -48,6 +49,7 @@ use std::time::SystemTime;
 
 pub use access::{SsoAccess, SsoAccessFlow, TokenTarget};
 pub(crate) use configured::{Configured, FromConfig};
+pub use file_warning::{FileWarning, FileWarningKind};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
 use crate::flow::{Effect, Flow, Input, Step};
@@ -121,6 +123,10 @@ pub struct Resolved {
     /// What the instance metadata source remembers now: pass it back in
     /// [`ResolveRequest::metadata`].
     pub metadata: MetadataMemory,
+    /// Local files that could not be saved or were not used: a refreshed SSO token that
+    /// could not be written (the next run will need a login), a cache entry another user
+    /// could have written. Show them, except those whose kind [`FileWarningKind::is_minor`].
+    pub file_warnings: Vec<FileWarning>,
 }
 
 /// The resolution state machine. Drive it with [`Flow::next_step`] / [`Flow::handle`].
@@ -306,6 +312,8 @@ pub(crate) enum Action {
     Read(PathBuf),
     Send(http::Request<Vec<u8>>),
     Write { path: PathBuf, contents: Vec<u8> },
+    Remove(PathBuf),
+    ListOrphans(PathBuf),
     Lock(PathBuf),
     Unlock(PathBuf),
     Run(String),
@@ -318,6 +326,8 @@ impl Action {
             Action::Read(p) => Effect::Read(p),
             Action::Send(r) => Effect::Send(r),
             Action::Write { path, contents } => Effect::Write { path, contents },
+            Action::Remove(p) => Effect::Remove(p),
+            Action::ListOrphans(p) => Effect::ListOrphans(p),
             Action::Lock(p) => Effect::Lock(p),
             Action::Unlock(p) => Effect::Unlock(p),
             Action::Run(c) => Effect::Run(c),

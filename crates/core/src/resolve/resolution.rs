@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use super::FileWarning;
 use super::chain::{self, ChainRunner};
 use super::shell::{self, Begun, Body};
 use super::source::SourceRunner;
@@ -49,6 +50,7 @@ impl shell::Setup for Setup {
                     from_cli_cache: false,
                     warnings: set.warnings,
                     metadata: request.metadata.clone(),
+                    file_warnings: Vec::new(),
                 }));
             }
         }
@@ -76,6 +78,7 @@ impl shell::Setup for Setup {
             ctx,
             stage: Stage::Begin,
             retry,
+            file_warnings: Vec::new(),
         }))
     }
 }
@@ -90,6 +93,8 @@ pub(crate) struct Resolution {
     source_warnings: Vec<config::Warning>,
     /// The selected profile's and the environment's retry settings.
     retry: RetrySettings,
+    /// What went wrong with local files without failing the resolution, in order.
+    file_warnings: Vec<FileWarning>,
 }
 
 enum Stage {
@@ -110,6 +115,10 @@ impl Body for Resolution {
 
     fn retry_settings(&self) -> RetrySettings {
         self.retry
+    }
+
+    fn note_file_warning(&mut self, warning: FileWarning) {
+        self.file_warnings.push(warning);
     }
 
     fn name(&self) -> &'static str {
@@ -204,7 +213,10 @@ impl Resolution {
         input: Option<Input>,
         now: SystemTime,
     ) -> Poll<Resolved> {
-        match runner.resume(&self.ctx, input, now) {
+        let poll = runner.resume(&self.ctx, input, now);
+        // Taken as they come, so that they stay in order with the shell's notes.
+        self.file_warnings.extend(runner.take_warnings());
+        match poll {
             Poll::Act(action) => {
                 self.stage = Stage::Source(runner);
                 Poll::Act(action)
@@ -252,6 +264,7 @@ impl Resolution {
                     from_cli_cache,
                     warnings,
                     metadata: std::mem::take(&mut self.metadata),
+                    file_warnings: std::mem::take(&mut self.file_warnings),
                 }))
             }
         }

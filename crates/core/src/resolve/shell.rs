@@ -10,6 +10,9 @@ use crate::Error;
 use crate::config::{ConfigPaths, ConfigSet, Env, Platform};
 use crate::flow::{Awaiting, Input, Step, unusable};
 use crate::retry::RetrySettings;
+use std::path::PathBuf;
+
+use super::{FileWarning, FileWarningKind};
 
 /// The part of a flow that runs once the configuration is parsed.
 pub(crate) trait Body: Sized {
@@ -21,6 +24,10 @@ pub(crate) trait Body: Sized {
 
     /// Starts (`input` = `None`) or continues with the answer to the last action.
     fn resume(&mut self, input: Option<Input>, now: SystemTime) -> Poll<Self::Output>;
+
+    /// Takes a failure of a file effect that the runners shrug off (see
+    /// [`Shell::note_file_failure`]); bodies whose result has no place for it ignore it.
+    fn note_file_warning(&mut self, _warning: FileWarning) {}
 
     /// The retry settings its requests are sent with (see [`crate::flow::Flow::retry_settings`]).
     fn retry_settings(&self) -> RetrySettings {
@@ -88,6 +95,8 @@ pub(crate) struct Shell<S: Setup> {
     /// a failed flow, whose result has nowhere to carry it.
     locks_held: usize,
     locked_send_at: Option<SystemTime>,
+    /// The file of the last read, write or removal handed out, for warnings about it.
+    last_file: Option<PathBuf>,
 }
 
 impl<S: Setup> Shell<S> {
@@ -100,6 +109,7 @@ impl<S: Setup> Shell<S> {
             awaiting: Awaiting::default(),
             locks_held: 0,
             locked_send_at: None,
+            last_file: None,
         }
     }
 
@@ -137,10 +147,42 @@ impl<S: Setup> Shell<S> {
         }
     }
 
+    /// Failures of the file effects the runners shrug off (outside the SSO token's lock, whose
+    /// loader reports its own): an unreadable or untrusted cache entry is a miss, an AWS CLI
+    /// cache entry that cannot be written is only not cached. Kept for the result, if the
+    /// flow succeeds (if it fails, its error says what matters).
+    fn note_file_failure(&self, input: &Input) -> Option<FileWarning> {
+        if self.locks_held > 0 {
+            return None;
+        }
+        let (kind, error, what) = match input {
+            Input::File(Err(e)) => (FileWarningKind::CacheEntryIgnored, e, "was not used"),
+            Input::Written(Err(e)) => (FileWarningKind::CacheNotSaved, e, "could not be saved"),
+            _ => return None,
+        };
+        let path = match error {
+            Error::Io { path, .. } => PathBuf::from(path),
+            _ => self.last_file.clone().unwrap_or_default(),
+        };
+        // Cache entries are JSON files; the other reads the loaders shrug off (the probe of
+        // an unusable lock file) are reported by the loader itself.
+        if path.extension().is_none_or(|e| e != "json") {
+            return None;
+        }
+        let message = match error {
+            Error::Io { message, .. } => format!("{} {what}: {message}", path.display()),
+            other => format!("{} {what}: {other}", path.display()),
+        };
+        Some(FileWarning::new(kind, path, message))
+    }
+
     pub(crate) fn next_step(&mut self, now: SystemTime) -> Step<<S::Body as Body>::Output> {
         loop {
             if let Some(action) = self.pending.take() {
                 match &action {
+                    Action::Read(p) | Action::Write { path: p, .. } | Action::Remove(p) => {
+                        self.last_file = Some(p.clone())
+                    }
                     Action::Lock(_) => self.locks_held += 1,
                     Action::Unlock(_) => self.locks_held = self.locks_held.saturating_sub(1),
                     Action::Send(_) if self.locks_held > 0 => self.locked_send_at = Some(now),
@@ -188,6 +230,16 @@ impl<S: Setup> Shell<S> {
             Ok(input) => input,
             Err(e) => return self.finish(Err(e)),
         };
+        if let Input::Locked(Err(_)) = input {
+            // A lock not taken is not held (the SSO token loader may try another one).
+            self.locks_held = self.locks_held.saturating_sub(1);
+        }
+        let mut phase = phase;
+        if let Phase::Body(body) = &mut phase
+            && let Some(warning) = self.note_file_failure(&input)
+        {
+            body.note_file_warning(warning);
+        }
         match phase {
             Phase::Config(read) => match read.on_input(input) {
                 Ok(ConfigProgress::Read(action, read)) => {

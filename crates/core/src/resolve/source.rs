@@ -86,6 +86,14 @@ impl SourceRunner {
         }
     }
 
+    /// What went wrong with the SSO token's files so far, for the resolution's result.
+    pub(crate) fn take_warnings(&mut self) -> Vec<super::FileWarning> {
+        match self {
+            SourceRunner::Sso(r) => r.take_warnings(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Starts (`input` = `None`) or continues with the answer to the last action.
     pub(crate) fn resume(&mut self, ctx: &Ctx, input: Option<Input>, now: SystemTime) -> Next {
         match self {

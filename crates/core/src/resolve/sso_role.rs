@@ -36,6 +36,8 @@ enum State {
 pub(crate) struct SsoRoleRunner {
     sso: SsoSource,
     state: State,
+    /// What the token loader reported about its files, not taken yet.
+    warnings: Vec<super::FileWarning>,
 }
 
 impl SsoRoleRunner {
@@ -43,7 +45,13 @@ impl SsoRoleRunner {
         SsoRoleRunner {
             sso,
             state: State::Start,
+            warnings: Vec::new(),
         }
+    }
+
+    /// What went wrong with the SSO token's files, for the resolution's result.
+    pub(crate) fn take_warnings(&mut self) -> Vec<super::FileWarning> {
+        std::mem::take(&mut self.warnings)
     }
 
     pub(crate) fn name(&self) -> &'static str {
@@ -153,6 +161,7 @@ impl SsoRoleRunner {
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Ready(Ok(loaded)) => loaded,
         };
+        self.warnings.extend(loaded.warnings);
         let sso = &self.sso;
         let endpoint = match ctx.sso_endpoint(Service::Sso, &sso.sso_region) {
             Ok(e) => e,

@@ -56,6 +56,8 @@ pub enum Event {
     Unlock(PathBuf),
     Run(String),
     AskTokenCode(String),
+    Remove(PathBuf),
+    ListOrphans(PathBuf),
 }
 
 pub struct Driver {
@@ -68,6 +70,10 @@ pub struct Driver {
     pub on_lock: Option<LockHook>,
     /// Paths whose writes fail.
     pub failing_writes: Vec<PathBuf>,
+    /// Lock files that cannot be locked, with the driver's error.
+    pub failing_locks: BTreeMap<PathBuf, Error>,
+    /// Files whose reads fail, with the driver's error.
+    pub unreadable: BTreeMap<PathBuf, Error>,
     pub events: Vec<Event>,
     pub requests: Vec<Request>,
     /// Emulate a driver's retries of throttled/transient answers (up to 3 attempts).
@@ -85,6 +91,8 @@ impl Driver {
             token_codes: Vec::new(),
             on_lock: None,
             failing_writes: Vec::new(),
+            failing_locks: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
             events: Vec::new(),
             requests: Vec::new(),
             retry: true,
@@ -135,7 +143,10 @@ impl Driver {
                 }
                 Step::Effect(Effect::Read(path)) => {
                     self.events.push(Event::Read(path.clone()));
-                    Input::File(Ok(self.files.get(&path).cloned()))
+                    match self.unreadable.get(&path) {
+                        Some(e) => Input::File(Err(e.clone())),
+                        None => Input::File(Ok(self.files.get(&path).cloned())),
+                    }
                 }
                 Step::Effect(Effect::Write { path, contents }) => {
                     self.events.push(Event::Write(path.clone()));
@@ -150,12 +161,21 @@ impl Driver {
                     }
                 }
                 Step::Effect(Effect::Remove(path)) => {
+                    self.events.push(Event::Remove(path.clone()));
                     self.files.remove(&path);
                     Input::Written(Ok(()))
+                }
+                Step::Effect(Effect::ListOrphans(path)) => {
+                    self.events.push(Event::ListOrphans(path.clone()));
+                    Input::Listed(Ok(orphans_of(&self.files, &path)))
                 }
                 Step::Effect(Effect::Lock(path)) => {
                     self.events.push(Event::Lock(path.clone()));
                     assert!(!self.held.contains(&path), "lock taken twice");
+                    if let Some(e) = self.failing_locks.get(&path) {
+                        flow.handle(Input::Locked(Err(e.clone())), self.now);
+                        continue;
+                    }
                     self.held.push(path);
                     if let Some(f) = self.on_lock.as_mut() {
                         f(&mut self.files);
@@ -209,6 +229,24 @@ impl Driver {
         }
         panic!("the flow did not finish in 200 steps");
     }
+}
+
+/// The files named `.<name of path>.<…>.tmp` beside `path`, as `awscred_files::list_orphans`
+/// finds them.
+pub fn orphans_of(files: &BTreeMap<PathBuf, Vec<u8>>, path: &Path) -> Vec<PathBuf> {
+    let prefix = format!(".{}.", path.file_name().unwrap().to_string_lossy());
+    let mut out: Vec<PathBuf> = files
+        .keys()
+        .filter(|p| {
+            p.parent() == path.parent() && {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(&prefix) && name.ends_with(".tmp")
+            }
+        })
+        .cloned()
+        .collect();
+    out.sort();
+    out
 }
 
 /// `POST sts.us-east-1.amazonaws.com/ AssumeRole` / `GET host/path`.
