@@ -320,6 +320,9 @@ pub fn accounts(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The row `profiles` shows for the default chain (no `[default]` profile).
+const DEFAULT_CHAIN: &str = "(default chain)";
+
 /// `awscred profiles`.
 pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     let env = env();
@@ -327,9 +330,27 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     let now = SystemTime::now();
     let mut entries = Vec::new();
     let mut warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
-    for section in set.profiles() {
-        let name = section.name().to_string();
-        let (kind, detail, chain, region, error) = match config::plan(&set, &name, &env, now) {
+    // Without a [default] profile, `credentials` with no --profile runs the default chain
+    // (web identity, container, instance metadata): show where it would end.
+    let mut names: Vec<(String, bool)> = set
+        .profiles()
+        .map(|s| (s.name().to_string(), false))
+        .collect();
+    if set.profile("default").is_none() {
+        names.push(("default".to_string(), true));
+    }
+    for (name, chain_only) in names {
+        let planned = if chain_only {
+            config::default_plan(&set, &name, &env, now)
+        } else {
+            config::plan(&set, &name, &env, now)
+        };
+        let name = if chain_only {
+            DEFAULT_CHAIN.to_string()
+        } else {
+            name
+        };
+        let (kind, detail, chain, region, error) = match planned {
             Ok(plan) => {
                 warnings.extend(plan.warnings.iter().map(|w| w.to_string()));
                 let (kind, detail) = describe(&plan.source);
@@ -355,15 +376,32 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     warnings.dedup();
     match output {
         Output::Json => {
-            let value = json!({
-                "configFile": paths.config.display().to_string(),
-                "credentialsFile": paths.credentials.display().to_string(),
-                "profiles": entries.iter().map(|(name, kind, detail, chain, region, error)| json!({
+            let row = |(name, kind, detail, chain, region, error): &(
+                String,
+                String,
+                String,
+                Vec<String>,
+                Option<String>,
+                Option<String>,
+            )| {
+                json!({
                     "profile": name, "resolvesThrough": kind, "source": detail,
                     "roleChain": chain, "region": region, "error": error,
-                })).collect::<Vec<_>>(),
+                })
+            };
+            // The default chain is not a profile: its own member, present only without
+            // a [default] profile.
+            let (chain, profiles): (Vec<_>, Vec<_>) =
+                entries.iter().partition(|e| e.0 == DEFAULT_CHAIN);
+            let mut value = json!({
+                "configFile": paths.config.display().to_string(),
+                "credentialsFile": paths.credentials.display().to_string(),
+                "profiles": profiles.into_iter().map(row).collect::<Vec<_>>(),
                 "warnings": warnings,
             });
+            if let Some(c) = chain.first() {
+                value["defaultChain"] = row(c);
+            }
             emit_json(&value)?;
         }
         Output::Table => {
@@ -406,6 +444,8 @@ fn describe(source: &Source) -> (&'static str, String) {
         Source::Static(c) => ("static keys", c.access_key_id().to_string()),
         Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),
         Source::Process(p) => ("credential_process", p.command.clone()),
+        Source::Imds(s) => ("instance metadata", s.endpoint.clone()),
+        Source::Container(s) => ("container", s.uri.clone()),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::cache::Clock;
 use crate::config::Env;
 use crate::flow::Interact;
 use crate::region::RegionFlow;
-use crate::resolve::{ResolveFlow, ResolveRequest};
+use crate::resolve::{ResolveFlow, ResolveRequest, Resolved};
 
 /// A driver's credentials provider, built from [`ProviderOptions`] by [`Builder::build`]: both
 /// drivers' `Provider::builder()` return a [`Builder`] of their provider, so the two have the
@@ -155,7 +155,7 @@ impl<P: BuildProvider> Builder<P> {
 /// let source = ProfileSource::new(Env::from_pairs([("HOME", "/home/me")]), Some("dev".into()))
 ///     .use_cli_cache(false);
 /// assert_eq!(source.profile(), Some("dev"));
-/// let flow = source.resolve_flow(); // run it with a driver, then `source.record(&flow)`
+/// let flow = source.resolve_flow(); // run it with a driver, then `source.record(&flow, result.as_ref().ok())`
 /// # let _ = flow;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,11 +201,15 @@ impl ProfileSource {
     }
 
     /// Remembers what a resolution made with [`ProfileSource::resolve_flow`] has to tell the
-    /// next one; call it whether the flow succeeded or not (a failed SSO token refresh counts
-    /// too, as in botocore).
-    pub fn record(&mut self, flow: &ResolveFlow) {
+    /// next one; call it whether the flow succeeded (`resolved`) or not (a failed SSO token
+    /// refresh counts too, as in botocore): the SSO token refresh attempt, and what the
+    /// instance metadata source keeps (its session token, the last good credentials).
+    pub fn record(&mut self, flow: &ResolveFlow, resolved: Option<&Resolved>) {
         if let Some(at) = flow.refresh_attempted_at() {
             self.request.last_refresh_attempt = Some(at);
+        }
+        if let Some(resolved) = resolved {
+            self.request.metadata = resolved.metadata.clone();
         }
     }
 
@@ -286,8 +290,8 @@ impl<R: Clone> ProviderSource<R> {
     }
 
     /// Takes in a resolution's end, successful or not ([`ProfileSource::record`]).
-    pub fn record(&self, flow: &ResolveFlow) {
-        self.lock().record(flow);
+    pub fn record(&self, flow: &ResolveFlow, resolved: Option<&Resolved>) {
+        self.lock().record(flow, resolved);
     }
 
     /// The region when already read ([`ProviderSource::remember_region`]).

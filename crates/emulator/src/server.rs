@@ -17,7 +17,7 @@ use crate::fault::{self, Fault};
 use crate::reply::{Body, Dialect, Reply};
 use crate::request::Req;
 use crate::state::{Ctx, LoggedRequest, State};
-use crate::{oidc, portal, sts};
+use crate::{metadata, oidc, portal, sts};
 
 const MAX_BODY: usize = 1 << 20;
 
@@ -67,6 +67,9 @@ pub(crate) async fn serve(
 /// Which operation a request is, and in which dialect its errors are written.
 fn route(req: &Req) -> (&'static str, Dialect) {
     use http::Method;
+    if let Some(operation) = metadata::operation(req) {
+        return (operation, Dialect::Metadata);
+    }
     match (req.method.clone(), req.path()) {
         (Method::GET, "/federation/credentials") => ("GetRoleCredentials", Dialect::Portal),
         (Method::GET, "/assignment/accounts") => ("ListAccounts", Dialect::Portal),
@@ -92,6 +95,7 @@ fn dispatch(
     ctx: &Ctx<'_>,
 ) -> Reply {
     match (dialect, operation) {
+        (Dialect::Metadata, _) => metadata::handle(operation, req, st, ctx),
         (Dialect::Portal, _) => portal::handle(operation, req, st, ctx),
         (Dialect::Sts, _) => sts::handle(operation, req, st, ctx),
         (_, "RegisterClient") => oidc::register_client(req, st, ctx),
@@ -128,6 +132,19 @@ fn vanity_start_url(req: &Req) -> Reply {
 fn fault_reply(fault: &Fault, dialect: Dialect, request_id: &str) -> Option<Reply> {
     let error =
         |status, code: &str, msg: &str| Some(Reply::error(dialect, request_id, status, code, msg));
+    if dialect == Dialect::Metadata {
+        // The metadata services answer errors in plain text, with no AWS error shape.
+        let plain =
+            |status: u16, text: &str| Some(Reply::new(status, "text/plain", text.to_string()));
+        return match fault {
+            Fault::Status(status, _) => plain(*status, "Injected fault"),
+            Fault::Throttle => plain(429, "Too Many Requests"),
+            Fault::ServerError => plain(500, "Internal Server Error"),
+            Fault::Unavailable => Some(Reply::empty(503)),
+            Fault::MalformedBody => Some(Reply::new(200, "text/plain", "{\"AccessKeyId\":\"ASIA,")),
+            Fault::Delay(_) | Fault::CutConnection => None,
+        };
+    }
     match fault {
         Fault::Status(status, code) => error(*status, code, "Injected fault"),
         Fault::Throttle if dialect == Dialect::Sts => error(400, "Throttling", "Rate exceeded"),

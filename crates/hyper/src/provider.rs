@@ -129,7 +129,7 @@ impl Provider {
     async fn resolve_profile(&self) -> Result<Resolved, Error> {
         let mut flow = self.inner.source.resolve_flow()?;
         let result = self.run(&mut flow, true).await;
-        self.inner.source.record(&flow);
+        self.inner.source.record(&flow, result.as_ref().ok());
         result
     }
 

@@ -14,7 +14,7 @@ use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use awscred_core::endpoint::check_transport_security;
+use awscred_core::metadata::RequestLimits;
 
 pub use awscred_core::transport::MAX_BODY;
 
@@ -120,8 +120,11 @@ impl Client {
     pub async fn send_with(
         &self,
         request: http::Request<Vec<u8>>,
-        mut attempts: Attempts,
+        attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        // The metadata services' requests bring their own attempts and timeouts (1 s, 1
+        // attempt for IMDS): a machine without IMDS must not wait for the client's defaults.
+        let mut attempts = RequestLimits::attempts_for(&request, attempts);
         loop {
             let result = self.send_once(clone_request(&request)).await;
             let Next::RetryAfter(delay) = attempts.after_response(&result, jitter()) else {
@@ -142,7 +145,8 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        check_transport_security(request.uri())?;
+        awscred_core::metadata::check_transport(&request)?;
+        let limits = RequestLimits::of(&request);
         let pool = self.pool.as_ref().map_err(|message| {
             Error::transport(
                 TransportKind::Tls,
@@ -157,10 +161,13 @@ impl Client {
             );
         }
         let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let deadline = self
-            .config
-            .connect_timeout
-            .saturating_add(self.config.read_timeout);
+        let deadline = match limits {
+            Some(l) => l.connect_timeout.saturating_add(l.read_timeout),
+            None => self
+                .config
+                .connect_timeout
+                .saturating_add(self.config.read_timeout),
+        };
         let exchange = async {
             let response = pool.request(request).await.map_err(client_error)?;
             let (parts, body) = response.into_parts();

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::time::SystemTime;
 
+use awscred_core::metadata::RequestLimits;
 use awscred_core::retry::{Attempts, Next};
 use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
@@ -79,8 +80,11 @@ impl Client {
     pub fn send_with(
         &self,
         request: http::Request<Vec<u8>>,
-        mut attempts: Attempts,
+        attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        // The metadata services' requests bring their own attempts and timeouts (1 s, 1
+        // attempt for IMDS): a machine without IMDS must not wait for the client's defaults.
+        let mut attempts = RequestLimits::attempts_for(&request, attempts);
         loop {
             let result = self.send_once(clone_request(&request));
             match attempts.after_response(&result, jitter()) {
@@ -102,7 +106,17 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        awscred_core::endpoint::check_transport_security(request.uri())?;
+        awscred_core::metadata::check_transport(&request)?;
+        let request = match RequestLimits::of(&request) {
+            Some(limits) => self
+                .agent
+                .configure_request(request)
+                .timeout_connect(Some(limits.connect_timeout))
+                .timeout_recv_response(Some(limits.read_timeout))
+                .timeout_recv_body(Some(limits.read_timeout))
+                .build(),
+            None => request,
+        };
         // Method, host and path only: queries and headers may carry tokens.
         let (method, host, path) = (
             request.method().clone(),

@@ -12,6 +12,7 @@
 
 mod env;
 mod files;
+mod metadata;
 mod parse;
 mod plan;
 mod provenance;
@@ -22,8 +23,11 @@ use std::fmt;
 
 pub use env::{ConfigPaths, Env, Platform, config_paths, env_credentials};
 pub use files::{ConfigSet, Section, load_files};
+pub use metadata::{container_settings, imds_settings};
 pub use parse::{ParsedFile, RawProperty, RawSection, parse, parse_bytes};
-pub use plan::{Plan, ProcessSource, RoleStep, Source, WebIdentitySource, plan};
+pub use plan::{
+    PassedOver, Plan, ProcessSource, RoleStep, Source, WebIdentitySource, default_plan, plan,
+};
 pub use provenance::ValueSource;
 pub use select::{endpoint_config, select_profile, select_region};
 pub use sso::{

@@ -10,4 +10,5 @@ mod profiles;
 mod provider;
 mod refresh;
 mod retry_settings;
+mod servers;
 mod tools;
