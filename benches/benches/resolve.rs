@@ -10,6 +10,10 @@
 //! same binary with HOME and AWS_ENDPOINT_URL set (and the caller's other `AWS_*` variables
 //! removed), passing its arguments on; the child measures.
 //!
+//! A second group resolves the EC2 instance role from the emulator's IMDS (token, role name,
+//! credentials: three requests, nothing reused) through the default chain, next to aws-config's
+//! `ImdsCredentialsProvider`, also built afresh (so its token cache starts empty).
+//!
 //! `cargo bench -p awscred-benches --bench resolve`
 #![allow(missing_docs)]
 
@@ -19,6 +23,7 @@ use std::hint::black_box;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+use aws_config::imds::credentials::ImdsCredentialsProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::ProvideCredentials;
@@ -55,18 +60,20 @@ fn main() -> ExitCode {
         .env("HOME", world.home.path())
         .env("AWS_ENDPOINT_URL", world.emulator.url())
         .env("AWS_REGION", "us-east-1")
-        // aws-config's fallbacks must not wander off to an instance metadata service.
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+        // Any instance metadata service either side asks is the emulator's (aws-config reads
+        // this from the process environment).
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", world.emulator.url())
         .env(CHILD_MARK, world.emulator.url());
     let status = child.status().expect("the bench child runs");
     // What the emulator answered, so that a retried call cannot hide in the figures.
     let log = world.emulator.requests();
     let failed = log.iter().filter(|r| r.status != 200).count();
     println!(
-        "emulator: {} requests ({} GetRoleCredentials, {} AssumeRole), {failed} not 200",
+        "emulator: {} requests ({} GetRoleCredentials, {} AssumeRole, {} IMDS credentials), {failed} not 200",
         log.len(),
         world.emulator.count("GetRoleCredentials"),
         world.emulator.count("AssumeRole"),
+        world.emulator.count("GetInstanceCredentials"),
     );
     if status.success() {
         ExitCode::SUCCESS
@@ -144,6 +151,60 @@ fn measure() {
     });
     group.bench_function("aws-config ProfileFileCredentialsProvider", |b| {
         b.iter(|| black_box(resolve_peer().expect("resolves")))
+    });
+    group.finish();
+
+    // The instance role from IMDS: no profile, the default chain ends there.
+    let imds_env = Env::from_pairs([
+        ("HOME", env.get("HOME").expect("HOME is set")),
+        (
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            env.get(CHILD_MARK).expect("the emulator's URL"),
+        ),
+    ]);
+    let imds_request = || {
+        let mut request = ResolveRequest::new(imds_env.clone());
+        request.use_cli_cache = false;
+        request
+    };
+    let imds_ureq = || ureq.run(ResolveFlow::new(imds_request()), &mut NonInteractive);
+    let imds_hyper = || {
+        rt.block_on(async {
+            hyper
+                .run(ResolveFlow::new(imds_request()), NonInteractive)
+                .await
+        })
+    };
+    let imds_peer = || {
+        let config = ProviderConfig::without_region().with_http_client(http.clone());
+        rt.block_on(
+            ImdsCredentialsProvider::builder()
+                .configure(&config)
+                .build()
+                .provide_credentials(),
+        )
+    };
+    for resolved in [imds_ureq(), imds_hyper()] {
+        let resolved =
+            resolved.unwrap_or_else(|e| panic!("awscred resolves the instance role: {e}"));
+        assert!(resolved.credentials.access_key_id().starts_with("ASIA"));
+    }
+    imds_peer().unwrap_or_else(|e| panic!("aws-config resolves the instance role: {e:?}"));
+    interleaved(&[
+        ("awscred-ureq", &|| drop(imds_ureq().expect("resolves"))),
+        ("awscred-hyper", &|| drop(imds_hyper().expect("resolves"))),
+        ("aws-config", &|| drop(imds_peer().expect("resolves"))),
+    ]);
+    let mut group = c.benchmark_group("resolve/imds");
+    group.bench_function("awscred-ureq Client::run(ResolveFlow) default chain", |b| {
+        b.iter(|| black_box(imds_ureq().expect("resolves")))
+    });
+    group.bench_function(
+        "awscred-hyper Client::run(ResolveFlow) default chain",
+        |b| b.iter(|| black_box(imds_hyper().expect("resolves"))),
+    );
+    group.bench_function("aws-config ImdsCredentialsProvider", |b| {
+        b.iter(|| black_box(imds_peer().expect("resolves")))
     });
     group.finish();
 

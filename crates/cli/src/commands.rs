@@ -18,7 +18,7 @@ fn env() -> Env {
 
 /// A client whose proxies and CA bundle follow `env` and the profile in use (`--profile`, or
 /// the one `env` selects), as `docs/networks.md` describes.
-fn client(env: &Env, profile: Option<&str>) -> Result<Client, Error> {
+pub(crate) fn client(env: &Env, profile: Option<&str>) -> Result<Client, Error> {
     let network = awscred_files::network::settings_for(env, profile)?;
     Ok(Client::new(awscred_ureq::ClientConfig {
         network: Some(network),
@@ -27,11 +27,29 @@ fn client(env: &Env, profile: Option<&str>) -> Result<Client, Error> {
 }
 
 /// Resolves `profile` (or the one the environment selects), asking on the terminal for MFA codes.
-fn resolve(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
-    let client = client(&env, profile.as_deref())?;
+/// With `login` (or `awscred_auto_login = true` in the profile), a missing or expired SSO
+/// session starts a login first (see [`crate::auto_login`]).
+fn resolve(env: Env, profile: Option<String>, login: bool) -> Result<Resolved, Error> {
+    let once = || resolve_once(env.clone(), profile.clone());
+    match once() {
+        Err(e @ Error::LoginNeeded { .. }) => {
+            let selected = config::select_profile(&env, profile.as_deref());
+            if !(login || crate::auto_login::enabled_for(&env, &selected)) {
+                return Err(e);
+            }
+            crate::auto_login::login_once(&env, &selected, e, once)
+        }
+        other => other,
+    }
+}
+
+fn resolve_once(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
+    let mut terminal = Terminal::new(false);
+    terminal.profile = Some(config::select_profile(&env, profile.as_deref()));
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
-    let resolved = client.run(ResolveFlow::new(request), &mut Terminal::new(false))?;
+    let resolved = client(&request.env, request.profile.as_deref())?
+        .run(ResolveFlow::new(request), &mut terminal)?;
     for w in &resolved.warnings {
         tracing::warn!("{w}");
     }
@@ -52,16 +70,20 @@ fn show_file_warnings(warnings: &[FileWarning]) {
 }
 
 /// `awscred credentials`.
-pub fn credentials(profile: Option<String>, format: ExportFormat) -> Result<ExitCode, Error> {
-    let resolved = resolve(env(), profile)?;
+pub fn credentials(
+    profile: Option<String>,
+    format: ExportFormat,
+    login: bool,
+) -> Result<ExitCode, Error> {
+    let resolved = resolve(env(), profile, login)?;
     // A value a shell would run is refused before anything reaches stdout.
     emit(&resolved.credentials.export(format)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `awscred exec -- CMD ARGS…`.
-pub fn exec(profile: Option<String>, command: Vec<String>) -> Result<ExitCode, Error> {
-    let resolved = resolve(env(), profile)?;
+pub fn exec(profile: Option<String>, command: Vec<String>, login: bool) -> Result<ExitCode, Error> {
+    let resolved = resolve(env(), profile, login)?;
     let (program, args) = command.split_first().ok_or_else(|| {
         Error::InvalidInput("no command to run; usage: awscred exec -- CMD [ARGS…]".into())
     })?;
@@ -89,10 +111,25 @@ pub fn exec(profile: Option<String>, command: Vec<String>) -> Result<ExitCode, E
     cmd.env_remove("AWS_PROFILE")
         .env_remove("AWS_DEFAULT_PROFILE")
         .env_remove("AWS_SECURITY_TOKEN");
-    let status = cmd
-        .status()
-        .map_err(|e| Error::InvalidInput(format!("could not run `{program}`: {e}")))?;
-    Ok(ExitCode::from(exit_status_code(status)))
+    match cmd.status() {
+        Ok(status) => Ok(ExitCode::from(exit_status_code(status))),
+        Err(e) => {
+            // Like a shell: 127 when the command does not exist, 126 when it cannot be run.
+            let (code, what) = match e.kind() {
+                std::io::ErrorKind::NotFound => (
+                    crate::exit::NOT_FOUND,
+                    "command not found (check the name and PATH)".to_string(),
+                ),
+                std::io::ErrorKind::PermissionDenied => (
+                    crate::exit::CANNOT_RUN,
+                    "permission denied (is it executable?)".to_string(),
+                ),
+                _ => (crate::exit::CANNOT_RUN, format!("cannot run: {e}")),
+            };
+            eprintln!("awscred: exec: {program}: {what}");
+            Ok(ExitCode::from(code))
+        }
+    }
 }
 
 fn exit_status_code(status: std::process::ExitStatus) -> u8 {
@@ -122,26 +159,124 @@ pub fn login(
         Some(s) => LoginTarget::SsoSession(s),
         None => {
             selected = config::select_profile(&env, profile.as_deref());
+            if profile.is_none() {
+                nothing_selected(&env, &selected)?;
+            }
             LoginTarget::Profile(&selected)
         }
     };
-    let mut terminal = Terminal::new(!no_browser);
-    let outcome =
-        client(&env, profile.as_deref())?.login(&env, target, use_device_code, &mut terminal)?;
+    let paths = config::config_paths(&env, config::Platform::current())?;
+    crate::preflight::can_write(&paths.sso_cache, "save the SSO token")?;
+    let mode = crate::browser::login_mode(&crate::browser::here(), use_device_code, no_browser);
+    let mut terminal = Terminal::new(mode.open_browser);
+    if let Some(note) = &mode.note {
+        terminal.say(note);
+    }
+    let (outcome, start) = client(&env, profile.as_deref())?.login_resolving(
+        &env,
+        target,
+        mode.device_code,
+        &mut terminal,
+    )?;
     drop(terminal);
+    if start.region_derived {
+        crate::region_update::record(&env, target, &start.region)?;
+    }
     emit(&format!("{}\n", outcome.message()))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `awscred logout`.
-pub fn logout() -> Result<ExitCode, Error> {
+/// With no `--profile`/`--sso-session`, and no profile the environment selects that exists:
+/// an error listing the `[sso-session]`s there are and how to pick one.
+fn nothing_selected(env: &Env, selected: &str) -> Result<(), Error> {
+    let (paths, set) = load_config(env)?;
+    if set.profile(selected).is_some() {
+        return Ok(());
+    }
+    let file = paths.config.display();
+    let chosen_by = if env.first(&["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]).is_some() {
+        format!("the profile \"{selected}\" that AWS_PROFILE selects is not in {file}")
+    } else {
+        format!("no profile was given and {file} has no [default] profile")
+    };
+    let sessions: Vec<&str> = set.sso_sessions().map(|s| s.name()).collect();
+    let pick = match sessions.as_slice() {
+        [] if set.missing_config_file().is_some() => {
+            format!(
+                "{file} does not exist; add an [sso-session NAME] section to it (see `awscred login --help`)"
+            )
+        }
+        [] => format!("{file} has no [sso-session] section; add one (see `awscred login --help`)"),
+        [one] => format!(
+            "run `awscred login --sso-session {one}`, or pick a profile with --profile NAME or AWS_PROFILE"
+        ),
+        many => format!(
+            "pick one with `awscred login --sso-session NAME` ({}), or a profile with --profile NAME or AWS_PROFILE",
+            many.join(", ")
+        ),
+    };
+    Err(Error::Config(format!(
+        "nothing to log in to: {chosen_by}; {pick}"
+    )))
+}
+
+/// `awscred logout`: says what it did, on stdout.
+pub fn logout(sso_session: Option<String>) -> Result<ExitCode, Error> {
     let env = env();
-    let outcome = client(&env, None)?.logout(&env, &mut Terminal::new(false))?;
-    tracing::debug!(
-        sessions = outcome.sessions_logged_out,
-        files = outcome.files_removed.len(),
-        "logged out"
-    );
+    let (paths, set) = load_config(&env)?;
+    crate::preflight::can_remove_in(&paths.sso_cache, "remove cached SSO tokens")?;
+    crate::preflight::can_remove_in(&paths.cli_cache, "remove cached credentials")?;
+    let client = client(&env, None)?;
+    let outcome = match &sso_session {
+        Some(s) => client.logout_session(&env, s, &mut Terminal::new(false))?,
+        None => client.logout(&env, &mut Terminal::new(false))?,
+    };
+    // A token file is named after its session (or legacy start URL): name it back.
+    let mut names = std::collections::BTreeMap::new();
+    for s in set.sso_sessions() {
+        names.insert(
+            awscred_core::token::token_file_name(s.name()),
+            format!("[sso-session {}]", s.name()),
+        );
+    }
+    for p in set.profiles() {
+        if let (None, Some(url)) = (p.value("sso_session"), p.value("sso_start_url")) {
+            names.insert(
+                awscred_core::token::token_file_name(url),
+                format!("start URL {url}"),
+            );
+        }
+    }
+    let mut text = String::new();
+    let tokens: Vec<_> = outcome
+        .files_removed
+        .iter()
+        .filter(|f| f.starts_with(&paths.sso_cache))
+        .collect();
+    if tokens.is_empty() {
+        let which = match &sso_session {
+            Some(s) => format!(" for [sso-session {s}]"),
+            None => String::new(),
+        };
+        text.push_str(&format!(
+            "No cached SSO token{which}: nothing to log out of.\n"
+        ));
+    }
+    for f in &tokens {
+        let file = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = names
+            .get(&file)
+            .cloned()
+            .unwrap_or_else(|| "an SSO session not in the config".into());
+        text.push_str(&format!("Logged out of {name}\n"));
+    }
+    for f in &outcome.files_removed {
+        text.push_str(&format!("Removed {}\n", f.display()));
+    }
+    emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -200,6 +335,9 @@ pub fn accounts(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The row `profiles` shows for the default chain (no `[default]` profile).
+const DEFAULT_CHAIN: &str = "(default chain)";
+
 /// `awscred profiles`.
 pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     let env = env();
@@ -207,9 +345,27 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     let now = SystemTime::now();
     let mut entries = Vec::new();
     let mut warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
-    for section in set.profiles() {
-        let name = section.name().to_string();
-        let (kind, detail, chain, region, error) = match config::plan(&set, &name, &env, now) {
+    // Without a [default] profile, `credentials` with no --profile runs the default chain
+    // (web identity, container, instance metadata): show where it would end.
+    let mut names: Vec<(String, bool)> = set
+        .profiles()
+        .map(|s| (s.name().to_string(), false))
+        .collect();
+    if set.profile("default").is_none() {
+        names.push(("default".to_string(), true));
+    }
+    for (name, chain_only) in names {
+        let planned = if chain_only {
+            config::default_plan(&set, &name, &env, now)
+        } else {
+            config::plan(&set, &name, &env, now)
+        };
+        let name = if chain_only {
+            DEFAULT_CHAIN.to_string()
+        } else {
+            name
+        };
+        let (kind, detail, chain, region, error) = match planned {
             Ok(plan) => {
                 warnings.extend(plan.warnings.iter().map(|w| w.to_string()));
                 let (kind, detail) = describe(&plan.source);
@@ -235,15 +391,32 @@ pub fn profiles(output: Output) -> Result<ExitCode, Error> {
     warnings.dedup();
     match output {
         Output::Json => {
-            let value = json!({
-                "configFile": paths.config.display().to_string(),
-                "credentialsFile": paths.credentials.display().to_string(),
-                "profiles": entries.iter().map(|(name, kind, detail, chain, region, error)| json!({
+            let row = |(name, kind, detail, chain, region, error): &(
+                String,
+                String,
+                String,
+                Vec<String>,
+                Option<String>,
+                Option<String>,
+            )| {
+                json!({
                     "profile": name, "resolvesThrough": kind, "source": detail,
                     "roleChain": chain, "region": region, "error": error,
-                })).collect::<Vec<_>>(),
+                })
+            };
+            // The default chain is not a profile: its own member, present only without
+            // a [default] profile.
+            let (chain, profiles): (Vec<_>, Vec<_>) =
+                entries.iter().partition(|e| e.0 == DEFAULT_CHAIN);
+            let mut value = json!({
+                "configFile": paths.config.display().to_string(),
+                "credentialsFile": paths.credentials.display().to_string(),
+                "profiles": profiles.into_iter().map(row).collect::<Vec<_>>(),
                 "warnings": warnings,
             });
+            if let Some(c) = chain.first() {
+                value["defaultChain"] = row(c);
+            }
             emit_json(&value)?;
         }
         Output::Table => {
@@ -286,10 +459,12 @@ fn describe(source: &Source) -> (&'static str, String) {
         Source::Static(c) => ("static keys", c.access_key_id().to_string()),
         Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),
         Source::Process(p) => ("credential_process", p.command.clone()),
+        Source::Imds(s) => ("instance metadata", s.endpoint.clone()),
+        Source::Container(s) => ("container", s.uri.clone()),
     }
 }
 
-fn print_table<const N: usize>(rows: &[[String; N]]) -> Result<(), Error> {
+pub(crate) fn print_table<const N: usize>(rows: &[[String; N]]) -> Result<(), Error> {
     let mut widths = [0usize; N];
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -325,7 +500,7 @@ pub fn emit(text: &str) -> Result<(), Error> {
         })
 }
 
-fn emit_json(value: &serde_json::Value) -> Result<(), Error> {
+pub(crate) fn emit_json(value: &serde_json::Value) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io {
         path: "standard output".into(),
         message: format!("could not format JSON: {e}"),

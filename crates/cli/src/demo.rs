@@ -185,17 +185,45 @@ region = us-east-1
     step(8, "What went over the wire:");
     for r in emulator.requests() {
         say!(
-            "   {:<4} {:<26} {:<24} {}",
+            "   {:<4} {:<26} {:<24} {}{}",
             r.method,
             r.path,
             r.operation,
-            r.status
+            r.status,
+            wire_note(r.operation, r.status)
         );
     }
 
     say!(
         "\nDone. Secrets were never printed; `awscred credentials --format env` would print them for a shell."
     );
-    say!("Next: point `AWS_CONFIG_FILE`/`HOME` at your own setup and run `awscred login`.");
+    say!("{}", next_step(&Env::from_pairs(std::env::vars())));
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a status in the wire log means, where it is not plainly success.
+fn wire_note(operation: &str, status: u16) -> &'static str {
+    match (operation, status) {
+        // RFC 8628: the device code is polled until the user approves; each early poll is a
+        // 400 `authorization_pending`, which is how the protocol says "not yet".
+        ("CreateToken", 400) => {
+            "  (authorization pending: the user had not approved yet; expected)"
+        }
+        _ => "",
+    }
+}
+
+/// The last line: what to run next, for a user with an AWS config and for one without.
+fn next_step(env: &Env) -> String {
+    let has_config =
+        awscred_core::config::config_paths(env, awscred_core::config::Platform::current())
+            .map(|p| p.config.exists())
+            .unwrap_or(false);
+    if has_config {
+        "Next: `awscred profiles` shows what your own ~/.aws/config resolves through; then `awscred login`.".into()
+    } else {
+        "Next: you have no ~/.aws/config yet. Add an [sso-session NAME] with your sso_start_url and sso_region \
+         (or run `aws configure sso`), then `awscred login --sso-session NAME`; `awscred login --help` shows an example."
+            .into()
+    }
 }

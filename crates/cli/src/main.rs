@@ -1,10 +1,18 @@
 //! `awscred`: AWS SSO login, role credentials and AssumeRole chains from `~/.aws/config`,
 //! side by side with the AWS CLI v2 (same files, same caches, same output formats).
 
+mod auto_login;
+mod browser;
 mod commands;
+mod completion;
 mod debug_log;
 mod demo;
+mod help;
+mod preflight;
+mod region_update;
+mod status;
 mod terminal;
+mod tty;
 
 use std::process::ExitCode;
 
@@ -26,6 +34,10 @@ pub mod exit {
     pub const SERVICE: u8 = 5;
     /// The service could not be reached.
     pub const NETWORK: u8 = 6;
+    /// `exec`: the command could not be run (not executable, or another error starting it).
+    pub const CANNOT_RUN: u8 = 126;
+    /// `exec`: the command was not found.
+    pub const NOT_FOUND: u8 = 127;
 }
 
 #[derive(Debug, Parser)]
@@ -45,73 +57,107 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Log in to IAM Identity Center (like `aws sso login`).
+    #[command(after_help = help::LOGIN)]
     Login {
         /// The profile whose SSO session to log in to.
-        #[arg(long, conflicts_with = "sso_session")]
+        #[arg(long, conflicts_with = "sso_session", value_name = "PROFILE")]
         profile: Option<String>,
         /// The `[sso-session NAME]` to log in to.
-        #[arg(long)]
+        #[arg(long, value_name = "SSO_SESSION")]
         sso_session: Option<String>,
         /// Use the device-code flow (for machines without a browser).
         #[arg(long)]
         use_device_code: bool,
-        /// Print the URL instead of opening a browser.
+        /// Print the URL instead of opening a browser (also: AWSCRED_NO_BROWSER).
         #[arg(long)]
         no_browser: bool,
     },
-    /// Log out of every SSO session and remove the cached SSO tokens and credentials (like `aws sso logout`).
-    Logout,
+    /// Log out of SSO sessions and remove their cached tokens and credentials (like `aws sso logout`).
+    #[command(after_help = help::LOGOUT)]
+    Logout {
+        /// Log out of this `[sso-session NAME]` only (default: every session with a cached token).
+        #[arg(long, value_name = "SSO_SESSION")]
+        sso_session: Option<String>,
+    },
     /// Print credentials like `aws configure export-credentials` (usable as `credential_process`).
+    #[command(after_help = help::CREDENTIALS)]
     Credentials {
         /// The profile to resolve.
-        #[arg(long)]
+        #[arg(long, value_name = "PROFILE")]
         profile: Option<String>,
         /// Output format.
         #[arg(long, value_parser = export_format(), default_value_t = ExportFormat::Process)]
         format: ExportFormat,
+        /// Log in (on this terminal) when the SSO session is missing or expired, instead of
+        /// failing; also the profile key `awscred_auto_login = true`.
+        #[arg(long)]
+        login: bool,
     },
     /// Run a command with the credentials in its environment.
+    #[command(after_help = help::EXEC)]
     Exec {
         /// The profile to resolve.
-        #[arg(long)]
+        #[arg(long, value_name = "PROFILE")]
         profile: Option<String>,
+        /// Log in (on this terminal) when the SSO session is missing or expired, instead of
+        /// failing; also the profile key `awscred_auto_login = true`.
+        #[arg(long)]
+        login: bool,
         /// The command and its arguments.
-        #[arg(last = true, required = true)]
+        #[arg(last = true, required = true, value_hint = clap::ValueHint::CommandWithArguments)]
         command: Vec<String>,
     },
     /// List every account and role the SSO session may use.
+    #[command(after_help = help::ACCOUNTS)]
     Accounts {
         /// The profile whose SSO session to use.
-        #[arg(long, conflicts_with = "sso_session")]
+        #[arg(long, conflicts_with = "sso_session", value_name = "PROFILE")]
         profile: Option<String>,
         /// The `[sso-session NAME]` to use.
-        #[arg(long)]
+        #[arg(long, value_name = "SSO_SESSION")]
         sso_session: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
     /// List the configured profiles and what each resolves through.
+    #[command(after_help = help::PROFILES)]
     Profiles {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Show the cached SSO tokens and role credentials: what expires when, what can refresh.
+    #[command(after_help = help::STATUS)]
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Show the whole story against a local emulator, without an AWS account.
+    #[command(after_help = help::DEMO)]
     Demo,
     /// Print shell completions.
+    #[command(after_help = help::COMPLETIONS)]
     Completions {
         /// The shell.
-        shell: clap_complete::Shell,
+        #[arg(required_unless_present = "list_names")]
+        shell: Option<clap_complete::Shell>,
+        /// For the scripts: print the config's profile or sso-session names, one a line.
+        #[arg(long, hide = true, value_enum, value_name = "WHAT")]
+        list_names: Option<completion::Names>,
     },
 }
 
 /// `--format` of `credentials`: the names of [`ExportFormat::ALL`], so a format added to the
-/// core is accepted (and completed) here without a second list to keep in step.
+/// core is accepted (and completed) here without a second list to keep in step; each value's
+/// help says what it prints.
 fn export_format() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(ExportFormat::ALL.map(ExportFormat::name))
-        .try_map(|name| name.parse::<ExportFormat>())
+    use clap::builder::{PossibleValue, TypedValueParser as _};
+    clap::builder::PossibleValuesParser::new(
+        ExportFormat::ALL.map(|f| PossibleValue::new(f.name()).help(help::format(f))),
+    )
+    .try_map(|name| name.parse::<ExportFormat>())
 }
 
 /// `--output` of `accounts` and `profiles`.
@@ -145,22 +191,38 @@ fn main() -> ExitCode {
             use_device_code,
             no_browser,
         } => commands::login(profile, sso_session, use_device_code, no_browser),
-        Command::Logout => commands::logout(),
-        Command::Credentials { profile, format } => commands::credentials(profile, format),
-        Command::Exec { profile, command } => commands::exec(profile, command),
+        Command::Logout { sso_session } => commands::logout(sso_session),
+        Command::Credentials {
+            profile,
+            format,
+            login,
+        } => commands::credentials(profile, format, login),
+        Command::Exec {
+            profile,
+            login,
+            command,
+        } => commands::exec(profile, command, login),
         Command::Accounts {
             profile,
             sso_session,
             output,
         } => commands::accounts(profile, sso_session, output),
         Command::Profiles { output } => commands::profiles(output),
+        Command::Status { output } => status::run(output),
         Command::Demo => commands::demo(),
-        Command::Completions { shell } => {
+        Command::Completions {
+            list_names: Some(what),
+            ..
+        } => completion::names(what),
+        Command::Completions {
+            shell: Some(shell), ..
+        } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "awscred", &mut script);
-            commands::emit(&String::from_utf8_lossy(&script)).map(|()| ExitCode::SUCCESS)
+            completion::script(shell, &mut cmd)
+                .and_then(|s| commands::emit(&s))
+                .map(|()| ExitCode::SUCCESS)
         }
+        Command::Completions { .. } => Ok(ExitCode::from(exit::USAGE)),
     };
     match result {
         Ok(code) => code,

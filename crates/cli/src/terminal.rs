@@ -1,37 +1,58 @@
 //! The person at the terminal: login prompts, the browser, the progress line, the MFA code.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use awscred_core::Error;
 use awscred_core::flow::Prompt;
 use awscred_core::login::check_browser_url;
 use awscred_core::printable::printable;
 use awscred_ureq::Interact;
 
-/// Talks to the user on stderr (stdout is for credentials).
+use crate::tty::Console;
+
+/// Talks to the user on the controlling terminal (stdout is for credentials, and stderr may be
+/// captured by whoever runs us, as `credential_process` callers do); stderr without one.
 #[derive(Debug)]
 pub struct Terminal {
     /// Open the browser for login URLs.
     pub open_browser: bool,
+    /// The profile being resolved, for the message when an MFA code cannot be asked for.
+    pub profile: Option<String>,
+    console: Console,
+    /// Whether a browser was started for this login (the progress line says where to approve).
+    browser_opened: bool,
     progress_shown: bool,
     dots: usize,
 }
 
 impl Terminal {
-    /// A terminal that opens the browser unless told not to.
+    /// A terminal that opens the browser unless told not to (`AWSCRED_NO_BROWSER` also says
+    /// not to).
     pub fn new(open_browser: bool) -> Self {
         Terminal {
-            open_browser,
+            open_browser: open_browser && !crate::browser::no_browser_env(),
+            profile: None,
+            console: Console::open(),
+            browser_opened: false,
             progress_shown: false,
             dots: 0,
         }
     }
 
+    /// Says `line` (one line) on the terminal.
+    pub fn say(&mut self, line: &str) {
+        self.end_progress();
+        self.console.line(line);
+    }
+
     fn end_progress(&mut self) {
         if self.progress_shown {
-            eprintln!();
+            self.console.line("");
             self.progress_shown = false;
         }
+    }
+
+    /// Opens `url` and remembers whether a browser was started.
+    fn open(&mut self, url: &str) {
+        self.browser_opened = open_in_browser(url, &mut self.console);
     }
 }
 
@@ -82,40 +103,41 @@ impl Interact for Terminal {
                 user_code,
                 verification_uri_complete,
             } => {
-                eprintln!(
-                    "{}",
-                    device_code_message(
-                        self.open_browser,
-                        verification_uri,
-                        user_code,
-                        verification_uri_complete
-                    )
+                let text = device_code_message(
+                    self.open_browser,
+                    verification_uri,
+                    user_code,
+                    verification_uri_complete,
                 );
+                self.console.line(&text);
                 if self.open_browser {
-                    open_in_browser(verification_uri_complete);
+                    self.open(verification_uri_complete);
                 }
             }
             Prompt::Authorize { url } => {
                 let shown = printable(url, URL_CHARS);
                 if self.open_browser {
-                    eprintln!(
+                    self.console.line(&format!(
                         "Attempting to open your default browser.\nIf the browser does not open, open the following URL:\n\n{shown}\n"
-                    );
-                    open_in_browser(url);
+                    ));
+                    self.open(url);
                 } else {
-                    eprintln!(
+                    self.console.line(&format!(
                         "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{shown}\n"
-                    );
+                    ));
                 }
             }
             Prompt::Polling => {
-                if std::io::stderr().is_terminal() {
+                if self.console.is_terminal() {
                     self.dots = (self.dots % 3) + 1;
-                    eprint!(
-                        "\rWaiting for authorization in the browser{:<3}",
-                        ".".repeat(self.dots)
-                    );
-                    let _ = std::io::stderr().flush();
+                    // Only say "in the browser" when one was opened here.
+                    let waiting = if self.browser_opened {
+                        "Waiting for authorization in the browser"
+                    } else {
+                        "Waiting for authorization (approve it at the URL above, on any device)"
+                    };
+                    self.console
+                        .write(&format!("\r{waiting}{:<3}", ".".repeat(self.dots)));
                     self.progress_shown = true;
                 }
             }
@@ -124,17 +146,27 @@ impl Interact for Terminal {
 
     fn token_code(&mut self, serial: &str) -> Result<String, Error> {
         self.end_progress();
-        eprint!("Enter MFA code for {serial}: ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::InvalidInput(format!("could not read the MFA code: {e}")))?;
+        let serial_shown = printable(serial, URL_CHARS);
+        if !self.console.can_ask() {
+            let profile = self.profile.as_deref().unwrap_or("PROFILE");
+            return Err(Error::InvalidInput(format!(
+                "the profile needs an MFA code for {serial_shown} and there is no terminal to ask on. \
+                 Run `awscred credentials --profile {profile}` once in a terminal: the credentials are \
+                 cached (~/.aws/cli/cache) and used without a prompt until they expire; or use a \
+                 profile that needs no MFA code"
+            )));
+        }
+        self.console
+            .write(&format!("Enter MFA code for {serial_shown}: "));
+        let line = self
+            .console
+            .read_line()
+            .map_err(|e| Error::InvalidInput(format!("could not read the MFA code: {e}")))?
+            .unwrap_or_default();
         let code = line.trim().to_string();
         if code.is_empty() {
             return Err(Error::InvalidInput(format!(
-                "no MFA code was entered for {serial}"
+                "no MFA code was entered for {serial_shown}"
             )));
         }
         Ok(code)
@@ -143,31 +175,36 @@ impl Interact for Terminal {
 
 /// Opens `url` in the user's browser, quietly; the URL is printed anyway. A URL that is not
 /// `https://` (or `http://` to this machine) is not opened: the opener would as readily open a
-/// local file or another program's URL scheme.
-fn open_in_browser(url: &str) {
+/// local file or another program's URL scheme. Returns whether a browser was started.
+fn open_in_browser(url: &str, console: &mut Console) -> bool {
     if let Err(reason) = check_browser_url(url) {
-        eprintln!(
+        console.line(&format!(
             "Not opening {} in the browser: {reason}.",
             printable(url, URL_CHARS)
-        );
-        return;
+        ));
+        return false;
     }
-    if std::env::var_os("AWSCRED_NO_BROWSER").is_some() {
-        return;
+    if crate::browser::no_browser_env() {
+        return false;
     }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
+    let place = crate::browser::here();
+    let browser = std::env::var("BROWSER").ok();
+    let command = crate::browser::opener(
+        &place,
+        browser.as_deref(),
+        crate::browser::on_path("wslview"),
+        url,
+    );
+    let Some((program, args)) = command.split_first() else {
+        return false;
     };
-    let _ = std::process::Command::new(opener)
-        .arg(url)
+    std::process::Command::new(program)
+        .args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn();
+        .spawn()
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -434,3 +434,101 @@ fn both_tools_print_every_format_alike_and_the_aws_cli_reuses_awscred_cache() {
     }
     assert_eq!(emulator.requests().len(), before);
 }
+
+/// The fields both tools print for credentials from a metadata service, with the values that
+/// differ per fetch (each fetch issues new keys) replaced by their shape.
+fn metadata_shape(process: &Value) -> Value {
+    let key = process["AccessKeyId"].as_str().unwrap_or("");
+    let expiration = process["Expiration"].as_str().unwrap_or("");
+    serde_json::json!({
+        "Version": process["Version"],
+        "AccessKeyId": key.starts_with("ASIA"),
+        "SecretAccessKey": process["SecretAccessKey"].is_string(),
+        "SessionToken": process["SessionToken"].is_string(),
+        "Expiration": awscred_core::time::parse(expiration).is_some(),
+    })
+}
+
+/// With no profile, both tools take the instance role from IMDS at
+/// `AWS_EC2_METADATA_SERVICE_ENDPOINT` (IMDSv2 required, as on current instances) and print it
+/// alike; both keys are ones the emulator issued.
+#[test]
+fn both_tools_get_the_instance_role_from_imds() {
+    let Some(tool) = aws_cli() else { return };
+    let emulator = emulator();
+    let url = emulator.url();
+    let home = Home::new("");
+    let with_imds = |mut cmd: Command| {
+        cmd.env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &url);
+        cmd
+    };
+    let theirs = run(with_imds(aws(
+        &tool,
+        &home,
+        &url,
+        &["configure", "export-credentials", "--format", "process"],
+    )));
+    theirs.ok();
+    let tokens = emulator.count("GetMetadataToken");
+    assert!(tokens >= 1, "the AWS CLI used IMDSv2");
+    let mine = run(with_imds(ours(
+        &home,
+        &url,
+        &["credentials", "--format", "process"],
+    )));
+    mine.ok();
+    assert_eq!(emulator.count("GetMetadataToken"), tokens + 1);
+    assert_eq!(
+        metadata_shape(&process_json(&mine)),
+        metadata_shape(&process_json(&theirs))
+    );
+    for run in [&mine, &theirs] {
+        let secret = process_json(run)["SecretAccessKey"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(emulator.issued_secrets().contains(&secret), "{}", run.what);
+    }
+}
+
+/// With no profile, both tools take the task role from the container endpoint at
+/// `AWS_CONTAINER_CREDENTIALS_FULL_URI` (loopback is allowed over http), sending the token.
+#[test]
+fn both_tools_get_the_task_role_from_the_container_endpoint() {
+    let Some(tool) = aws_cli() else { return };
+    let emulator = Emulator::start(EmulatorConfig {
+        container_authorization: Some("task-token".into()),
+        ..EmulatorConfig::demo()
+    })
+    .expect("the emulator starts");
+    let url = emulator.url();
+    let home = Home::new("");
+    let token_file = home.path().join("container-token");
+    std::fs::write(&token_file, "task-token").expect("token file");
+    let with_container = |mut cmd: Command| {
+        cmd.env(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            emulator.container_url(),
+        )
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", &token_file);
+        cmd
+    };
+    let theirs = run(with_container(aws(
+        &tool,
+        &home,
+        &url,
+        &["configure", "export-credentials", "--format", "process"],
+    )));
+    theirs.ok();
+    let mine = run(with_container(ours(
+        &home,
+        &url,
+        &["credentials", "--format", "process"],
+    )));
+    mine.ok();
+    assert_eq!(emulator.count("GetContainerCredentials"), 2);
+    assert_eq!(
+        metadata_shape(&process_json(&mine)),
+        metadata_shape(&process_json(&theirs))
+    );
+}

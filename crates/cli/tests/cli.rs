@@ -381,7 +381,13 @@ fn device_code_login_then_credentials_exec_accounts_profiles_logout() {
     audit.all(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert!(lines[0].starts_with("PROFILE"), "{}", r.stdout);
-    assert_eq!(lines.len(), 1 + PROFILES.len());
+    // The profiles, then the default chain's row (this config has no [default] profile).
+    assert_eq!(lines.len(), 1 + PROFILES.len() + 1);
+    assert!(
+        lines[lines.len() - 1].starts_with("(default chain)"),
+        "{}",
+        r.stdout
+    );
     for profile in PROFILES {
         assert!(
             lines

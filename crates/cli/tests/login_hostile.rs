@@ -69,8 +69,9 @@ fn the_login_completes_despite_idle_dripping_and_forged_requests() {
     let stop = Arc::new(AtomicBool::new(false));
     let dripper = {
         let stop = stop.clone();
+        // Connected before the real redirect can end the login, so the drip is really there.
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         std::thread::spawn(move || {
-            let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
             while !stop.load(Ordering::Relaxed) && s.write_all(b"G").is_ok() {
                 std::thread::sleep(Duration::from_millis(50));
             }

@@ -14,7 +14,7 @@ use crate::{Credentials, Error};
 
 /// A cached entry is reused only while it has at least this long left
 /// (`DEFAULT_EXPIRY_WINDOW_SECONDS`).
-pub const REUSE_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const REUSE_WINDOW: Duration = crate::cache::CLI_CACHE_REUSE_WINDOW;
 
 /// How an SSO profile names its login, the last part of the SSO cache key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

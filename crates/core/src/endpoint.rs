@@ -274,6 +274,12 @@ fn matches_region_pattern(region: &str, prefix: &str) -> bool {
         && number.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Checks a configured endpoint URL for `service` the way [`resolve`] does, so a caller that
+/// knows where the URL was set can say so in the error.
+pub fn check_custom_url(service: Service, url: &str) -> Result<(), Error> {
+    validate_custom_url(service, url).map(|_| ())
+}
+
 /// A custom endpoint must be an absolute `http`/`https` URL with a host and nothing the
 /// operations could not append a path to (no query, fragment or user info). `http` is accepted
 /// here (emulators, proxies); the drivers refuse it except on loopback.

@@ -348,7 +348,7 @@ pub trait Flow {
     /// The answer to the last effect.
     fn handle(&mut self, input: Input, now: SystemTime);
 
-    /// The retry settings the driver applies to this flow's [`Step::Send`]s (see
+    /// The retry settings the driver applies to this flow's [`Effect::Send`]s (see
     /// [`crate::retry::Attempts`]), as the configuration read so far says: a flow that read a
     /// profile answers with its `max_attempts` / `retry_mode` and the environment's
     /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`. Ask again at each `Send`. The default, nothing
@@ -420,6 +420,16 @@ pub trait Interact {
     fn show(&mut self, prompt: &Prompt);
     /// Asks for the MFA code of `serial`.
     fn token_code(&mut self, serial: &str) -> Result<String, Error>;
+}
+
+/// A boxed `Interact` (what providers keep) is one too.
+impl<I: Interact + ?Sized> Interact for Box<I> {
+    fn show(&mut self, prompt: &Prompt) {
+        (**self).show(prompt)
+    }
+    fn token_code(&mut self, serial: &str) -> Result<String, Error> {
+        (**self).token_code(serial)
+    }
 }
 
 /// Refuses anything interactive: for servers and scripts.

@@ -31,6 +31,7 @@ use crate::registration::{
     Registration, RegistrationKeyInput, RegistrationKind, registration_file_name,
 };
 use crate::resolve::{Configured, FromConfig, TokenTarget};
+use crate::start_url::ResolvedStartUrl;
 use crate::token::{CachedToken, TokenGrant, token_file_name};
 use crate::{Endpoint, Error, Operation, TransportKind};
 
@@ -93,7 +94,46 @@ impl LoginRequest {
         use_device_code: bool,
         random: [u8; 96],
     ) -> Result<LoginRequest, Error> {
-        let login = config::sso_login_config(set, target)?;
+        Self::build(env, set, paths, target, use_device_code, random, None)
+    }
+
+    /// [`LoginRequest::from_config`] once the start URL was resolved
+    /// ([`crate::start_url::StartUrlFlow`]): the region it found stands in for a missing
+    /// `sso_region` and wins over a configured one, as in the AWS CLI.
+    pub fn from_config_with(
+        env: &Env,
+        set: &ConfigSet,
+        paths: &ConfigPaths,
+        target: LoginTarget<'_>,
+        use_device_code: bool,
+        random: [u8; 96],
+        start: &ResolvedStartUrl,
+    ) -> Result<LoginRequest, Error> {
+        Self::build(
+            env,
+            set,
+            paths,
+            target,
+            use_device_code,
+            random,
+            Some(start),
+        )
+    }
+
+    fn build(
+        env: &Env,
+        set: &ConfigSet,
+        paths: &ConfigPaths,
+        target: LoginTarget<'_>,
+        use_device_code: bool,
+        random: [u8; 96],
+        start: Option<&ResolvedStartUrl>,
+    ) -> Result<LoginRequest, Error> {
+        let mut login =
+            config::sso_login_config_with(set, target, start.map(|s| s.region.as_str()))?;
+        if let Some(start) = start {
+            login.region = start.region.clone();
+        }
         let profile = match target {
             LoginTarget::Profile(p) => p.to_string(),
             LoginTarget::SsoSession(_) => config::select_profile(env, None),

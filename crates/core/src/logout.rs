@@ -51,6 +51,55 @@ impl LogoutRequest {
     }
 }
 
+/// The files of one `[sso-session]`: its token and the AWS CLI cache entries of the SSO roles
+/// of every profile that uses it (what `awscred logout --sso-session NAME` removes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFiles {
+    /// `~/.aws/sso/cache/<sha1 of the session name>.json`.
+    pub token: PathBuf,
+    /// `~/.aws/cli/cache/<sso key>.json` of each `(sso_account_id, sso_role_name)` configured
+    /// with `sso_session = NAME`.
+    pub cli_cache_entries: Vec<PathBuf>,
+}
+
+impl SessionFiles {
+    /// The files of `[sso-session session]`; an error when the config has no such session.
+    pub fn of(set: &ConfigSet, paths: &ConfigPaths, session: &str) -> Result<SessionFiles, Error> {
+        if set.sso_session(session).is_none() {
+            let known: Vec<&str> = set.sso_sessions().map(|s| s.name()).collect();
+            let known = if known.is_empty() {
+                "the config has none".to_string()
+            } else {
+                format!("the config has {}", known.join(", "))
+            };
+            return Err(Error::Config(format!(
+                "there is no [sso-session {session}] to log out of ({known})"
+            )));
+        }
+        let mut cli_cache_entries: Vec<PathBuf> = set
+            .profiles()
+            .filter(|p| p.value("sso_session") == Some(session))
+            .filter_map(|p| Some((p.value("sso_account_id")?, p.value("sso_role_name")?)))
+            .map(|(account, role)| {
+                let key = crate::cli_cache::sso_cache_key(
+                    account,
+                    role,
+                    crate::cli_cache::SsoKeyPart::SessionName(session),
+                );
+                paths
+                    .cli_cache
+                    .join(crate::cli_cache::cache_file_name(&key))
+            })
+            .collect();
+        cli_cache_entries.sort();
+        cli_cache_entries.dedup();
+        Ok(SessionFiles {
+            token: paths.sso_cache.join(crate::token::token_file_name(session)),
+            cli_cache_entries,
+        })
+    }
+}
+
 /// What a logout did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogoutOutcome {
@@ -103,6 +152,16 @@ impl LogoutFlow {
         }
     }
 
+    /// A logout of one session only: its token (if cached) is invalidated and deleted, and
+    /// the cache entries listed with it; nothing else is looked at.
+    pub fn for_session(request: LogoutRequest, files: SessionFiles) -> Self {
+        let mut run = LogoutRun::new(request);
+        run.only = Some(files);
+        LogoutFlow {
+            inner: Configured::Running(run),
+        }
+    }
+
     /// A logout that first reads the config and credentials files `env` points at (on
     /// `platform`), then builds its request as [`LogoutRequest::from_config`] does.
     pub fn from_env(env: Env, platform: Platform) -> Self {
@@ -140,6 +199,8 @@ impl fmt::Debug for LogoutFlow {
 struct LogoutRun {
     request: LogoutRequest,
     queue: VecDeque<PathBuf>,
+    /// Set for a logout of one session: the files to look at instead of listing directories.
+    only: Option<SessionFiles>,
     outcome: LogoutOutcome,
     state: State,
     awaiting: Awaiting,
@@ -176,6 +237,7 @@ impl LogoutRun {
         LogoutRun {
             request,
             queue: VecDeque::new(),
+            only: None,
             outcome: LogoutOutcome::default(),
             state: State::ListTokens,
             awaiting: Awaiting::default(),
@@ -186,7 +248,13 @@ impl LogoutRun {
     fn next_token(&mut self) -> State {
         match self.queue.pop_front() {
             Some(path) => State::ReadToken(path),
-            None => State::ListCliCache,
+            None => match &self.only {
+                Some(files) => {
+                    self.queue = files.cli_cache_entries.clone().into();
+                    self.next_cli_entry()
+                }
+                None => State::ListCliCache,
+            },
         }
     }
 
@@ -298,6 +366,10 @@ impl Flow for LogoutRun {
 impl LogoutRun {
     /// The effect of the current state.
     fn step(&mut self, now: SystemTime) -> Step<LogoutOutcome> {
+        if let (State::ListTokens, Some(files)) = (&self.state, &self.only) {
+            self.queue = VecDeque::from([files.token.clone()]);
+            self.state = self.next_token();
+        }
         match &self.state {
             State::ListTokens => Step::Effect(Effect::List(self.request.token_dir.clone())),
             State::ReadToken(path) | State::ReadCliEntry(path) => {

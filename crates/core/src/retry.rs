@@ -8,7 +8,7 @@
 //!
 //! # Answering `Step::Send` yourself
 //!
-//! A [`crate::flow::Step::Send`] asks for the request *with retries*: the flow sees only the
+//! A [`crate::flow::Effect::Send`] asks for the request *with retries*: the flow sees only the
 //! last answer. An embedder with its own transport drives [`Attempts`] around it, with the
 //! policy the flow's configuration asks for ([`crate::flow::Flow::retry_settings`]):
 //!
@@ -209,7 +209,7 @@ impl Attempts {
         }
     }
 
-    /// After an attempt whose raw outcome is `result` (what a [`crate::flow::Step::Send`] is
+    /// After an attempt whose raw outcome is `result` (what a [`crate::flow::Effect::Send`] is
     /// answered with): a success stops, an error answer ([`response_error`]) or a transport
     /// error is judged like [`Attempts::after_error`].
     pub fn after_response(

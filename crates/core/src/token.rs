@@ -17,12 +17,12 @@ use crate::{Error, Secret};
 
 /// Within this much of expiry a refresh is attempted, but failure is not fatal (botocore's
 /// advisory window).
-pub const ADVISORY_REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const ADVISORY_REFRESH_WINDOW: Duration = crate::cache::SSO_TOKEN_ADVISORY_REFRESH_WINDOW;
 /// Within this much of expiry the token must be refreshed; failures propagate (botocore's
 /// mandatory window).
-pub const MANDATORY_REFRESH_WINDOW: Duration = Duration::from_secs(10 * 60);
+pub const MANDATORY_REFRESH_WINDOW: Duration = crate::cache::SSO_TOKEN_MANDATORY_REFRESH_WINDOW;
 /// At most one refresh attempt per this interval (botocore's `_attempt_timeout`).
-pub const MIN_TIME_BETWEEN_REFRESHES: Duration = Duration::from_secs(60);
+pub const MIN_TIME_BETWEEN_REFRESHES: Duration = crate::cache::SSO_TOKEN_MIN_TIME_BETWEEN_REFRESHES;
 
 const ACCESS_TOKEN: &str = "accessToken";
 const EXPIRES_AT: &str = "expiresAt";

@@ -51,14 +51,18 @@ pub fn jitter_from_bits(bits: u64) -> f64 {
 }
 
 /// A copy of a prepared request (method, URI, version, headers, body) for one more attempt:
-/// `http::Request` is not `Clone` because of its extensions, which awscred's requests never use.
-/// The copy is sent as it is; a SigV4 signature stays valid for minutes.
+/// `http::Request` is not `Clone` because of its extensions, of which awscred's requests carry
+/// only [`crate::metadata::RequestLimits`] (kept in the copy). The copy is sent as it is; a
+/// SigV4 signature stays valid for minutes.
 pub fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     let mut copy = http::Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
     *copy.uri_mut() = request.uri().clone();
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
+    if let Some(limits) = crate::metadata::RequestLimits::of(request) {
+        copy.extensions_mut().insert(limits);
+    }
     copy
 }
 

@@ -85,8 +85,13 @@ fn chain_json(plan: &Plan) -> Value {
             some(&mut m, "command", Some(&p.command));
             "CredentialProcess"
         }
+        Source::Imds(_) => "Ec2InstanceMetadata",
+        Source::Container(_) => "EcsContainer",
     };
-    out.push(json!({ kind: m }));
+    match &plan.source {
+        Source::Imds(_) | Source::Container(_) => out.push(json!({ "NamedSource": kind })),
+        _ => out.push(json!({ kind: m })),
+    }
     for step in &plan.chain {
         let mut m = Map::new();
         some(&mut m, "role_arn", Some(&step.role_arn));
@@ -180,17 +185,11 @@ const SUITE_ERRORS: &[(&str, &str)] = &[
 ];
 
 /// Cases where the suite expects a chain and awscred answers differently on purpose.
-const SUITE_EXCEPTIONS: &[(&str, &str)] = &[
-    (
-        "Load credentials from a credential_source",
-        "credential_source = Ec2InstanceMetadata is not supported yet (issue scope)",
-    ),
-    (
-        "SSO token profile selected",
-        "a profile with sso_session but no account/role gives a token, not credentials: plan() refuses it and \
+const SUITE_EXCEPTIONS: &[(&str, &str)] = &[(
+    "SSO token profile selected",
+    "a profile with sso_session but no account/role gives a token, not credentials: plan() refuses it and \
          sso_login_config() returns the session the suite expects",
-    ),
-];
+)];
 
 #[test]
 fn cross_sdk_assume_role_suite() {
@@ -207,13 +206,6 @@ fn cross_sdk_assume_role_suite() {
         let selected = input["selected_profile"].as_str().expect("selected");
         let result = plan(&set, selected, &Env::default(), now());
         match docs {
-            "Load credentials from a credential_source" => {
-                let e = result.unwrap_err();
-                assert_eq!(
-                    e.to_string(),
-                    "not supported yet: credential_source = Ec2InstanceMetadata (profile \"A\"); awscred can take the source credentials of a role only from the Environment for now"
-                );
-            }
             "SSO token profile selected" => {
                 let e = result.unwrap_err().to_string();
                 assert!(
@@ -510,24 +502,15 @@ fn credential_source_environment() {
 
 #[test]
 fn credential_source_errors() {
-    for (value, message) in [
-        (
-            "Ec2InstanceMetadata",
-            "not supported yet: credential_source = Ec2InstanceMetadata (profile \"a\"); awscred can take the source credentials of a role only from the Environment for now",
+    // EcsContainer without the container variables has nothing to use.
+    assert_eq!(
+        config_error(
+            "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/A\ncredential_source = EcsContainer\n",
+            "a"
         ),
-        (
-            "EcsContainer",
-            "not supported yet: credential_source = EcsContainer (profile \"a\"); awscred can take the source credentials of a role only from the Environment for now",
-        ),
-    ] {
-        let e = plan_of(
-            &format!("[profile a]\nrole_arn = r\ncredential_source = {value}\n"),
-            "a",
-        )
-        .unwrap_err();
-        assert!(matches!(e, Error::Unsupported(_)));
-        assert_eq!(e.to_string(), message);
-    }
+        "Error when retrieving credentials from EcsContainer: No credentials found in credential_source referenced in \
+         profile \"a\" (set AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or AWS_CONTAINER_CREDENTIALS_FULL_URI)"
+    );
     assert_eq!(
         config_error(
             "[profile a]\nrole_arn = r\ncredential_source = Laptop\n",

@@ -153,6 +153,15 @@ fn credentials_tokens_and_registrations() {
             refresh_attempted_at: None,
             from_cli_cache: false,
             warnings: Vec::new(),
+            // The IMDS session token is a secret too.
+            metadata: awscred_core::metadata::MetadataMemory {
+                imds_token: Some(awscred_core::imds::SessionToken::new(
+                    ACCESS,
+                    std::time::Duration::from_secs(21_600),
+                    at(2_000_000_000),
+                )),
+                ..Default::default()
+            },
             file_warnings: Vec::new(),
         },
     );

@@ -71,6 +71,18 @@ pub struct EmulatorConfig {
     /// The largest difference between a request's `X-Amz-Date` and the emulator's clock that
     /// STS accepts; `None` turns the check off (for tests that move the clock far).
     pub max_clock_skew: Option<Duration>,
+    /// The role the instance metadata service reports (`None`: no instance profile, 404).
+    pub instance_role: Option<String>,
+    /// Accept IMDSv1 requests (no session token). Off by default: IMDSv2 required, as on
+    /// current EC2 instances.
+    pub imds_v1: bool,
+    /// The role of the container endpoint's credentials.
+    pub container_role: String,
+    /// The `Authorization` value the container endpoint requires (`None`: no check). Change
+    /// it while running with [`Emulator::set_container_authorization`](crate::Emulator::set_container_authorization).
+    pub container_authorization: Option<String>,
+    /// The account of the instance and container roles.
+    pub metadata_account: String,
 }
 
 impl EmulatorConfig {
@@ -113,6 +125,11 @@ impl EmulatorConfig {
             auto_approve: false,
             page_size: 2,
             max_clock_skew: Some(Duration::from_secs(15 * 60)),
+            instance_role: Some("emulator-instance-role".to_string()),
+            imds_v1: false,
+            container_role: "emulator-task-role".to_string(),
+            container_authorization: None,
+            metadata_account: "111122223333".to_string(),
         }
     }
 

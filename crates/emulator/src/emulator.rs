@@ -100,7 +100,11 @@ impl Emulator {
                 if tls.is_some() { "https" } else { "http" }
             ),
             clock: Mutex::new(Clock::real()),
-            state: Mutex::new(State::new(config.auto_approve)),
+            state: Mutex::new({
+                let mut state = State::new(config.auto_approve);
+                state.container_authorization = config.container_authorization.clone();
+                state
+            }),
             config,
         });
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
@@ -180,6 +184,30 @@ impl Emulator {
             .iter()
             .filter(|r| r.operation == operation)
             .count()
+    }
+
+    /// The container credentials URL of this emulator (the EKS Pod Identity path), for
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+    pub fn container_url(&self) -> String {
+        format!("{}/v1/credentials", self.url())
+    }
+
+    /// Makes instance and container credentials expire at `expiry` (in the past: already
+    /// expired), or after the configured lifetime again with `None`.
+    pub fn set_metadata_expiry(&self, expiry: Option<SystemTime>) {
+        self.shared.state().metadata_expiry = expiry;
+    }
+
+    /// Changes the `Authorization` the container endpoint requires (EKS rotating the token),
+    /// or turns the check off with `None`.
+    pub fn set_container_authorization(&self, token: Option<&str>) {
+        self.shared.state().container_authorization = token.map(str::to_string);
+    }
+
+    /// Forgets every IMDS session token, as an instance restart does: clients holding one get
+    /// 401 and must ask for a new one.
+    pub fn expire_imds_tokens(&self) {
+        self.shared.state().imds_tokens.clear();
     }
 
     /// Forgets the request log.

@@ -14,12 +14,15 @@
 //! portal `GET /federation/credentials`, `GET /assignment/accounts`, `GET /assignment/roles`,
 //! `POST /logout`; OIDC `POST /client/register`, `POST /device_authorization`, `POST /token`,
 //! and the browser pages `GET /authorize` and `GET /device`; STS `POST /` (`Action=AssumeRole`,
-//! `AssumeRoleWithWebIdentity`, `GetCallerIdentity`).
+//! `AssumeRoleWithWebIdentity`, `GetCallerIdentity`); the EC2 instance metadata service
+//! (`PUT /latest/api/token`, `GET /latest/meta-data/iam/security-credentials/[role]`) and the
+//! container credentials endpoint (`GET /v1/credentials`, `GET /v2/credentials/<id>`).
 
 mod clock;
 mod config;
 mod emulator;
 mod fault;
+mod metadata;
 mod oidc;
 mod portal;
 pub mod proxy;

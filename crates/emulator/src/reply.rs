@@ -15,6 +15,8 @@ pub(crate) enum Dialect {
     Sts,
     /// Browser pages (`/authorize`, `/device`) and unknown paths.
     Page,
+    /// The instance metadata service and the container endpoint: plain-text errors.
+    Metadata,
 }
 
 /// A response before it is turned into bytes.
@@ -116,6 +118,7 @@ impl Reply {
                     ),
                 )
             }
+            Dialect::Metadata => Reply::new(status, "text/plain", message.to_string()),
             Dialect::Page => Reply::html(
                 status,
                 format!(

@@ -17,7 +17,7 @@ use crate::fault::{self, Fault};
 use crate::reply::{Body, Dialect, Reply};
 use crate::request::Req;
 use crate::state::{Ctx, LoggedRequest, State};
-use crate::{oidc, portal, sts};
+use crate::{metadata, oidc, portal, sts};
 
 const MAX_BODY: usize = 1 << 20;
 
@@ -84,6 +84,9 @@ where
 /// Which operation a request is, and in which dialect its errors are written.
 fn route(req: &Req) -> (&'static str, Dialect) {
     use http::Method;
+    if let Some(operation) = metadata::operation(req) {
+        return (operation, Dialect::Metadata);
+    }
     match (req.method.clone(), req.path()) {
         (Method::GET, "/federation/credentials") => ("GetRoleCredentials", Dialect::Portal),
         (Method::GET, "/assignment/accounts") => ("ListAccounts", Dialect::Portal),
@@ -96,6 +99,7 @@ fn route(req: &Req) -> (&'static str, Dialect) {
         (Method::GET, "/authorize/decision") => ("AuthorizeDecision", Dialect::Page),
         (Method::GET, "/device") => ("DevicePage", Dialect::Page),
         (Method::POST, "/") => (sts::operation(req), Dialect::Sts),
+        (Method::HEAD | Method::GET, "/vanity") => ("VanityStartUrl", Dialect::Page),
         _ => ("Unknown", Dialect::Page),
     }
 }
@@ -108,6 +112,7 @@ fn dispatch(
     ctx: &Ctx<'_>,
 ) -> Reply {
     match (dialect, operation) {
+        (Dialect::Metadata, _) => metadata::handle(operation, req, st, ctx),
         (Dialect::Portal, _) => portal::handle(operation, req, st, ctx),
         (Dialect::Sts, _) => sts::handle(operation, req, st, ctx),
         (_, "RegisterClient") => oidc::register_client(req, st, ctx),
@@ -116,6 +121,7 @@ fn dispatch(
         (_, "Authorize") => oidc::authorize(req, st, ctx),
         (_, "AuthorizeDecision") => oidc::authorize_decision(req, st, ctx),
         (_, "DevicePage") => oidc::device_page(req, st, ctx),
+        (_, "VanityStartUrl") => vanity_start_url(req),
         _ => Reply::error(
             dialect,
             ctx.request_id,
@@ -126,10 +132,36 @@ fn dispatch(
     }
 }
 
+/// A company's own start URL (`/vanity?to=URL`): redirects to `to`, the AWS-owned portal, with
+/// a 302 as IAM Identity Center's custom domains do. With `head=405` it refuses `HEAD`, for
+/// clients that must fall back to `GET`.
+fn vanity_start_url(req: &Req) -> Reply {
+    if req.method == http::Method::HEAD && req.query_param("head").as_deref() == Some("405") {
+        return Reply::empty(405);
+    }
+    match req.query_param("to") {
+        Some(to) => Reply::redirect(to),
+        None => Reply::html(200, "<p>a start page that leads nowhere</p>".into()),
+    }
+}
+
 /// The reply a fault stands for, when it replaces the handler's answer.
 fn fault_reply(fault: &Fault, dialect: Dialect, request_id: &str) -> Option<Reply> {
     let error =
         |status, code: &str, msg: &str| Some(Reply::error(dialect, request_id, status, code, msg));
+    if dialect == Dialect::Metadata {
+        // The metadata services answer errors in plain text, with no AWS error shape.
+        let plain =
+            |status: u16, text: &str| Some(Reply::new(status, "text/plain", text.to_string()));
+        return match fault {
+            Fault::Status(status, _) => plain(*status, "Injected fault"),
+            Fault::Throttle => plain(429, "Too Many Requests"),
+            Fault::ServerError => plain(500, "Internal Server Error"),
+            Fault::Unavailable => Some(Reply::empty(503)),
+            Fault::MalformedBody => Some(Reply::new(200, "text/plain", "{\"AccessKeyId\":\"ASIA,")),
+            Fault::Delay(_) | Fault::CutConnection => None,
+        };
+    }
     match fault {
         Fault::Status(status, code) => error(*status, code, "Injected fault"),
         Fault::Throttle if dialect == Dialect::Sts => error(400, "Throttling", "Rate exceeded"),

@@ -104,6 +104,12 @@ pub(crate) struct State {
     pub faults: Vec<Armed>,
     pub auto_approve: bool,
     pub rng: Rng,
+    /// IMDS session tokens → when they expire.
+    pub imds_tokens: HashMap<String, SystemTime>,
+    /// When instance and container credentials expire, overriding the lifetime.
+    pub metadata_expiry: Option<SystemTime>,
+    /// The `Authorization` the container endpoint requires now.
+    pub container_authorization: Option<String>,
 }
 
 impl State {
@@ -121,6 +127,9 @@ impl State {
             faults: Vec::new(),
             auto_approve,
             rng: Rng::new(),
+            imds_tokens: HashMap::new(),
+            metadata_expiry: None,
+            container_authorization: None,
         }
     }
 

@@ -1,72 +1,71 @@
 //! Credentials kept in memory until their refresh window opens, refreshed by one caller at a time.
 //!
-//! Reading is lock-free (one atomic load) as long as the credentials are fresh. When they are
-//! not, callers queue on an async mutex; the first one refreshes and the others take its outcome
-//! instead of refreshing again, so any number of concurrent callers cause exactly one refresh.
+//! The policy (refresh window and jitter, sharing a refresh's outcome with the callers that
+//! waited for it, serving still-valid credentials for a back-off after a failed refresh) is the
+//! core's [`CacheState`]; this file only holds it: an `ArcSwap` for lock-free reads and a tokio
+//! mutex that callers queue on while one of them refreshes.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use arc_swap::ArcSwapOption;
-use awscred_core::cache::{refresh_at, still_valid};
+use arc_swap::ArcSwap;
+use awscred_core::cache::{BeforeRefresh, CacheState, Clock};
 use awscred_core::{Credentials, Error};
 
 use crate::transport::jitter;
 
-/// After a failed refresh, still-valid credentials are served this long before the next try,
-/// so that an unreachable endpoint does not make every call wait for a refresh to fail.
-pub const FAILED_REFRESH_BACKOFF: Duration = Duration::from_secs(30);
-
-#[derive(Debug)]
-struct Entry {
-    // Shared, so that a cached read costs one reference count rather than a copy of every field.
-    credentials: Arc<Credentials>,
-    /// When to try a refresh; `None` for credentials that never expire.
-    refresh_at: Option<SystemTime>,
-}
+pub use awscred_core::cache::FAILED_REFRESH_BACKOFF;
 
 /// An in-memory credentials cache with single-flight refresh.
-#[derive(Default)]
 pub struct CredentialsCache {
-    current: ArcSwapOption<Entry>,
-    /// Refresh attempts finished (successful or not), to tell waiters that one happened.
-    refreshes: AtomicU64,
-    /// Held during a refresh; keeps the error of the last failed one for the waiters.
-    gate: tokio::sync::Mutex<Option<Error>>,
+    state: ArcSwap<CacheState>,
+    /// Held during a refresh.
+    gate: tokio::sync::Mutex<()>,
+    clock: Clock,
+}
+
+impl Default for CredentialsCache {
+    fn default() -> Self {
+        CredentialsCache::with_clock(Arc::new(SystemTime::now))
+    }
 }
 
 impl std::fmt::Debug for CredentialsCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Credentials' own Debug redacts the secret and the token.
-        let current = self.current.load();
-        let mut d = f.debug_struct("CredentialsCache");
-        d.field("credentials", &current.as_ref().map(|e| &*e.credentials));
-        d.field(
-            "refresh_at",
-            &current
-                .as_ref()
-                .and_then(|e| e.refresh_at.map(awscred_core::time::format_z)),
-        );
-        d.finish_non_exhaustive()
+        // CacheState's Debug shows the credentials through their own redacting Debug.
+        f.debug_struct("CredentialsCache")
+            .field("state", &*self.state.load())
+            .finish_non_exhaustive()
     }
 }
 
 impl CredentialsCache {
-    /// An empty cache.
+    /// An empty cache on the system clock.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// An empty cache deciding with `clock` (a test's, to step through refresh windows).
+    pub fn with_clock(clock: Clock) -> Self {
+        CredentialsCache {
+            state: ArcSwap::from_pointee(CacheState::default()),
+            gate: tokio::sync::Mutex::new(()),
+            clock,
+        }
+    }
+
     /// The cached credentials when they need no refresh yet; never waits.
     pub fn fresh(&self) -> Option<Credentials> {
-        self.fresh_at(SystemTime::now()).map(|c| (*c).clone())
+        self.state
+            .load()
+            .fresh((self.clock)())
+            .map(|c| (*c).clone())
     }
 
     /// Forgets the cached credentials: the next call refreshes.
     pub fn clear(&self) {
-        self.current.store(None);
+        self.state.rcu(|state| state.cleared());
     }
 
     /// The cached credentials if fresh; otherwise refreshes them with `refresh` (or waits for the
@@ -92,73 +91,36 @@ impl CredentialsCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Credentials, Error>>,
     {
-        if let Some(credentials) = self.fresh_at(SystemTime::now()) {
-            return Ok(credentials);
-        }
-        let seen = self.refreshes.load(Ordering::Acquire);
-        let mut last_error = self.gate.lock().await;
-        let now = SystemTime::now();
-        if let Some(credentials) = self.fresh_at(now) {
-            return Ok(credentials);
-        }
-        if self.refreshes.load(Ordering::Acquire) != seen {
-            // A refresh finished while we waited and it failed: share its outcome.
-            if let Some(credentials) = self.valid_at(now) {
+        let seen = {
+            let state = self.state.load();
+            if let Some(credentials) = state.fresh((self.clock)()) {
                 return Ok(credentials);
             }
-            if let Some(error) = last_error.as_ref() {
-                return Err(error.clone());
+            state.generation()
+        };
+        let _gate = self.gate.lock().await;
+        let state = self.state.load_full();
+        match state.before_refresh(seen, (self.clock)()) {
+            BeforeRefresh::Serve(credentials) => Ok(credentials),
+            BeforeRefresh::Fail(error) => Err(error),
+            BeforeRefresh::Refresh => {
+                // If this future is dropped here, nothing is stored and the next waiter refreshes.
+                let outcome = refresh().await;
+                let (next, served) = state.after_refresh(outcome, (self.clock)(), jitter());
+                self.state.store(Arc::new(next));
+                served
             }
         }
-        // If this future is dropped here, the counter stays put and the next waiter refreshes.
-        let result = refresh().await;
-        let now = SystemTime::now();
-        let outcome = match result {
-            Ok(credentials) => {
-                let credentials = Arc::new(credentials);
-                let at = refresh_at(credentials.expiry(), jitter());
-                self.current.store(Some(Arc::new(Entry {
-                    credentials: credentials.clone(),
-                    refresh_at: at,
-                })));
-                *last_error = None;
-                Ok(credentials)
-            }
-            Err(error) => match self.valid_at(now) {
-                Some(credentials) => {
-                    let retry = now + FAILED_REFRESH_BACKOFF;
-                    let at = credentials
-                        .expiry()
-                        .map_or(retry, |expiry| retry.min(expiry));
-                    self.current.store(Some(Arc::new(Entry {
-                        credentials: credentials.clone(),
-                        refresh_at: Some(at),
-                    })));
-                    *last_error = Some(error);
-                    Ok(credentials)
-                }
-                None => {
-                    *last_error = Some(error.clone());
-                    Err(error)
-                }
-            },
-        };
-        self.refreshes.fetch_add(1, Ordering::AcqRel);
-        outcome
     }
 
-    fn fresh_at(&self, now: SystemTime) -> Option<Arc<Credentials>> {
-        let guard = self.current.load();
-        let entry = guard.as_ref()?;
-        entry
-            .refresh_at
-            .is_none_or(|at| now < at)
-            .then(|| entry.credentials.clone())
+    /// The clock the cache decides with.
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
-    fn valid_at(&self, now: SystemTime) -> Option<Arc<Credentials>> {
-        let guard = self.current.load();
-        let entry = guard.as_ref()?;
-        still_valid(entry.credentials.expiry(), now).then(|| entry.credentials.clone())
+    /// Runs `work` while holding the refresh lock, so that it never overlaps a refresh.
+    pub(crate) async fn exclusive<T>(&self, work: impl Future<Output = T>) -> T {
+        let _gate = self.gate.lock().await;
+        work.await
     }
 }

@@ -1,19 +1,19 @@
-//! The credentials provider: a resolver that fetches credentials, behind the in-memory cache.
+//! The credentials provider: a profile (or any other source) behind the in-memory cache.
 //!
-//! The usual resolver is a profile's: it runs the core's [`ResolveFlow`] with [`Client::run`],
-//! the way the AWS CLI v2 resolves `--profile` (files, SSO token and its refresh, AssumeRole
-//! chain, the AWS CLI's credential cache).
+//! What is resolved, when to refresh, and what to serve when a refresh fails are the core's
+//! ([`awscred_core::provider::ProviderSource`], [`awscred_core::cache::CacheState`]); the
+//! profile's flows run with [`Client::run`] and the cache is [`CredentialsCache`]. What does not
+//! depend on async is written once, in `awscred_core::__driver_provider!`.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::sync::Arc;
 
-use awscred_core::config::Env;
-use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved};
+use awscred_core::flow::Flow;
+use awscred_core::resolve::Resolved;
 use awscred_core::{Credentials, Error};
 
-use crate::{Client, CredentialsCache, NonInteractive};
+use crate::{Client, CredentialsCache, NonInteractive, SharedInteract};
 
 /// A boxed, sendable future (what a [`Resolver`] returns).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -21,188 +21,62 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Fetches fresh credentials; called whenever the cache needs a refresh.
 pub type Resolver = Arc<dyn Fn() -> BoxFuture<'static, Result<Credentials, Error>> + Send + Sync>;
 
-/// Gives credentials to any number of concurrent callers, caching them in memory until their
-/// refresh window opens and refreshing them once for everyone. Cheap to clone: clones share the
-/// client, the resolver and the cache.
-///
-/// ```no_run
-/// # async fn demo() -> Result<(), awscred_core::Error> {
-/// // Like `aws --profile dev`: ~/.aws/config, the SSO token cache, AssumeRole chains…
-/// let provider = awscred_hyper::Provider::from_profile("dev");
-/// let credentials = provider.credentials().await?;
-/// println!("{}", credentials.access_key_id());
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone)]
-pub struct Provider {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    client: Client,
-    cache: CredentialsCache,
-    resolver: Resolver,
-    /// Set for providers of a profile, so that [`Provider::with_client`] can rebuild the resolver.
-    profile: Option<Arc<ProfileSource>>,
-}
-
-impl std::fmt::Debug for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Provider");
-        if let Some(source) = &self.inner.profile {
-            // Env's Debug shows variable names only, never their values.
-            d.field("profile", &source.profile)
-                .field("env", &source.env);
-        }
-        d.field("client", &self.inner.client)
-            .field("cache", &self.inner.cache)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What a profile provider resolves, and what it remembers between resolutions.
-struct ProfileSource {
-    env: Env,
-    profile: Option<String>,
-    /// The last SSO token refresh attempt, handed back to the core so that it tries at most one
-    /// refresh a minute. Only touched while resolving, which the cache already serialises.
-    last_refresh_attempt: Mutex<Option<SystemTime>>,
-}
-
-impl ProfileSource {
-    async fn resolve(&self, client: &Client) -> Result<Resolved, Error> {
-        let mut request = ResolveRequest::new(self.env.clone());
-        request.profile = self.profile.clone();
-        request.last_refresh_attempt = *self.last_attempt();
-        let mut flow = ResolveFlow::new(request);
-        let result = client.run(&mut flow, NonInteractive).await;
-        // A failed resolution's refresh attempt counts too (botocore's one-a-minute back-off).
-        if let Some(at) = flow.refresh_attempted_at() {
-            *self.last_attempt() = Some(at);
-        }
-        result
-    }
-
-    fn last_attempt(&self) -> std::sync::MutexGuard<'_, Option<SystemTime>> {
-        // A poisoned lock only means a panic elsewhere; the time inside is still right.
-        self.last_refresh_attempt
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-fn profile_resolver(client: Client, source: Arc<ProfileSource>) -> Resolver {
-    Arc::new(move || {
-        let (client, source) = (client.clone(), source.clone());
-        Box::pin(async move { source.resolve(&client).await.map(|r| r.credentials) })
-    })
-}
-
-impl Provider {
-    /// A provider for the environment of this process, resolved as the AWS CLI v2 does without
-    /// `--profile`: `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` when set, else the profile
-    /// `AWS_PROFILE` (or `default`) selects from `AWS_CONFIG_FILE` / `~/.aws/config`.
+awscred_core::__driver_provider! {
+    /// Gives credentials to any number of concurrent callers, caching them in memory until their
+    /// refresh window opens ([`awscred_core::cache`]) and refreshing them once for everyone. Cheap
+    /// to clone: clones share the client, the source and the cache.
     ///
-    /// The environment is read once, now.
+    /// When a refresh fails while the cached credentials are still valid, those are served for
+    /// [`FAILED_REFRESH_BACKOFF`](crate::FAILED_REFRESH_BACKOFF) before the next try; the error
+    /// comes only when nothing valid is left.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), awscred_core::Error> {
-    /// let provider = awscred_hyper::Provider::from_env();
-    /// let credentials = provider.credentials().await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn from_env() -> Self {
-        Provider::new(Env::from_pairs(std::env::vars()), None)
-    }
-
-    /// A provider for the profile `name`, as with the AWS CLI's `--profile name` (environment
-    /// keys then do not apply), with the rest of this process's environment read now.
-    ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), awscred_core::Error> {
+    /// # async fn demo() -> Result<(), awscred_hyper::Error> {
+    /// // Like `aws --profile dev`: ~/.aws/config, the SSO token cache, AssumeRole chains…
     /// let provider = awscred_hyper::Provider::from_profile("dev");
     /// let credentials = provider.credentials().await?;
+    /// let region = provider.region().await?; // Some("eu-west-1"), say
     /// # Ok(())
     /// # }
     /// ```
-    pub fn from_profile(name: impl Into<String>) -> Self {
-        Provider::new(Env::from_pairs(std::env::vars()), Some(name.into()))
-    }
+    crate = "awscred_hyper",
+    interact = SharedInteract,
+    cache = CredentialsCache,
+}
 
-    /// A provider for an explicit environment snapshot and, optionally, an explicit profile
-    /// (`None` lets the environment choose, as [`Provider::from_env`] does). Uses
-    /// [`Client::default`]; see [`Provider::with_client`].
+/// Builds a [`Provider`]; from [`Provider::builder`]. The options (the same in both drivers)
+/// are [`Builder::profile`], [`Builder::env`], [`Builder::use_cli_cache`], [`Builder::client`],
+/// [`Builder::interact`] and [`Builder::clock`]; then [`Builder::build`].
+///
+/// ```no_run
+/// use awscred_hyper::{Client, ClientConfig, Env, NonInteractive, Provider};
+/// let provider = Provider::builder()
+///     .profile("dev")
+///     .env(Env::from_pairs(std::env::vars()))
+///     .use_cli_cache(false)
+///     .client(Client::new(ClientConfig::default()))
+///     .interact(NonInteractive)
+///     .build();
+/// ```
+pub type Builder = awscred_core::provider::Builder<Provider>;
+
+impl Provider {
+    /// A provider whose credentials come from `resolver` (a custom source), cached and
+    /// refreshed like a profile's. The resolver usually captures a clone of `client` (or one
+    /// made from the same [`crate::ClientConfig`]) to do its calls. [`Provider::region`]
+    /// reports the region this process's environment selects (`AWS_REGION`, then the `region`
+    /// of `AWS_PROFILE` or `default`).
     ///
-    /// Resolution never asks the user anything: a role that needs an MFA code fails with a
-    /// clear error, and an SSO session that needs a login fails with [`Error::LoginNeeded`]
-    /// naming the `awscred login` command to run.
-    ///
-    /// ```no_run
-    /// use awscred_core::config::Env;
-    /// # async fn demo() -> Result<(), awscred_core::Error> {
-    /// let env = Env::from_pairs([("HOME", "/home/me"), ("AWS_REGION", "eu-west-1")]);
-    /// let provider = awscred_hyper::Provider::new(env, Some("dev".into()));
-    /// let credentials = provider.credentials().await?;
-    /// # Ok(())
-    /// # }
     /// ```
-    pub fn new(env: Env, profile: Option<String>) -> Self {
-        let source = Arc::new(ProfileSource {
-            env,
-            profile,
-            last_refresh_attempt: Mutex::new(None),
-        });
-        let client = Client::default();
-        Provider {
-            inner: Arc::new(Inner {
-                resolver: profile_resolver(client.clone(), source.clone()),
-                client,
-                cache: CredentialsCache::new(),
-                profile: Some(source),
-            }),
-        }
-    }
-
-    /// The same provider using `client` (timeouts, retries) for its calls, with an empty cache.
-    /// Meant for building: clones taken before keep the old client and cache.
-    ///
-    /// For a provider made with [`Provider::from_resolver`], the resolver keeps whatever client
-    /// it captured; only [`Provider::client`] changes.
-    ///
-    /// ```no_run
-    /// use awscred_hyper::{Client, ClientConfig, Provider};
-    /// let client = Client::new(ClientConfig { read_timeout: std::time::Duration::from_secs(5), ..Default::default() });
-    /// let provider = Provider::from_profile("dev").with_client(client);
-    /// ```
-    pub fn with_client(self, client: Client) -> Self {
-        let (resolver, profile) = match &self.inner.profile {
-            Some(source) => (
-                profile_resolver(client.clone(), source.clone()),
-                Some(source.clone()),
-            ),
-            None => (self.inner.resolver.clone(), None),
-        };
-        Provider {
-            inner: Arc::new(Inner {
-                client,
-                cache: CredentialsCache::new(),
-                resolver,
-                profile,
-            }),
-        }
-    }
-
-    /// A provider whose credentials come from `resolver`. The resolver usually captures a clone
-    /// of `client` (or one made from the same [`crate::ClientConfig`]) to do its calls.
-    ///
-    /// ```no_run
-    /// use awscred_core::Credentials;
-    /// use awscred_hyper::{Client, Provider};
+    /// use awscred_hyper::{Client, Credentials, Provider};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), awscred_hyper::Error> {
     /// let provider = Provider::from_resolver(Client::default(), || async {
     ///     Ok(Credentials::new("AKIDEXAMPLE", "secret", None, None))
     /// });
+    /// assert_eq!(provider.credentials().await?.access_key_id(), "AKIDEXAMPLE");
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn from_resolver<R, Fut>(client: Client, resolver: R) -> Self
     where
@@ -213,22 +87,7 @@ impl Provider {
         Self::from_boxed_resolver(client, resolver)
     }
 
-    /// A provider from an already boxed [`Resolver`].
-    pub fn from_boxed_resolver(client: Client, resolver: Resolver) -> Self {
-        Provider {
-            inner: Arc::new(Inner {
-                client,
-                cache: CredentialsCache::new(),
-                resolver,
-                profile: None,
-            }),
-        }
-    }
-
     /// Current credentials: from memory when fresh, otherwise resolved once for all callers.
-    ///
-    /// When a refresh fails while the cached credentials are still valid, those are served
-    /// (and the refresh is tried again later); the error comes only when nothing valid is left.
     pub async fn credentials(&self) -> Result<Credentials, Error> {
         self.credentials_shared().await.map(|c| (*c).clone())
     }
@@ -236,18 +95,55 @@ impl Provider {
     /// Like [`Provider::credentials`], without copying the credentials (the secret and the
     /// session token are long strings): the cheapest read for a caller that signs a request.
     pub async fn credentials_shared(&self) -> Result<Arc<Credentials>, Error> {
-        let resolver = &self.inner.resolver;
-        self.inner.cache.get_or_refresh_shared(|| resolver()).await
+        self.inner
+            .cache
+            .get_or_refresh_shared(|| async {
+                match self.inner.source.resolver() {
+                    Some(resolver) => resolver().await,
+                    None => self.resolve_profile().await.map(|r| r.credentials),
+                }
+            })
+            .await
     }
 
-    /// Forgets the cached credentials, so the next call resolves again (after the caller learnt
-    /// they were revoked, say).
-    pub fn invalidate(&self) {
-        self.inner.cache.clear();
+    /// The region of the provider's profile by the AWS CLI v2's rules
+    /// ([`awscred_core::region::profile_region`]): `AWS_REGION`, `AWS_DEFAULT_REGION`, then
+    /// the profile's `region`; `None` when none is set. Read from the config files on the first
+    /// call that succeeds, then kept.
+    pub async fn region(&self) -> Result<Option<String>, Error> {
+        if let Some(known) = self.inner.source.known_region() {
+            return Ok(known);
+        }
+        let region = self.run(self.inner.source.region_flow(), false).await?;
+        Ok(self.inner.source.remember_region(region))
     }
 
-    /// The HTTP client the provider was built with.
-    pub fn client(&self) -> &Client {
-        &self.inner.client
+    /// Resolves the profile now, bypassing the in-memory cache (the files' caches still apply);
+    /// waits for a refresh in progress, so it too counts as the one refresh at a time. For a
+    /// provider made with [`Provider::from_resolver`] this is an error: it has no profile.
+    pub async fn resolve_now(&self) -> Result<Resolved, Error> {
+        self.inner.cache.exclusive(self.resolve_profile()).await
+    }
+
+    /// Resolves the profile once, and hands the flow back to the source to remember.
+    async fn resolve_profile(&self) -> Result<Resolved, Error> {
+        let mut flow = self.inner.source.resolve_flow()?;
+        let result = self.run(&mut flow, true).await;
+        self.inner.source.record(&flow, result.as_ref().ok());
+        result
+    }
+
+    /// Every flow this provider runs goes through here.
+    async fn run<F>(&self, flow: F, interactive: bool) -> Result<F::Output, Error>
+    where
+        F: Flow + Send,
+        F::Output: Send + 'static,
+    {
+        if interactive {
+            let interact = SharedInteract::clone(&self.inner.interact);
+            self.inner.client.run(flow, interact).await
+        } else {
+            self.inner.client.run(flow, NonInteractive).await
+        }
     }
 }

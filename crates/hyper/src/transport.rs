@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use awscred_core::network::{CallClock, NetworkSettings, untrusted_certificate};
+use awscred_core::network::{CallClock, NetworkSettings, ProxyRules, Route, untrusted_certificate};
 use awscred_core::retry::{Attempts, Next};
 use awscred_core::transport::clone_request;
 use awscred_core::{Error, Operation, TransportKind};
@@ -19,7 +19,7 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::tunnel::RouteConnector;
 
-use awscred_core::endpoint::check_transport_security;
+use awscred_core::metadata::RequestLimits;
 
 pub use awscred_core::transport::MAX_BODY;
 
@@ -38,14 +38,14 @@ type Pool = PooledClient<HttpsConnector<RouteConnector>, Full<Bytes>>;
 pub struct Client {
     /// `Err` when the network settings are unusable (an empty `AWS_CA_BUNDLE`, a bad proxy
     /// URL…) or rustls refused its defaults; every request then reports it.
-    pool: Result<(Pool, Arc<NetworkSettings>), Error>,
+    pool: Result<Arc<Pools>, Error>,
     config: ClientConfig,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let tls: &dyn std::fmt::Debug = match &self.pool {
-            Ok((_, network)) => network,
+            Ok(pools) => &pools.network,
             Err(why) => why,
         };
         f.debug_struct("Client")
@@ -120,8 +120,11 @@ impl Client {
     pub async fn send_with(
         &self,
         request: http::Request<Vec<u8>>,
-        mut attempts: Attempts,
+        attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        // The metadata services' requests bring their own attempts and timeouts (1 s, 1
+        // attempt for IMDS): a machine without IMDS must not wait for the client's defaults.
+        let mut attempts = RequestLimits::attempts_for(&request, attempts);
         let (clock, started) = (CallClock::new(&self.config), Instant::now());
         loop {
             let timeout = attempt_timeout(&clock, started)?;
@@ -160,11 +163,21 @@ impl Client {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        check_transport_security(request.uri())?;
-        let (pool, network) = self.pool.as_ref().map_err(Clone::clone)?;
-        // Refused before connecting (clear text towards a proxy), so the error is ours.
-        network.proxies.route(request.uri())?;
+        awscred_core::metadata::check_transport(&request)?;
+        let limits = RequestLimits::of(&request);
+        let pools = self.pool.as_ref().map_err(Clone::clone)?;
+        let network = &pools.network;
+        // The route is decided again by the connector (it sees only the URI); asking here
+        // refuses clear text towards a proxy before connecting, and sends the metadata
+        // services' requests through the pool that never uses a proxy.
+        let pool = match network.proxies.route_request(&request)? {
+            Route::Direct if limits.is_some() => &pools.direct,
+            _ => &pools.routed,
+        };
         let host = request.uri().host().unwrap_or("").to_string();
+        let timeout = limits.map_or(timeout, |l| {
+            timeout.min(l.connect_timeout.saturating_add(l.read_timeout))
+        });
         let (mut parts, body) = request.into_parts();
         if !parts.headers.contains_key(http::header::USER_AGENT) {
             parts.headers.insert(
@@ -196,31 +209,43 @@ fn attempt_timeout(clock: &CallClock, started: Instant) -> Result<Duration, Erro
         .ok_or_else(|| clock.timed_out(Duration::ZERO))
 }
 
-/// The pooled client for `config`: its network settings (explicit, or from the process
-/// environment), the trusted certificates they name, and the connector that follows the
-/// proxy rules.
-fn pool(config: &ClientConfig) -> Result<(Pool, Arc<NetworkSettings>), Error> {
+/// The two pools of a client: one whose connector follows the proxy rules, one that never
+/// uses a proxy (for the metadata services), and the settings they were made from.
+struct Pools {
+    routed: Pool,
+    direct: Pool,
+    network: Arc<NetworkSettings>,
+}
+
+/// The pools for `config`: its network settings (explicit, or from the process environment),
+/// the trusted certificates they name, and the connectors.
+fn pool(config: &ClientConfig) -> Result<Arc<Pools>, Error> {
     let network = match &config.network {
         Some(network) => network.clone(),
         None => awscred_files::network::settings_for(&awscred_files::network::process_env(), None)?,
     };
     let tls = tls_config(&network)?;
-    let mut http = HttpConnector::new();
-    // The https connector below decides which schemes are allowed; the TLS rule is ours.
-    http.enforce_http(false);
-    http.set_connect_timeout(Some(config.connect_timeout));
-    http.set_nodelay(true);
-    let connector =
-        RouteConnector::new(http, Arc::new(network.proxies.clone()), config.read_timeout);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(connector);
-    let pool = PooledClient::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .build(https);
-    Ok((pool, Arc::new(network)))
+    let build = |rules: ProxyRules| -> Pool {
+        let mut http = HttpConnector::new();
+        // The https connector below decides which schemes are allowed; the TLS rule is ours.
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(config.connect_timeout));
+        http.set_nodelay(true);
+        let connector = RouteConnector::new(http, Arc::new(rules), config.read_timeout);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        PooledClient::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(https)
+    };
+    Ok(Arc::new(Pools {
+        routed: build(network.proxies.clone()),
+        direct: build(ProxyRules::none()),
+        network: Arc::new(network),
+    }))
 }
 
 /// rustls with the ring provider chosen explicitly (no process-wide default, no aws-lc-rs),

@@ -1,24 +1,60 @@
 //! awscred-ureq: the blocking driver of awscred.
 //!
-//! It runs the core's operations ([`Client::execute`]) and flows ([`Client::run`]) over ureq,
-//! with timeouts, retries with real sleeps, TLS required except on loopback, and response bodies
-//! capped at 1 MiB. Every decision is the core's; this crate only moves bytes, files and time.
+//! [`Provider`] resolves credentials for a profile exactly as the AWS CLI v2 does (config files,
+//! SSO token cache and refresh, AssumeRole chains, `credential_process`, the AWS CLI's
+//! credential cache), keeps them in memory until their refresh window, and tells the profile's
+//! region, which is all a program needs to sign requests. Under it, [`Client`] runs the core's
+//! operations ([`Client::execute`]) and flows ([`Client::run`]) over ureq, with timeouts,
+//! retries with real sleeps, TLS required except on loopback, and response bodies capped at
+//! 1 MiB. Every decision is the core's ([`core`]); this crate only moves bytes, files and time.
 //!
-//! ```no_run
-//! // Credentials for a profile of ~/.aws/config, exactly as `aws` would resolve them
-//! // (SSO token cache, AssumeRole chain, the AWS CLI's credential cache), cached in memory.
-//! let provider = awscred_ureq::Provider::from_profile("dev");
-//! let credentials = provider.credentials()?;
-//! println!("{credentials}"); // never prints the secret
-//! # Ok::<(), awscred_core::Error>(())
+//! This crate is the only dependency a blocking program needs: it re-exports [`Credentials`],
+//! [`Error`], [`Env`], the whole core as [`core`] (SigV4 signing is [`core::sigv4`]) and the
+//! [`http`] crate its requests are made of.
+//!
+//! Credentials and region for a profile, then a signed request — here against a local
+//! emulator of AWS STS standing in for AWS, with a profile that assumes a role with static keys:
+//!
 //! ```
+//! # let emulator = awscred_emulator::Emulator::start(awscred_emulator::EmulatorConfig::demo()).unwrap();
+//! # let home = tempfile::tempdir().unwrap();
+//! # std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+//! # std::fs::write(home.path().join(".aws/config"), "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\nregion = eu-west-1\n").unwrap();
+//! # std::fs::write(home.path().join(".aws/credentials"), "[base]\naws_access_key_id = AKIAEMULATORSTATIC01\naws_secret_access_key = emulator-static-secret-key\n").unwrap();
+//! # let env_vars = [("HOME", home.path().display().to_string()), ("AWS_ENDPOINT_URL", emulator.url())];
+//! use std::time::SystemTime;
+//! use awscred_ureq::core::sigv4::{self, SigningParams};
+//! use awscred_ureq::{Env, Provider};
+//!
+//! // `Provider::from_profile("app")` reads this process's environment; here it is explicit.
+//! let provider = Provider::builder().env(Env::from_pairs(env_vars)).profile("app").build();
+//! let credentials = provider.credentials_shared()?; // AssumeRole, once, then from memory
+//! let region = provider.region()?.unwrap_or_else(|| "us-east-1".into());
+//! assert_eq!(region, "eu-west-1");
+//!
+//! let mut request = awscred_ureq::http::Request::post(format!("{}/", emulator.url()))
+//!     .header("content-type", "application/x-www-form-urlencoded")
+//!     .body(b"Action=GetCallerIdentity&Version=2011-06-15".to_vec())?;
+//! sigv4::sign(&mut request, &SigningParams::new(&credentials, &region, "sts", SystemTime::now()))?;
+//! let response = provider.client().send_once(request)?;
+//! assert_eq!(response.status(), 200);
+//! assert!(String::from_utf8_lossy(response.body()).contains("assumed-role/app"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! `examples/blocking_signing.rs` is the same as a program (`cargo run -p awscred-ureq --example
+//! blocking_signing -- PROFILE`).
 
 mod flow_loop;
 mod transport;
 
+pub use awscred_core as core;
+pub use awscred_core::config::Env;
 pub use awscred_core::flow::{Interact, NonInteractive};
+pub use awscred_core::{Credentials, Error};
+pub use http;
 pub use transport::{Client, ClientConfig, MAX_BODY};
 mod provider;
-pub use provider::Provider;
+pub use provider::{Builder, Provider, Resolver};
 mod sso_tools;
 pub use sso_tools::load_config;

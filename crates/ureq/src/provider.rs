@@ -1,157 +1,197 @@
-//! A credentials provider that resolves a profile once and serves it from memory until the
-//! refresh window, with exactly one refresh at a time.
+//! The credentials provider: a profile (or any other source) behind the in-memory cache.
+//!
+//! What is resolved, when to refresh, and what to serve when a refresh fails are the core's
+//! ([`awscred_core::provider::ProviderSource`], [`CacheState`]); this file holds them behind std
+//! locks: an `ArcSwap` for lock-free reads and a mutex so that one caller refreshes at a time.
+//! What does not depend on the I/O model is written once, in `awscred_core::__driver_provider!`.
 
-use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use arc_swap::ArcSwapOption;
-use awscred_core::config::Env;
-use awscred_core::resolve::{ResolveFlow, ResolveRequest, Resolved};
+use arc_swap::ArcSwap;
+use awscred_core::cache::{BeforeRefresh, CacheState, Clock};
+use awscred_core::flow::Flow;
+use awscred_core::resolve::Resolved;
 use awscred_core::{Credentials, Error};
 
 use crate::{Client, Interact, NonInteractive};
 
-/// The credentials being served and when to stop serving them without a refresh.
-#[derive(Debug)]
-struct Current {
-    credentials: Arc<Credentials>,
-    refresh_at: Option<SystemTime>,
+/// Fetches fresh credentials for a provider made with [`Provider::from_resolver`]; called
+/// whenever the cache needs a refresh, never by two callers at once.
+pub type Resolver = Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync>;
+
+awscred_core::__driver_provider! {
+    /// Gives credentials to any number of threads, caching them in memory until their refresh
+    /// window opens ([`awscred_core::cache`]) and refreshing them once for everyone. Cheap to
+    /// clone: clones share the client, the source and the cache.
+    ///
+    /// `credentials()` is a lock-free read while the cached credentials are outside their refresh
+    /// window. When they are due, one caller resolves again while the others wait for its result;
+    /// if that fails, still-valid credentials keep being served for
+    /// [`FAILED_REFRESH_BACKOFF`](awscred_core::cache::FAILED_REFRESH_BACKOFF) before the next try,
+    /// and the error comes only when nothing valid is left.
+    ///
+    /// ```no_run
+    /// // Like `aws --profile dev`: ~/.aws/config, the SSO token cache, AssumeRole chains…
+    /// let provider = awscred_ureq::Provider::from_profile("dev");
+    /// let credentials = provider.credentials()?;
+    /// let region = provider.region()?; // Some("eu-west-1"), say
+    /// # Ok::<(), awscred_ureq::Error>(())
+    /// ```
+    crate = "awscred_ureq",
+    interact = Mutex<Box<dyn Interact + Send>>,
+    cache = Cache,
 }
 
-/// Resolves credentials for a profile like the AWS CLI v2, caching them in memory.
+/// Builds a [`Provider`]; from [`Provider::builder`]. The options (the same in both drivers)
+/// are [`Builder::profile`], [`Builder::env`], [`Builder::use_cli_cache`], [`Builder::client`],
+/// [`Builder::interact`] and [`Builder::clock`]; then [`Builder::build`].
 ///
-/// `credentials()` is a lock-free read while the cached credentials are outside their refresh
-/// window (expiry minus five minutes, with jitter). When they are due, one caller resolves again
-/// while the others wait for its result; if that fails, still-valid credentials keep being served.
-pub struct Provider {
-    client: Client,
-    env: Env,
-    profile: Option<String>,
-    current: ArcSwapOption<Current>,
-    // Held while resolving, so concurrent callers make one refresh; remembers the last token
-    // refresh attempt for the core's 60-second back-off.
-    refresh: Mutex<Option<SystemTime>>,
-    interact: Mutex<Box<dyn Interact + Send>>,
-}
-
-impl std::fmt::Debug for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Provider")
-            .field("profile", &self.profile)
-            .field("current", &self.current.load())
-            .finish_non_exhaustive()
-    }
-}
+/// ```no_run
+/// use awscred_ureq::{Client, ClientConfig, Env, NonInteractive, Provider};
+/// let provider = Provider::builder()
+///     .profile("dev")
+///     .env(Env::from_pairs(std::env::vars()))
+///     .use_cli_cache(false)
+///     .client(Client::new(ClientConfig::default()))
+///     .interact(NonInteractive)
+///     .build();
+/// ```
+pub type Builder = awscred_core::provider::Builder<Provider>;
 
 impl Provider {
-    /// A provider for the environment of this process: AWS_PROFILE, AWS_CONFIG_FILE, HOME…
-    pub fn from_env() -> Self {
-        Provider::new(Env::from_pairs(std::env::vars()), None)
+    /// A provider whose credentials come from `resolver` (a custom source), cached and
+    /// refreshed like a profile's. [`Provider::region`] reports the region this process's
+    /// environment selects (`AWS_REGION`, then the `region` of `AWS_PROFILE` or `default`).
+    ///
+    /// ```
+    /// use awscred_ureq::{Client, Credentials, Provider};
+    /// let provider = Provider::from_resolver(Client::default(), || {
+    ///     Ok(Credentials::new("AKIDEXAMPLE", "secret", None, None))
+    /// });
+    /// assert_eq!(provider.credentials()?.access_key_id(), "AKIDEXAMPLE");
+    /// # Ok::<(), awscred_ureq::Error>(())
+    /// ```
+    pub fn from_resolver<R>(client: Client, resolver: R) -> Self
+    where
+        R: Fn() -> Result<Credentials, Error> + Send + Sync + 'static,
+    {
+        Provider::from_boxed_resolver(client, Arc::new(resolver))
     }
 
-    /// A provider for `profile`, with the rest of this process's environment.
-    pub fn from_profile(profile: impl Into<String>) -> Self {
-        Provider::new(Env::from_pairs(std::env::vars()), Some(profile.into()))
-    }
-
-    /// A provider for an explicit environment snapshot and, optionally, an explicit profile
-    /// (which, as with the AWS CLI's `--profile`, takes precedence over AWS_ACCESS_KEY_ID).
-    pub fn new(env: Env, profile: Option<String>) -> Self {
-        Provider {
-            client: Client::default(),
-            env,
-            profile,
-            current: ArcSwapOption::empty(),
-            refresh: Mutex::new(None),
-            interact: Mutex::new(Box::new(NonInteractive)),
-        }
-    }
-
-    /// Uses `client` (timeouts, retries) for the network calls.
-    pub fn with_client(mut self, client: Client) -> Self {
-        self.client = client;
-        self
-    }
-
-    /// Lets resolution ask the user (an MFA code) through `interact`.
-    pub fn with_interact(mut self, interact: impl Interact + Send + 'static) -> Self {
-        self.interact = Mutex::new(Box::new(interact));
-        self
-    }
-
-    /// Current credentials: from memory when fresh, else resolved again.
+    /// Current credentials: from memory when fresh, otherwise resolved once for all callers.
     pub fn credentials(&self) -> Result<Credentials, Error> {
         self.credentials_shared().map(|c| (*c).clone())
     }
 
-    /// Like [`Provider::credentials`], without copying the credentials.
+    /// Like [`Provider::credentials`], without copying the credentials (the secret and the
+    /// session token are long strings): the cheapest read for a caller that signs a request.
     pub fn credentials_shared(&self) -> Result<Arc<Credentials>, Error> {
-        if let Some(fresh) = self.fresh(SystemTime::now()) {
-            return Ok(fresh);
-        }
-        let mut last_attempt = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
-        // Someone else may have refreshed while we waited for the lock.
-        if let Some(fresh) = self.fresh(SystemTime::now()) {
-            return Ok(fresh);
-        }
-        match self.resolve(&mut last_attempt) {
-            Ok(resolved) => {
-                let credentials = Arc::new(resolved.credentials);
-                let refresh_at = awscred_core::cache::refresh_at(
-                    credentials.expiry(),
-                    crate::transport::jitter(),
-                );
-                self.current.store(Some(Arc::new(Current {
-                    credentials: credentials.clone(),
-                    refresh_at,
-                })));
-                Ok(credentials)
-            }
-            Err(e) => match self.current.load_full() {
-                Some(c)
-                    if awscred_core::cache::still_valid(
-                        c.credentials.expiry(),
-                        SystemTime::now(),
-                    ) =>
-                {
-                    Ok(c.credentials.clone())
-                }
-                _ => Err(e),
-            },
-        }
+        self.inner.cache.get(|| match self.inner.source.resolver() {
+            Some(resolver) => resolver(),
+            None => self.resolve_profile().map(|r| r.credentials),
+        })
     }
 
-    /// Resolves now, bypassing the in-memory cache (the files' caches still apply); waits for
-    /// a refresh in progress, so it too counts as the one refresh at a time.
+    /// The region of the provider's profile by the AWS CLI v2's rules
+    /// ([`awscred_core::region::profile_region`]): `AWS_REGION`, `AWS_DEFAULT_REGION`, then
+    /// the profile's `region`; `None` when none is set. Read from the config files on the first
+    /// call that succeeds, then kept.
+    pub fn region(&self) -> Result<Option<String>, Error> {
+        if let Some(known) = self.inner.source.known_region() {
+            return Ok(known);
+        }
+        let region = self.run(self.inner.source.region_flow(), false)?;
+        Ok(self.inner.source.remember_region(region))
+    }
+
+    /// Resolves the profile now, bypassing the in-memory cache (the files' caches still apply);
+    /// waits for a refresh in progress, so it too counts as the one refresh at a time. For a
+    /// provider made with [`Provider::from_resolver`] this is an error: it has no profile.
     pub fn resolve_now(&self) -> Result<Resolved, Error> {
-        let mut last_attempt = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
-        self.resolve(&mut last_attempt)
+        let _one_at_a_time = lock(&self.inner.cache.gate);
+        self.resolve_profile()
     }
 
-    fn fresh(&self, now: SystemTime) -> Option<Arc<Credentials>> {
-        let guard = self.current.load();
-        let current = guard.as_ref()?;
-        match current.refresh_at {
-            Some(at) if now >= at => None,
-            _ => Some(current.credentials.clone()),
-        }
-    }
-
-    /// Resolves once and updates `last_attempt` with this resolution's SSO token refresh
-    /// attempt, if it made one.
-    fn resolve(&self, last_attempt: &mut Option<SystemTime>) -> Result<Resolved, Error> {
-        let mut request = ResolveRequest::new(self.env.clone());
-        request.profile = self.profile.clone();
-        request.last_refresh_attempt = *last_attempt;
-        let mut flow = ResolveFlow::new(request);
-        let mut interact = self.interact.lock().unwrap_or_else(|p| p.into_inner());
-        let result = self.client.run(&mut flow, &mut **interact);
-        // A failed resolution's refresh attempt counts too: without it every call would retry
-        // CreateToken at once (botocore waits 60 s and meanwhile uses the token it has).
-        let at = flow.refresh_attempted_at();
-        if at.is_some() {
-            *last_attempt = at;
-        }
+    /// Resolves the profile once, and hands the flow back to the source to remember.
+    fn resolve_profile(&self) -> Result<Resolved, Error> {
+        let mut flow = self.inner.source.resolve_flow()?;
+        let result = self.run(&mut flow, true);
+        self.inner.source.record(&flow, result.as_ref().ok());
         result
     }
+
+    /// Every flow this provider runs goes through here.
+    fn run<F: Flow>(&self, flow: F, interactive: bool) -> Result<F::Output, Error> {
+        if interactive {
+            let mut interact = lock(&self.inner.interact);
+            self.inner.client.run(flow, &mut **interact)
+        } else {
+            self.inner.client.run(flow, &mut NonInteractive)
+        }
+    }
+}
+
+/// The core's [`CacheState`] behind std locks.
+struct Cache {
+    state: ArcSwap<CacheState>,
+    /// Held while refreshing, so that concurrent callers make one refresh.
+    gate: Mutex<()>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // CacheState's Debug shows the credentials through their own redacting Debug.
+        self.state.load().fmt(f)
+    }
+}
+
+impl Cache {
+    fn with_clock(clock: Clock) -> Self {
+        Cache {
+            state: ArcSwap::from_pointee(CacheState::default()),
+            gate: Mutex::new(()),
+            clock,
+        }
+    }
+
+    fn get(
+        &self,
+        refresh: impl FnOnce() -> Result<Credentials, Error>,
+    ) -> Result<Arc<Credentials>, Error> {
+        let seen = {
+            let state = self.state.load();
+            if let Some(credentials) = state.fresh((self.clock)()) {
+                return Ok(credentials);
+            }
+            state.generation()
+        };
+        let _gate = lock(&self.gate);
+        let state = self.state.load_full();
+        match state.before_refresh(seen, (self.clock)()) {
+            BeforeRefresh::Serve(credentials) => Ok(credentials),
+            BeforeRefresh::Fail(error) => Err(error),
+            BeforeRefresh::Refresh => {
+                let outcome = refresh();
+                let (next, served) =
+                    state.after_refresh(outcome, (self.clock)(), crate::transport::jitter());
+                self.state.store(Arc::new(next));
+                served
+            }
+        }
+    }
+
+    fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
+    fn clear(&self) {
+        self.state.rcu(|state| state.cleared());
+    }
+}
+
+/// A poisoned lock only means a panic elsewhere; what it guards is still consistent (every
+/// value is replaced whole).
+fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -3,9 +3,10 @@
 use awscred_core::Error;
 use awscred_core::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
-use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest};
+use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest, SessionFiles};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
 use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, Paging, RoleInfo};
+use awscred_core::start_url::{ResolvedStartUrl, StartUrlFlow};
 
 use crate::{Client, Interact};
 
@@ -38,13 +39,43 @@ impl Client {
         use_device_code: bool,
         interact: &mut dyn Interact,
     ) -> Result<LoginOutcome, Error> {
+        self.login_resolving(env, target, use_device_code, interact)
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// [`Client::login`], also returning what the start URL resolved to: a caller can tell the
+    /// user (or record) the region a vanity start URL led to.
+    pub fn login_resolving(
+        &self,
+        env: &Env,
+        target: LoginTarget<'_>,
+        use_device_code: bool,
+        interact: &mut dyn Interact,
+    ) -> Result<(LoginOutcome, ResolvedStartUrl), Error> {
         let (paths, set) = load_config(env)?;
         let mut random = [0u8; 96];
         getrandom::fill(&mut random)
             .map_err(|e| Error::Login(format!("the system's random source failed: {e}")))?;
-        let request =
-            LoginRequest::from_config(env, &set, &paths, target, use_device_code, random)?;
-        self.run(LoginFlow::new(request), interact)
+        // A vanity start URL is resolved first: the core decides, this only sends its requests.
+        let (start_url, sso_region) = config::login_start_url(&set, target)?;
+        let start = self.run(
+            StartUrlFlow::new(&start_url, sso_region.as_deref()),
+            interact,
+        )?;
+        let request = LoginRequest::from_config_with(
+            env,
+            &set,
+            &paths,
+            target,
+            use_device_code,
+            random,
+            &start,
+        )?;
+        let mut flow = LoginFlow::new(request);
+        if let Some(url) = &start.resolved {
+            flow = flow.with_resolved_start_url(url.clone());
+        }
+        Ok((self.run(flow, interact)?, start))
     }
 
     /// Logs out like `aws sso logout`: every cached SSO session is logged out and its token
@@ -53,6 +84,20 @@ impl Client {
         let (paths, set) = load_config(env)?;
         let request = LogoutRequest::from_config(env, &set, &paths)?;
         self.run(LogoutFlow::new(request), interact)
+    }
+
+    /// Logs out of one `[sso-session]`: its token is invalidated at the portal and deleted,
+    /// with the AWS CLI's cached credentials of the SSO roles configured with it.
+    pub fn logout_session(
+        &self,
+        env: &Env,
+        session: &str,
+        interact: &mut dyn Interact,
+    ) -> Result<LogoutOutcome, Error> {
+        let (paths, set) = load_config(env)?;
+        let files = SessionFiles::of(&set, &paths, session)?;
+        let request = LogoutRequest::from_config(env, &set, &paths)?;
+        self.run(LogoutFlow::for_session(request, files), interact)
     }
 
     /// The SSO access token of a profile or sso-session (refreshed if due) and its portal.

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use awscred_core::metadata::RequestLimits;
 use awscred_core::network::{
     CallClock, NetworkSettings, Route, proxy_refused, untrusted_certificate,
 };
@@ -101,8 +102,11 @@ impl Client {
     pub fn send_with(
         &self,
         request: http::Request<Vec<u8>>,
-        mut attempts: Attempts,
+        attempts: Attempts,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        // The metadata services' requests bring their own attempts and timeouts (1 s, 1
+        // attempt for IMDS): a machine without IMDS must not wait for the client's defaults.
+        let mut attempts = RequestLimits::attempts_for(&request, attempts);
         let (clock, started) = (CallClock::new(&self.config), Instant::now());
         loop {
             let timeout = attempt_timeout(&clock, started)?;
@@ -140,9 +144,9 @@ impl Client {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        awscred_core::endpoint::check_transport_security(request.uri())?;
+        awscred_core::metadata::check_transport(&request)?;
         let agents = self.agents.as_ref().map_err(Clone::clone)?;
-        let route = agents.network.proxies.route(request.uri())?;
+        let route = agents.network.proxies.route_request(&request)?;
         let agent = match (route, &agents.tunnel) {
             (Route::Tunnel(_), Some(tunnel)) => tunnel,
             _ => &agents.direct,
@@ -160,10 +164,18 @@ impl Client {
             .authority()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let request = agent
-            .configure_request(request)
-            .timeout_global(Some(timeout))
-            .build();
+        let limits = RequestLimits::of(&request);
+        let mut configured = agent.configure_request(request);
+        if let Some(limits) = limits {
+            configured = configured
+                .timeout_connect(Some(limits.connect_timeout))
+                .timeout_recv_response(Some(limits.read_timeout))
+                .timeout_recv_body(Some(limits.read_timeout));
+        }
+        let timeout = limits.map_or(timeout, |l| {
+            timeout.min(l.connect_timeout.saturating_add(l.read_timeout))
+        });
+        let request = configured.timeout_global(Some(timeout)).build();
         let response = agent.run(request).map_err(|e| {
             let e = describe_failure(e, route, &host, &authority, &agents.network);
             tracing::debug!(%method, %host, %path, error = %e, "request failed");

@@ -158,10 +158,12 @@ pub fn clean(cmd: &mut Command, home: &Home, endpoint: &str) {
         .current_dir(home.path());
 }
 
-/// `awscred ARGS` in a clean environment.
+/// `awscred ARGS` in a clean environment. `DISPLAY` is set, so awscred takes the machine for a
+/// desktop (it would use the device code on a headless one); tests of headless logins remove it.
 pub fn awscred(home: &Home, endpoint: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_awscred"));
     clean(&mut cmd, home, endpoint);
+    cmd.env("DISPLAY", ":0");
     cmd.args(args);
     cmd
 }

@@ -127,6 +127,8 @@ pub struct ConfigSet {
     services: BTreeMap<String, Section>,
     /// What the AWS CLI would read differently, in file order (config file first).
     pub warnings: Vec<Warning>,
+    /// The config file's name when [`load_files`] found no config file, for messages.
+    missing_config: Option<String>,
 }
 
 impl ConfigSet {
@@ -175,6 +177,11 @@ impl ConfigSet {
     /// All profiles, by name.
     pub fn profiles(&self) -> impl Iterator<Item = &Section> {
         self.profiles.values()
+    }
+
+    /// The config file's path when [`load_files`] was told it does not exist.
+    pub fn missing_config_file(&self) -> Option<&str> {
+        self.missing_config.as_deref()
     }
 
     /// All `[sso-session]` sections, by name.
@@ -450,8 +457,12 @@ pub fn load_files(
 ) -> Result<ConfigSet, Error> {
     let config_name = paths.config.display().to_string();
     let credentials_name = paths.credentials.display().to_string();
-    ConfigSet::load(
+    let mut set = ConfigSet::load(
         config.map(|b| (config_name.as_str(), b)),
         credentials.map(|b| (credentials_name.as_str(), b)),
-    )
+    )?;
+    if config.is_none() {
+        set.missing_config = Some(config_name);
+    }
+    Ok(set)
 }

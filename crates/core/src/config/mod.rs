@@ -12,8 +12,10 @@
 
 mod env;
 mod files;
+mod metadata;
 mod parse;
 mod plan;
+mod provenance;
 mod select;
 mod sso;
 
@@ -21,10 +23,16 @@ use std::fmt;
 
 pub use env::{ConfigPaths, Env, Platform, config_paths, env_credentials};
 pub use files::{ConfigSet, Section, load_files};
+pub use metadata::{container_settings, imds_settings};
 pub use parse::{ParsedFile, RawProperty, RawSection, parse, parse_bytes};
-pub use plan::{Plan, ProcessSource, RoleStep, Source, WebIdentitySource, plan};
+pub use plan::{
+    PassedOver, Plan, ProcessSource, RoleStep, Source, WebIdentitySource, default_plan, plan,
+};
+pub use provenance::ValueSource;
 pub use select::{endpoint_config, select_profile, select_region};
-pub use sso::{LoginTarget, SsoLogin, SsoSource, sso_login_config};
+pub use sso::{
+    LoginTarget, SsoLogin, SsoSource, login_start_url, sso_login_config, sso_login_config_with,
+};
 
 /// Which of the two shared files a text came from; they name sections differently (WIRE §5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

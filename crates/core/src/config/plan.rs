@@ -5,9 +5,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::env::{Env, env_credentials};
 use super::files::{ConfigSet, Section};
+use super::metadata::{container_settings, imds_settings};
 use super::select::select_region;
-use super::sso::{SsoSource, missing_profile, sso_credentials, token_only_error};
+use super::sso::{SsoSource, missing_profile_in, sso_credentials, token_only_error};
 use super::{FileKind, Warning};
+use crate::container::ContainerSettings;
+use crate::imds::ImdsSettings;
 use crate::{Credentials, Error};
 
 /// How to get credentials for a profile: a source, then AssumeRole calls in order.
@@ -24,6 +27,18 @@ pub struct Plan {
     pub chain: Vec<RoleStep>,
     /// Settings read differently from the AWS CLI, or ignored.
     pub warnings: Vec<Warning>,
+    /// When the default chain chose the source ([`default_plan`]): each source it looked at
+    /// before, and why that one gave nothing, in chain order. Empty for a named profile.
+    pub passed_over: Vec<PassedOver>,
+}
+
+/// A source of the default chain that was not used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassedOver {
+    /// The source (`environment`, `profile "default"`, `web identity`, `container`).
+    pub source: String,
+    /// Why it gave no credentials.
+    pub reason: String,
 }
 
 impl Plan {
@@ -45,13 +60,22 @@ pub enum Source {
     WebIdentity(WebIdentitySource),
     /// A `credential_process` command.
     Process(ProcessSource),
+    /// The EC2 instance role, from the instance metadata service
+    /// (`credential_source = Ec2InstanceMetadata`, or the end of the default chain).
+    Imds(ImdsSettings),
+    /// The container credentials endpoint of ECS or EKS Pod Identity
+    /// (`credential_source = EcsContainer`, or the default chain).
+    Container(ContainerSettings),
 }
 
 /// AssumeRoleWithWebIdentity settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebIdentitySource {
-    /// The profile holding them.
+    /// The profile holding them (the selected profile when they come from the environment).
     pub profile: String,
+    /// Where the token file setting came from, for messages: `web_identity_token_file of
+    /// profile "ci"` or `AWS_WEB_IDENTITY_TOKEN_FILE`.
+    pub token_file_source: String,
     /// `role_arn`.
     pub role_arn: String,
     /// `web_identity_token_file`: its contents are the token.
@@ -68,6 +92,19 @@ impl WebIdentitySource {
         self.role_session_name
             .as_deref()
             .unwrap_or(&self.generated_session_name)
+    }
+
+    /// The AssumeRoleWithWebIdentity parameters as the AWS CLI serialises them for its cache
+    /// key: botocore's `AssumeRoleWithWebIdentityCredentialFetcher` hashes its assume-role
+    /// arguments, `RoleArn` and, when configured, `RoleSessionName` (never the token), with
+    /// `json.dumps(sort_keys=True)`. The cache file is `sha1(this).json`.
+    pub fn cli_cache_key_json(&self) -> String {
+        let mut out = format!("{{\"RoleArn\": {}", python_json_string(&self.role_arn));
+        if let Some(n) = &self.role_session_name {
+            out.push_str(&format!(", \"RoleSessionName\": {}", python_json_string(n)));
+        }
+        out.push('}');
+        out
     }
 }
 
@@ -168,42 +205,173 @@ fn python_json_string(s: &str) -> String {
 /// credentials that override a profile (no `--profile` given) are the caller's choice: see
 /// [`super::env_credentials`].
 pub fn plan(set: &ConfigSet, profile: &str, env: &Env, now: SystemTime) -> Result<Plan, Error> {
-    let secs = now
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    match try_plan(set, profile, env, now)? {
+        Some(plan) => Ok(plan),
+        None => Err(set
+            .profile(profile)
+            .map(|p| no_credentials(set, p))
+            .unwrap_or_else(|| missing_profile_in(set, profile))),
+    }
+}
+
+/// [`plan`], with `None` for a profile that configures no credentials at all (botocore's
+/// providers all return nothing for it, and the default chain moves on).
+fn try_plan(
+    set: &ConfigSet,
+    profile: &str,
+    env: &Env,
+    now: SystemTime,
+) -> Result<Option<Plan>, Error> {
     let mut planner = Planner {
         set,
         env,
-        generated: format!("botocore-session-{secs}"),
+        selected: profile,
+        generated: generated_session_name(now),
         visited: vec![profile.to_string()],
         steps: Vec::new(),
         warnings: Vec::new(),
     };
     let p = set
         .profile(profile)
-        .ok_or_else(|| missing_profile(profile))?;
+        .ok_or_else(|| missing_profile_in(set, profile))?;
     let source = if has_assume_role(p) {
         planner.assume_role(p)?
     } else {
         match planner.profile_source(p)? {
             Some(s) => s,
-            None => return Err(no_credentials(set, p)),
+            None => return Ok(None),
         }
     };
     planner.steps.reverse();
-    Ok(Plan {
+    Ok(Some(Plan {
         profile: profile.to_string(),
         region: select_region(env, set, profile),
         source,
         chain: planner.steps,
         warnings: planner.warnings,
-    })
+        passed_over: Vec::new(),
+    }))
+}
+
+/// The default credential chain for `profile` when no profile was named explicitly (the AWS
+/// CLI without `--profile`), in botocore 1.44's `create_credential_resolver` order after the
+/// environment keys (which the caller checks first, see [`super::env_credentials`]):
+///
+/// 1. the profile's `role_arn` (botocore's `AssumeRoleProvider`);
+/// 2. web identity — each of `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`,
+///    `AWS_ROLE_SESSION_NAME` wins over the profile's `web_identity_token_file`, `role_arn`,
+///    `role_session_name` (`AssumeRoleWithWebIdentityProvider`);
+/// 3. the profile's other sources (SSO, keys, `credential_process`);
+/// 4. the container endpoint, when `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or
+///    `AWS_CONTAINER_CREDENTIALS_FULL_URI` is set;
+/// 5. the instance metadata service.
+///
+/// The first source that is configured is the plan; [`Plan::passed_over`] says why the ones
+/// before it were not. As in botocore, a configured source that then fails ends the chain
+/// (the next source is not tried: a task whose container credentials fail must not silently
+/// run as the instance's role). A profile selected by `AWS_PROFILE` must exist; `default` may
+/// be missing.
+pub fn default_plan(
+    set: &ConfigSet,
+    profile: &str,
+    env: &Env,
+    now: SystemTime,
+) -> Result<Plan, Error> {
+    let mut passed_over = vec![PassedOver {
+        source: "environment".into(),
+        reason: "AWS_ACCESS_KEY_ID is not set".into(),
+    }];
+    let p = set.profile(profile);
+    if p.is_none() && profile != "default" {
+        return Err(missing_profile_in(set, profile));
+    }
+    if p.is_some_and(has_assume_role) {
+        return plan(set, profile, env, now);
+    }
+    let pass = |passed_over: Vec<PassedOver>, source: Source, warnings: Vec<Warning>| Plan {
+        profile: profile.to_string(),
+        region: select_region(env, set, profile),
+        source,
+        chain: Vec::new(),
+        warnings,
+        passed_over,
+    };
+    let env_token_file = env.get("AWS_WEB_IDENTITY_TOKEN_FILE");
+    let profile_token_file = p.and_then(|p| p.value("web_identity_token_file"));
+    if let Some(token_file) = env_token_file.or(profile_token_file) {
+        let token_file_source = match (env_token_file, p) {
+            (Some(_), _) => "AWS_WEB_IDENTITY_TOKEN_FILE".to_string(),
+            (None, Some(p)) => format!("web_identity_token_file of profile \"{}\"", p.name()),
+            (None, None) => unreachable!("a token file came from somewhere"),
+        };
+        let role_arn = env
+            .get("AWS_ROLE_ARN")
+            .or_else(|| p.and_then(|p| p.value("role_arn")))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "The provided profile or the current environment is configured to assume role with web \
+                     identity ({token_file_source}) but has no role ARN configured. Ensure that the profile \
+                     has the role_arn configuration set or the AWS_ROLE_ARN env var is set."
+                ))
+            })?;
+        let role_session_name = env
+            .get("AWS_ROLE_SESSION_NAME")
+            .or_else(|| p.and_then(|p| p.value("role_session_name")))
+            .map(str::to_string);
+        let source = Source::WebIdentity(WebIdentitySource {
+            profile: profile.to_string(),
+            token_file_source,
+            role_arn: role_arn.to_string(),
+            token_file: token_file.to_string(),
+            role_session_name,
+            generated_session_name: generated_session_name(now),
+        });
+        return Ok(pass(passed_over, source, Vec::new()));
+    }
+    passed_over.push(PassedOver {
+        source: "web identity".into(),
+        reason:
+            "AWS_WEB_IDENTITY_TOKEN_FILE is not set and the profile has no web_identity_token_file"
+                .into(),
+    });
+    match p {
+        Some(section) => match try_plan(set, profile, env, now)? {
+            Some(plan) => return Ok(plan),
+            None => passed_over.push(PassedOver {
+                source: format!("profile \"{profile}\""),
+                reason: no_credentials(set, section).to_string(),
+            }),
+        },
+        None => passed_over.push(PassedOver {
+            source: "profile \"default\"".into(),
+            reason: "there is no [default] profile in the config or credentials file".into(),
+        }),
+    }
+    if let Some(container) = container_settings(env)? {
+        return Ok(pass(passed_over, Source::Container(container), Vec::new()));
+    }
+    passed_over.push(PassedOver {
+        source: "container".into(),
+        reason: "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set"
+            .into(),
+    });
+    let imds = imds_settings(env, set, profile)?;
+    Ok(pass(passed_over, Source::Imds(imds), Vec::new()))
+}
+
+fn generated_session_name(now: SystemTime) -> String {
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("botocore-session-{secs}")
 }
 
 struct Planner<'a> {
     set: &'a ConfigSet,
     env: &'a Env,
+    /// The selected profile: its keys configure IMDS, as botocore's session reads them.
+    selected: &'a str,
     generated: String,
     visited: Vec<String>,
     /// Outermost role first; reversed at the end into call order.
@@ -297,6 +465,7 @@ impl<'a> Planner<'a> {
             }
             return Ok(Some(Source::WebIdentity(WebIdentitySource {
                 profile: p.name().to_string(),
+                token_file_source: format!("web_identity_token_file of profile \"{}\"", p.name()),
                 role_arn: p.value("role_arn").unwrap_or_default().to_string(),
                 token_file: p
                     .value("web_identity_token_file")
@@ -352,11 +521,21 @@ impl<'a> Planner<'a> {
                     ),
                 ));
         }
-        if canonical != "Environment" {
-            return Err(Error::Unsupported(format!(
-                "credential_source = {canonical} (profile \"{name}\"); awscred can take the source credentials \
-                 of a role only from the Environment for now"
-            )));
+        match canonical {
+            "Ec2InstanceMetadata" => {
+                return imds_settings(self.env, self.set, self.selected).map(Source::Imds);
+            }
+            "EcsContainer" => {
+                return match container_settings(self.env)? {
+                    Some(c) => Ok(Source::Container(c)),
+                    None => Err(Error::Config(format!(
+                        "Error when retrieving credentials from EcsContainer: No credentials found in \
+                         credential_source referenced in profile \"{name}\" (set \
+                         AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or AWS_CONTAINER_CREDENTIALS_FULL_URI)"
+                    ))),
+                };
+            }
+            _ => {}
         }
         match env_credentials(self.env)? {
             Some(c) => Ok(Source::Static(c)),

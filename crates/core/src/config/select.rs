@@ -3,6 +3,7 @@
 
 use super::env::Env;
 use super::files::{ConfigSet, Section};
+use super::provenance::ValueSource;
 use crate::{EndpointConfig, Error, Service};
 
 /// The profile to use: `explicit` (`--profile`), then `AWS_PROFILE`, then `AWS_DEFAULT_PROFILE`
@@ -44,7 +45,15 @@ pub fn endpoint_config(
             .unwrap_or(false)
     };
     let region = match service {
-        Service::Sts => select_region(env, set, profile),
+        Service::Sts => {
+            let region = select_region(env, set, profile);
+            if let Some(r) = &region
+                && let Err(e) = crate::endpoint::validate_region(r)
+            {
+                return Err(region_source(env, p).map_or(e.clone(), |s| s.error(&e)));
+            }
+            region
+        }
         Service::Sso | Service::SsoOidc => sso_region.map(str::to_string),
     };
     let url = if setting(
@@ -53,7 +62,13 @@ pub fn endpoint_config(
     ) {
         None
     } else {
-        configured_url(env, set, p, service)?
+        match configured_url(env, set, p, service)? {
+            Some((url, source)) => {
+                crate::endpoint::check_custom_url(service, &url).map_err(|e| source.error(&e))?;
+                Some(url)
+            }
+            None => None,
+        }
     };
     Ok(EndpointConfig {
         region,
@@ -63,20 +78,36 @@ pub fn endpoint_config(
     })
 }
 
+/// Where [`select_region`]'s answer came from.
+fn region_source(env: &Env, p: Option<&Section>) -> Option<ValueSource> {
+    for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if env.get(name).is_some() {
+            return Some(ValueSource::Env(name.to_string()));
+        }
+    }
+    p.and_then(|p| ValueSource::key(p, "profile ", "region"))
+}
+
+/// The configured endpoint URL and where it was set.
 fn configured_url(
     env: &Env,
     set: &ConfigSet,
     p: Option<&Section>,
     service: Service,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<(String, ValueSource)>, Error> {
     let id = match service {
         Service::Sso => "sso",
         Service::SsoOidc => "sso_oidc",
         Service::Sts => "sts",
     };
     let env_name = format!("AWS_ENDPOINT_URL_{}", id.to_ascii_uppercase());
-    if let Some(url) = env.first(&[&env_name, "AWS_ENDPOINT_URL"]) {
-        return Ok(Some(url.trim().to_string()));
+    for name in [env_name.as_str(), "AWS_ENDPOINT_URL"] {
+        if let Some(url) = env.get(name) {
+            return Ok(Some((
+                url.trim().to_string(),
+                ValueSource::Env(name.into()),
+            )));
+        }
     }
     let Some(p) = p else { return Ok(None) };
     if let Some(name) = p.value("services") {
@@ -92,8 +123,17 @@ fn configured_url(
             .and_then(|m| m.get("endpoint_url").cloned())
             && !url.is_empty()
         {
-            return Ok(Some(url));
+            let source = ValueSource::key(services, "services ", id)
+                .map(|s| s.nested("endpoint_url"))
+                .unwrap_or_else(|| {
+                    ValueSource::Env(format!("[services {name}] {id}.endpoint_url"))
+                });
+            return Ok(Some((url, source)));
         }
     }
-    Ok(p.value("endpoint_url").map(|u| u.trim().to_string()))
+    Ok(p.value("endpoint_url").map(|u| {
+        let source = ValueSource::key(p, "profile ", "endpoint_url")
+            .unwrap_or_else(|| ValueSource::Env("endpoint_url".into()));
+        (u.trim().to_string(), source)
+    }))
 }

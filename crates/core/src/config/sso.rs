@@ -1,6 +1,7 @@
 //! SSO settings: `[sso-session]` or legacy profile keys (WIRE §5.5, §2.4 item 1).
 
 use super::files::{ConfigSet, Section};
+use super::provenance::ValueSource;
 use crate::Error;
 
 /// Role credentials from the SSO portal (GetRoleCredentials).
@@ -62,10 +63,59 @@ pub struct SsoLogin {
 
 /// The login settings for `target`.
 pub fn sso_login_config(set: &ConfigSet, target: LoginTarget<'_>) -> Result<SsoLogin, Error> {
+    sso_login_config_with(set, target, None)
+}
+
+/// The login settings for `target`, with `derived_region` standing in for a missing
+/// `sso_region` (the region a vanity start URL led to, see [`crate::start_url`]).
+pub fn sso_login_config_with(
+    set: &ConfigSet,
+    target: LoginTarget<'_>,
+    derived_region: Option<&str>,
+) -> Result<SsoLogin, Error> {
+    let settings = login_settings(set, target)?;
+    let region = match (settings.region, derived_region) {
+        (Some(region), _) => region,
+        (None, Some(derived)) => derived.to_string(),
+        (None, None) => return Err(settings.missing_region),
+    };
+    Ok(SsoLogin {
+        session_name: settings.session_name,
+        start_url: settings.start_url,
+        region,
+        registration_scopes: settings.registration_scopes,
+    })
+}
+
+/// The start URL a login for `target` uses and its `sso_region` when configured: what a
+/// vanity start URL is resolved from before the login proper.
+pub fn login_start_url(
+    set: &ConfigSet,
+    target: LoginTarget<'_>,
+) -> Result<(String, Option<String>), Error> {
+    let settings = login_settings(set, target)?;
+    Ok((settings.start_url, settings.region))
+}
+
+/// What a login reads from the config, `sso_region` still optional.
+struct LoginSettings {
+    session_name: Option<String>,
+    start_url: String,
+    region: Option<String>,
+    /// The error when `sso_region` is missing and nothing stands in for it.
+    missing_region: Error,
+    registration_scopes: Option<Vec<String>>,
+}
+
+fn login_settings(set: &ConfigSet, target: LoginTarget<'_>) -> Result<LoginSettings, Error> {
     let (profile, session_name) = match target {
         LoginTarget::SsoSession(name) => (None, Some(name)),
         LoginTarget::Profile(name) => {
-            let p = set.profile(name).ok_or_else(|| missing_profile(name))?;
+            let p = set
+                .profile(name)
+                .ok_or_else(|| missing_profile_in(set, name))?;
+            // A role profile logs in to the SSO profile its credentials come from.
+            let p = sso_source_of(set, p);
             (Some(p), p.value("sso_session"))
         }
     };
@@ -74,23 +124,26 @@ pub fn sso_login_config(set: &ConfigSet, target: LoginTarget<'_>) -> Result<SsoL
         if let Some(p) = profile {
             check_consistent(p, session)?;
         }
-        let missing: Vec<&str> = ["sso_start_url", "sso_region"]
-            .into_iter()
-            .filter(|k| !session.has(k))
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::Config(format!(
+        let missing = |keys: &[&str]| {
+            Error::Config(format!(
                 "Missing the following required SSO configuration values: {}. Add them to [sso-session {session_name}].",
-                missing.join(", ")
-            )));
-        }
-        return Ok(SsoLogin {
+                keys.join(", ")
+            ))
+        };
+        let Some(start_url) = session.value("sso_start_url") else {
+            let keys: &[&str] = if session.has("sso_region") {
+                &["sso_start_url"]
+            } else {
+                &["sso_start_url", "sso_region"]
+            };
+            return Err(missing(keys));
+        };
+        let region = checked_region(session, "sso-session ")?;
+        return Ok(LoginSettings {
             session_name: Some(session_name.to_string()),
-            start_url: session
-                .value("sso_start_url")
-                .unwrap_or_default()
-                .to_string(),
-            region: session.value("sso_region").unwrap_or_default().to_string(),
+            start_url: start_url.to_string(),
+            region,
+            missing_region: missing(&["sso_region"]),
             registration_scopes: scopes(session),
         });
     }
@@ -99,25 +152,66 @@ pub fn sso_login_config(set: &ConfigSet, target: LoginTarget<'_>) -> Result<SsoL
             "no profile or sso-session to log in to".into(),
         ));
     };
-    let missing: Vec<&str> = ["sso_start_url", "sso_region"]
-        .into_iter()
-        .filter(|k| !p.has(k))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::Config(format!(
+    let missing = |keys: &[&str]| {
+        Error::Config(format!(
             "Missing the following required SSO configuration values: {}. To make sure the profile \"{}\" is \
              properly configured to use SSO, set sso_session to an [sso-session] section that has sso_start_url \
              and sso_region.",
-            missing.join(", "),
+            keys.join(", "),
             p.name()
-        )));
-    }
-    Ok(SsoLogin {
+        ))
+    };
+    let Some(start_url) = p.value("sso_start_url") else {
+        let keys: &[&str] = if p.has("sso_region") {
+            &["sso_start_url"]
+        } else {
+            &["sso_start_url", "sso_region"]
+        };
+        return Err(missing(keys));
+    };
+    Ok(LoginSettings {
         session_name: None,
-        start_url: p.value("sso_start_url").unwrap_or_default().to_string(),
-        region: p.value("sso_region").unwrap_or_default().to_string(),
+        start_url: start_url.to_string(),
+        region: checked_region(p, "profile ")?,
+        missing_region: missing(&["sso_region"]),
         registration_scopes: None,
     })
+}
+
+/// The profile whose SSO settings `p`'s credentials come from: `p` itself unless it is a role
+/// profile with a `source_profile` chain (followed without revisiting a profile) that ends in
+/// one with SSO settings.
+fn sso_source_of<'a>(set: &'a ConfigSet, p: &'a Section) -> &'a Section {
+    let has_sso = |s: &Section| s.has("sso_session") || s.has("sso_start_url");
+    let mut current = p;
+    let mut seen = vec![p.name()];
+    while !has_sso(current) {
+        let Some(next) = current.value("source_profile").and_then(|n| set.profile(n)) else {
+            return p;
+        };
+        if seen.contains(&next.name()) {
+            return p;
+        }
+        seen.push(next.name());
+        current = next;
+    }
+    current
+}
+
+/// `sso_region` of `section` (`[<prefix>NAME]`), checked, an error naming its file, line and
+/// key when it cannot be a region.
+fn checked_region(section: &Section, prefix: &str) -> Result<Option<String>, Error> {
+    let Some(region) = section.value("sso_region") else {
+        return Ok(None);
+    };
+    let region = region.trim();
+    crate::endpoint::validate_region(region).map_err(|e| {
+        match ValueSource::key(section, prefix, "sso_region") {
+            Some(source) => source.error(&e),
+            None => e,
+        }
+    })?;
+    Ok(Some(region.to_string()))
 }
 
 /// The SSO credential source of profile `p`, if it is configured for one (botocore applies the
@@ -154,6 +248,10 @@ pub(crate) fn sso_credentials(set: &ConfigSet, p: &Section) -> Result<Option<Sso
             missing.join(", ")
         )));
     }
+    match session {
+        Some((_, s)) if s.has("sso_region") => checked_region(s, "sso-session ")?,
+        _ => checked_region(p, "profile ")?,
+    };
     Ok(Some(SsoSource {
         profile: p.name().to_string(),
         session_name: session.map(|(n, _)| n.to_string()),
@@ -180,8 +278,16 @@ pub(crate) fn token_only_error(set: &ConfigSet, p: &Section, session_name: &str)
     ))
 }
 
-pub(crate) fn missing_profile(name: &str) -> Error {
-    Error::Config(format!("The config profile ({name}) could not be found"))
+/// The error for a profile that does not exist; it says when the config file itself is
+/// missing.
+pub(crate) fn missing_profile_in(set: &ConfigSet, name: &str) -> Error {
+    match set.missing_config_file() {
+        Some(file) => Error::Config(format!(
+            "The config profile ({name}) could not be found: the config file {file} does not exist. \
+             Create it (see `awscred login --help`), or point AWS_CONFIG_FILE at the file you use"
+        )),
+        None => Error::Config(format!("The config profile ({name}) could not be found")),
+    }
 }
 
 fn find_session<'a>(

@@ -119,6 +119,17 @@ impl ProxyRules {
         Ok(Route::Tunnel(proxy))
     }
 
+    /// The route of `request`: [`ProxyRules::route`] of its URI, except for the metadata
+    /// services' requests (IMDS, the container endpoint: those carrying
+    /// [`crate::metadata::RequestLimits`]), which always go direct — they are on this machine
+    /// or its link, and a proxy would fetch its own metadata, not ours.
+    pub fn route_request<B>(&self, request: &http::Request<B>) -> Result<Route<'_>, Error> {
+        if crate::metadata::RequestLimits::of(request).is_some() {
+            return Ok(Route::Direct);
+        }
+        self.route(request.uri())
+    }
+
     /// The proxy for https requests, if one is configured.
     pub fn https_proxy(&self) -> Option<&ProxyServer> {
         self.https.as_ref()

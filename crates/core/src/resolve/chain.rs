@@ -198,7 +198,10 @@ pub(crate) fn cache_path(ctx: &Ctx, step: &RoleStep) -> Option<PathBuf> {
 }
 
 /// The whole-response entry the AWS CLI writes; `None` when STS left out the assumed-role user.
-fn cache_entry(assumed: &AssumedRole, response: &http::Response<Vec<u8>>) -> Option<Vec<u8>> {
+pub(crate) fn cache_entry(
+    assumed: &AssumedRole,
+    response: &http::Response<Vec<u8>>,
+) -> Option<Vec<u8>> {
     let headers: Vec<(String, String)> = response
         .headers()
         .iter()

@@ -2,9 +2,11 @@
 //! AWS CLI v2 / botocore.
 //!
 //! [`ResolveFlow`] reads the shared config and credentials files, lets environment keys win when
-//! no profile was named explicitly, plans the profile, gets the source credentials (static keys,
-//! `credential_process`, web identity, or SSO with the token read and refreshed as the AWS CLI
-//! does), then walks the AssumeRole chain. The AWS CLI's credential cache (`~/.aws/cli/cache`) is
+//! no profile was named explicitly (and then runs botocore's default chain,
+//! [`crate::config::default_plan`]), plans the profile, gets the source credentials (static keys,
+//! `credential_process`, web identity, SSO with the token read and refreshed as the AWS CLI
+//! does, the EC2 instance metadata service or the container endpoint), then walks the
+//! AssumeRole chain. The AWS CLI's credential cache (`~/.aws/cli/cache`) is
 //! read before each call that could be avoided and filled after it, so awscred and the AWS CLI
 //! reuse each other's credentials.
 //!
@@ -21,18 +23,21 @@
 //! Where things live: `shell.rs` is the one shell of both flows (the config files, effects out,
 //! answers checked and in); `resolution.rs` is the body of [`ResolveFlow`], `access.rs` that of
 //! [`SsoAccessFlow`]. `source.rs` picks the runner of the plan's source — one file each:
-//! `process_source.rs`, `web_identity.rs`, `sso_role.rs` (static keys need none) — and
+//! `process_source.rs`, `web_identity.rs`, `sso_role.rs`, `imds_source.rs`,
+//! `container_source.rs` (static keys need none) — and
 //! `chain.rs` walks the roles. `configured.rs` puts the same config reader in front of the
 //! login and logout flows.
 
 mod access;
 mod chain;
 mod configured;
+mod container_source;
 mod file_warning;
+mod imds_source;
 pub(crate) mod process;
 mod process_source;
 mod resolution;
-mod shell;
+pub(crate) mod shell;
 mod source;
 mod sso_role;
 mod sso_token;
@@ -48,6 +53,7 @@ pub use file_warning::{FileWarning, FileWarningKind};
 
 use crate::config::{self, ConfigPaths, ConfigSet, Env, Plan, Platform, Warning};
 use crate::flow::{Effect, Flow, Input, Step};
+use crate::metadata::MetadataMemory;
 use crate::{Credentials, Endpoint, Error, Service};
 use shell::Shell;
 
@@ -66,6 +72,9 @@ pub struct ResolveRequest {
     /// When the caller last tried to refresh the SSO token (see
     /// [`Resolved::refresh_attempted_at`]): at most one attempt per 60 s.
     pub last_refresh_attempt: Option<SystemTime>,
+    /// What the instance metadata source remembered last time ([`Resolved::metadata`]): its
+    /// session token and last good credentials.
+    pub metadata: MetadataMemory,
 }
 
 impl ResolveRequest {
@@ -78,6 +87,7 @@ impl ResolveRequest {
             platform: Platform::current(),
             use_cli_cache: true,
             last_refresh_attempt: None,
+            metadata: MetadataMemory::default(),
         }
     }
 
@@ -107,8 +117,12 @@ pub struct Resolved {
     pub refresh_attempted_at: Option<SystemTime>,
     /// The credentials came from the AWS CLI's cache: no call was made for the last step.
     pub from_cli_cache: bool,
-    /// Settings read differently from the AWS CLI, or ignored. Worth showing, never fatal.
+    /// Settings read differently from the AWS CLI, or ignored, and static-stability
+    /// extensions. Worth showing, never fatal.
     pub warnings: Vec<Warning>,
+    /// What the instance metadata source remembers now: pass it back in
+    /// [`ResolveRequest::metadata`].
+    pub metadata: MetadataMemory,
     /// Local files that could not be saved or were not used: a refreshed SSO token that
     /// could not be written (the next run will need a login), a cache entry another user
     /// could have written. Show them, except those whose kind [`FileWarningKind::is_minor`].
@@ -119,9 +133,11 @@ pub struct Resolved {
 /// `Debug` shows only the profile and where the flow is.
 ///
 /// Effects it can emit: [`Effect::Read`] (config, credentials, the AWS CLI cache, the SSO
-/// token, the web identity token file), [`Effect::Send`] (CreateToken, GetRoleCredentials,
-/// AssumeRole, AssumeRoleWithWebIdentity), [`Effect::Write`] (the refreshed SSO token, the AWS
-/// CLI cache), [`Effect::Lock`] / [`Effect::Unlock`] (around an SSO token refresh),
+/// token, the web identity token file, the container authorization token file),
+/// [`Effect::Send`] (CreateToken, GetRoleCredentials, AssumeRole, AssumeRoleWithWebIdentity, the
+/// IMDS and container credentials requests — these carry
+/// [`crate::metadata::RequestLimits`], which the driver honours), [`Effect::Write`] (the
+/// refreshed SSO token, the AWS CLI cache), [`Effect::Lock`] / [`Effect::Unlock`] (around an SSO token refresh),
 /// [`Effect::Run`] (`credential_process`) and [`Effect::AskTokenCode`] (a role's
 /// `mfa_serial`). Never `Remove`, `List`, `Wait`, `Prompt`, `Listen` or `AwaitCallback`.
 ///
@@ -144,6 +160,7 @@ pub(crate) struct Ctx {
     pub(crate) paths: ConfigPaths,
     pub(crate) use_cli_cache: bool,
     pub(crate) last_refresh_attempt: Option<SystemTime>,
+    pub(crate) metadata: MetadataMemory,
 }
 
 impl Ctx {

@@ -49,6 +49,7 @@ impl shell::Setup for Setup {
                     refresh_attempted_at: request.last_refresh_attempt,
                     from_cli_cache: false,
                     warnings: set.warnings,
+                    metadata: request.metadata.clone(),
                     file_warnings: Vec::new(),
                 }));
             }
@@ -56,7 +57,12 @@ impl shell::Setup for Setup {
         // botocore builds the SSO, OIDC and STS clients from the selected profile's settings,
         // whatever profile the chain's credentials come from.
         let retry = RetrySettings::from_config(env, set.profile(&profile))?;
-        let plan = config::plan(&set, &profile, env, now)?;
+        // With no --profile, the default chain: botocore's order, ending at the container
+        // endpoint and the instance metadata service.
+        let plan = match explicit {
+            Some(_) => config::plan(&set, &profile, env, now)?,
+            None => config::default_plan(&set, &profile, env, now)?,
+        };
         let ctx = Box::new(Ctx {
             env: env.clone(),
             set,
@@ -64,8 +70,11 @@ impl shell::Setup for Setup {
             paths,
             use_cli_cache: request.use_cli_cache,
             last_refresh_attempt: request.last_refresh_attempt,
+            metadata: request.metadata.clone(),
         });
         Ok(Begun::Run(Resolution {
+            metadata: request.metadata.clone(),
+            source_warnings: Vec::new(),
             ctx,
             stage: Stage::Begin,
             retry,
@@ -78,6 +87,10 @@ impl shell::Setup for Setup {
 pub(crate) struct Resolution {
     ctx: Box<Ctx>,
     stage: Stage,
+    /// What the metadata sources remember, updated by theirs.
+    metadata: crate::metadata::MetadataMemory,
+    /// The source's own warnings (a static-stability extension).
+    source_warnings: Vec<config::Warning>,
     /// The selected profile's and the environment's retry settings.
     retry: RetrySettings,
     /// What went wrong with local files without failing the resolution, in order.
@@ -208,8 +221,12 @@ impl Resolution {
                 self.stage = Stage::Source(runner);
                 Poll::Act(action)
             }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(default_chain_error(&self.ctx.plan, e))),
             Poll::Ready(Ok(out)) => {
+                if let Some((memory, warnings)) = runner.metadata() {
+                    self.metadata = memory;
+                    self.source_warnings = warnings;
+                }
                 let refresh_attempted_at =
                     out.refresh_attempted_at.or(self.ctx.last_refresh_attempt);
                 let runner = ChainRunner::new(out.credentials, out.from_cli_cache);
@@ -238,6 +255,7 @@ impl Resolution {
                 let ctx = &mut self.ctx;
                 let mut warnings = std::mem::take(&mut ctx.set.warnings);
                 warnings.extend(std::mem::take(&mut ctx.plan.warnings));
+                warnings.append(&mut self.source_warnings);
                 Poll::Ready(Ok(Resolved {
                     credentials,
                     profile: ctx.plan.profile.clone(),
@@ -245,9 +263,37 @@ impl Resolution {
                     refresh_attempted_at,
                     from_cli_cache,
                     warnings,
+                    metadata: std::mem::take(&mut self.metadata),
                     file_warnings: std::mem::take(&mut self.file_warnings),
                 }))
             }
         }
     }
+}
+
+/// When the default chain picked the source, its failure is reported with what every source
+/// before it said, one per line, like aws-config's chain error but readable. A login-needed
+/// error stays as it is: its command is the fix.
+fn default_chain_error(plan: &config::Plan, error: Error) -> Error {
+    if plan.passed_over.is_empty() || matches!(error, Error::LoginNeeded { .. }) {
+        return error;
+    }
+    let last = match &plan.source {
+        config::Source::Imds(s) => format!("instance metadata ({})", s.endpoint),
+        config::Source::Container(s) => format!("container ({})", s.uri_source),
+        config::Source::WebIdentity(_) => "web identity".to_string(),
+        _ => format!("profile \"{}\"", plan.profile),
+    };
+    let mut message = String::from(
+        "Unable to locate credentials. The default credential chain (no --profile given) tried, in order:",
+    );
+    for p in &plan.passed_over {
+        message.push_str(&format!("\n  - {}: {}", p.source, p.reason));
+    }
+    message.push_str(&format!("\n  - {last}: {error}"));
+    message.push_str(
+        "\nConfigure a profile (AWS_PROFILE or --profile), set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+         or run where one of these sources exists.",
+    );
+    Error::Config(message)
 }

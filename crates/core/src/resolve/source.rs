@@ -1,17 +1,21 @@
 //! The first credentials of a plan. Each kind of [`Source`] has its own runner file —
-//! `process_source.rs`, `web_identity.rs`, `sso_role.rs` — and static keys need none; the
+//! `process_source.rs`, `web_identity.rs`, `sso_role.rs`, `imds_source.rs`,
+//! `container_source.rs` — and static keys need none; the
 //! `match` in [`SourceRunner::new`] is exhaustive, so a new kind of source does not compile
 //! until it has its runner.
 
 use std::time::SystemTime;
 
+use super::container_source::ContainerRunner;
+use super::imds_source::ImdsRunner;
 use super::process_source::ProcessRunner;
 use super::sso_role::SsoRoleRunner;
 use super::web_identity::WebIdentityRunner;
 use super::{Ctx, Poll, unexpected};
 use crate::Credentials;
-use crate::config::Source;
+use crate::config::{Source, Warning};
 use crate::flow::Input;
+use crate::metadata::MetadataMemory;
 
 /// The source's credentials and how they were obtained.
 pub(crate) struct SourceOutput {
@@ -41,6 +45,8 @@ pub(crate) enum SourceRunner {
     Process(ProcessRunner),
     WebIdentity(WebIdentityRunner),
     Sso(Box<SsoRoleRunner>),
+    Imds(Box<ImdsRunner>),
+    Container(Box<ContainerRunner>),
 }
 
 impl SourceRunner {
@@ -51,6 +57,12 @@ impl SourceRunner {
             Source::Process(p) => SourceRunner::Process(ProcessRunner::new(p.clone())),
             Source::WebIdentity(w) => SourceRunner::WebIdentity(WebIdentityRunner::new(w.clone())),
             Source::Sso(s) => SourceRunner::Sso(Box::new(SsoRoleRunner::new(s.clone()))),
+            Source::Imds(s) => {
+                SourceRunner::Imds(Box::new(ImdsRunner::new(s.clone(), ctx.metadata.clone())))
+            }
+            Source::Container(s) => {
+                SourceRunner::Container(Box::new(ContainerRunner::new(s.clone())))
+            }
         }
     }
 
@@ -60,6 +72,17 @@ impl SourceRunner {
             SourceRunner::Process(r) => r.name(),
             SourceRunner::WebIdentity(r) => r.name(),
             SourceRunner::Sso(r) => r.name(),
+            SourceRunner::Imds(r) => r.name(),
+            SourceRunner::Container(r) => r.name(),
+        }
+    }
+
+    /// What an instance metadata source remembers after its fetch, and its warnings (a
+    /// static-stability extension); `None` for the other sources.
+    pub(crate) fn metadata(&mut self) -> Option<(MetadataMemory, Vec<Warning>)> {
+        match self {
+            SourceRunner::Imds(r) => r.take_memory(),
+            _ => None,
         }
     }
 
@@ -81,6 +104,8 @@ impl SourceRunner {
             SourceRunner::Process(r) => r.resume(input),
             SourceRunner::WebIdentity(r) => r.resume(ctx, input, now),
             SourceRunner::Sso(r) => r.resume(ctx, input, now),
+            SourceRunner::Imds(r) => r.resume(input, now),
+            SourceRunner::Container(r) => r.resume(input, now),
         }
     }
 }

@@ -651,7 +651,7 @@ impl TokenLoader {
             return Ok(old);
         }
         let state = if old.expires_at > now {
-            "expires in less than 10 minutes"
+            crate::cache::SSO_TOKEN_INSIDE_MANDATORY_WINDOW
         } else {
             "has expired"
         };

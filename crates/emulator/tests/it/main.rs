@@ -4,6 +4,7 @@ mod async_use;
 mod binary;
 mod client;
 mod faults;
+mod metadata;
 mod oidc;
 mod portal;
 mod sts;

@@ -166,11 +166,11 @@ fn signed_with(
     send(emu.port(), "POST", "/", &refs, sent.as_bytes())
 }
 
-fn signed(emu: &Emulator, creds: &Credentials, body: &str) -> Resp {
+pub(crate) fn signed(emu: &Emulator, creds: &Credentials, body: &str) -> Resp {
     signed_with(emu, creds, "sts", body, body, emu.now())
 }
 
-const WHOAMI: &str = "Action=GetCallerIdentity&Version=2011-06-15";
+pub(crate) const WHOAMI: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 
 fn sso_credentials(emu: &Emulator) -> Credentials {
     let token = emu

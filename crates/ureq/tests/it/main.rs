@@ -11,4 +11,5 @@ mod profiles;
 mod provider;
 mod refresh;
 mod retry_settings;
+mod servers;
 mod tools;
