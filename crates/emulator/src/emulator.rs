@@ -12,6 +12,7 @@ use crate::fault::{Armed, Fault};
 use crate::oidc;
 use crate::server::{self, Shared};
 use crate::state::{DeviceStatus, LoggedRequest, State};
+#[cfg(feature = "tls")]
 use crate::tls::ServerTls;
 
 /// A running emulator on 127.0.0.1. Dropping it stops the server.
@@ -71,8 +72,10 @@ impl Emulator {
     /// Like [`Emulator::start`], but serving HTTPS: a CA is generated at start and signs a
     /// certificate for 127.0.0.1, localhost and ::1; [`Emulator::ca_pem`] gives the CA to
     /// trust (e.g. through `AWS_CA_BUNDLE`). [`Emulator::url`] is then `https://127.0.0.1:PORT`.
+    #[cfg(feature = "tls")]
     pub fn start_tls(config: EmulatorConfig) -> std::io::Result<Emulator> {
-        Emulator::start_with(config, Some(ServerTls::generate()?))
+        let tls = ServerTls::generate()?;
+        Emulator::start_with(config, Some((tls.acceptor, tls.ca_pem)))
     }
 
     /// The PEM certificate of the CA that signed the server's certificate, when serving HTTPS.
@@ -90,7 +93,10 @@ impl Emulator {
         }
     }
 
-    fn start_with(config: EmulatorConfig, tls: Option<ServerTls>) -> std::io::Result<Emulator> {
+    fn start_with(
+        config: EmulatorConfig,
+        tls: Option<(server::Acceptor, String)>,
+    ) -> std::io::Result<Emulator> {
         let listener = StdListener::bind(("127.0.0.1", config.port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -110,8 +116,7 @@ impl Emulator {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let server_shared = Arc::clone(&shared);
-        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
-        let acceptor = tls.map(|t| t.acceptor);
+        let (acceptor, ca_pem) = tls.unzip();
         let thread = std::thread::Builder::new()
             .name(format!("awscred-emulator-{port}"))
             .spawn(move || {

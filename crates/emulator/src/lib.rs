@@ -25,6 +25,7 @@ mod fault;
 mod metadata;
 mod oidc;
 mod portal;
+#[cfg(feature = "tls")]
 pub mod proxy;
 mod random;
 mod reply;
@@ -33,6 +34,7 @@ mod server;
 mod sigcheck;
 mod state;
 mod sts;
+#[cfg(feature = "tls")]
 pub mod tls;
 
 pub use config::{Account, EmulatorConfig, StsTrust};

@@ -36,7 +36,7 @@ fn main() {
         fail("--ca-out goes with --tls");
     }
     let started = if tls {
-        Emulator::start_tls(config)
+        start_tls(config)
     } else {
         Emulator::start(config)
     };
@@ -61,6 +61,16 @@ fn main() {
     loop {
         std::thread::park();
     }
+}
+
+#[cfg(feature = "tls")]
+fn start_tls(config: awscred_emulator::EmulatorConfig) -> std::io::Result<Emulator> {
+    Emulator::start_tls(config)
+}
+
+#[cfg(not(feature = "tls"))]
+fn start_tls(_: awscred_emulator::EmulatorConfig) -> std::io::Result<Emulator> {
+    fail("--tls needs the emulator built with its `tls` feature (the default)")
 }
 
 fn fail(message: &str) -> ! {

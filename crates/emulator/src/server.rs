@@ -38,10 +38,18 @@ impl Shared {
     }
 }
 
+/// What ends the client's TLS on an HTTPS listener (nothing can, without the `tls` feature).
+#[cfg(feature = "tls")]
+pub(crate) type Acceptor = tokio_rustls::TlsAcceptor;
+/// What ends the client's TLS on an HTTPS listener (nothing can, without the `tls` feature).
+#[cfg(not(feature = "tls"))]
+#[derive(Clone)]
+pub(crate) enum Acceptor {}
+
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<Acceptor>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     // Accept on a task of its own and abort it when told to stop (no `select!`, so the
@@ -57,11 +65,14 @@ pub(crate) async fn serve(
                 // A failed connection (client gone, refused handshake, injected cut) concerns
                 // only that client.
                 match tls {
+                    #[cfg(feature = "tls")]
                     Some(acceptor) => {
                         if let Ok(stream) = acceptor.accept(stream).await {
                             serve_connection(stream, shared).await;
                         }
                     }
+                    #[cfg(not(feature = "tls"))]
+                    Some(never) => match never {},
                     None => serve_connection(stream, shared).await,
                 }
             });

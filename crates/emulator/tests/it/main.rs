@@ -8,4 +8,5 @@ mod metadata;
 mod oidc;
 mod portal;
 mod sts;
+#[cfg(feature = "tls")]
 mod tls;
