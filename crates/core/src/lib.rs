@@ -57,6 +57,7 @@ pub mod login;
 pub mod logout;
 pub mod oidc;
 pub mod operation;
+pub mod populate;
 pub mod printable;
 pub mod provider;
 pub mod region;
