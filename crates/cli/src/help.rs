@@ -177,6 +177,37 @@ Environment:
     exit_codes!()
 );
 
+/// `awscred configure populate`.
+pub const POPULATE: &str = concat!(
+    "Examples:
+  awscred configure populate --sso-session my-sso --dry-run     show the change, write nothing
+  awscred configure populate --sso-session my-sso --region eu-west-1
+  awscred configure populate --sso-session my-sso --template '{account_id}-{role_name}' --prune
+
+Lists every account and role the session may use (log in first) and writes one section each:
+  [profile Development.ReadOnlyAccess]
+  sso_session = my-sso
+  sso_account_id = 111122223333
+  sso_role_name = ReadOnlyAccess
+  awscred_populated_from = my-sso
+
+The last key marks the section as generated for that session: a later run updates it in
+place, and --prune removes it when the role is gone. Nothing else in the file changes: other
+sections, comments, blank lines and their order stay byte for byte; the file is replaced
+atomically and left readable by you only. Names keep letters, digits and - / . % @ _ : +;
+other characters become `-`. A name that a profile you wrote (or another session's) already
+has is reported and skipped, never overwritten; the same goes for two roles that get the same
+name (add {account_id} to the template).
+
+Environment:
+",
+    common_env!(),
+    "
+
+",
+    exit_codes!()
+);
+
 /// `awscred completions`.
 pub const COMPLETIONS: &str = "Examples:
   awscred completions bash > ~/.local/share/bash-completion/completions/awscred

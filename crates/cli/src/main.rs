@@ -8,6 +8,7 @@ mod completion;
 mod debug_log;
 mod demo;
 mod help;
+mod populate;
 mod preflight;
 mod region_update;
 mod status;
@@ -134,6 +135,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Write profiles into ~/.aws/config (`configure populate`).
+    #[command(subcommand)]
+    Configure(Configure),
     /// Show the whole story against a local emulator, without an AWS account.
     #[command(after_help = help::DEMO)]
     Demo,
@@ -146,6 +150,31 @@ enum Command {
         /// For the scripts: print the config's profile or sso-session names, one a line.
         #[arg(long, hide = true, value_enum, value_name = "WHAT")]
         list_names: Option<completion::Names>,
+    },
+}
+
+/// `awscred configure …`.
+#[derive(Debug, Subcommand)]
+enum Configure {
+    /// Write a `[profile …]` for every account and role of an SSO session into ~/.aws/config.
+    #[command(after_help = help::POPULATE)]
+    Populate {
+        /// The `[sso-session NAME]` whose accounts and roles to list.
+        #[arg(long, value_name = "SSO_SESSION")]
+        sso_session: String,
+        /// The profile names: {account_name}, {account_id}, {role_name}, {sso_session}
+        /// [default: {account_name}.{role_name}].
+        #[arg(long, value_name = "TEMPLATE")]
+        template: Option<String>,
+        /// Set `region` in every generated profile.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Remove profiles generated earlier for this session whose role is no longer assigned.
+        #[arg(long)]
+        prune: bool,
+        /// Print the change as a unified diff; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -209,6 +238,19 @@ fn main() -> ExitCode {
         } => commands::accounts(profile, sso_session, output),
         Command::Profiles { output } => commands::profiles(output),
         Command::Status { output } => status::run(output),
+        Command::Configure(Configure::Populate {
+            sso_session,
+            template,
+            region,
+            prune,
+            dry_run,
+        }) => populate::run(populate::Options {
+            sso_session,
+            template,
+            region,
+            prune,
+            dry_run,
+        }),
         Command::Demo => commands::demo(),
         Command::Completions {
             list_names: Some(what),

@@ -12,7 +12,8 @@ enum Op {
 }
 
 /// `old` → `new` as a unified diff with headers `--- old_name` / `+++ new_name`; empty when the
-/// texts are equal. A last line without a newline is marked as `diff` marks it.
+/// texts are equal. A last line without a newline is marked as `diff` marks it. The values of
+/// secret keys (`aws_secret_access_key`, `aws_session_token`) are hidden on every line shown.
 pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
     if old == new {
         return String::new();
@@ -58,7 +59,7 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
                 Op::Del => '-',
                 Op::Add => '+',
             });
-            out.push_str(line);
+            out.push_str(&redact(line));
             if !line.ends_with('\n') {
                 out.push_str("\n\\ No newline at end of file\n");
             }
@@ -66,6 +67,21 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
         i = j + 1;
     }
     out
+}
+
+/// `line` with the value of a secret key (`aws_secret_access_key = …`) hidden: a diff of the
+/// config file is printed, and its context lines may be any of the file's.
+fn redact(line: &str) -> std::borrow::Cow<'_, str> {
+    let Some(at) = line.find(['=', ':']) else {
+        return line.into();
+    };
+    let key = line[..at].trim().to_ascii_lowercase();
+    if crate::config::is_secret_key(&key) {
+        let end = if line.ends_with('\n') { "\n" } else { "" };
+        format!("{} ** redacted **{end}", &line[..=at]).into()
+    } else {
+        line.into()
+    }
 }
 
 /// The edit script from `a` to `b`: common prefix and suffix kept, the middle by LCS.
@@ -143,6 +159,18 @@ mod tests {
         assert_eq!(d.matches("@@ -").count(), 2, "{d}");
         assert!(
             d.contains("-2\n+two\n") && d.contains("-19\n+nineteen\n"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn secrets_in_context_lines_are_hidden() {
+        let old = "[profile k]\naws_secret_access_key = wJalrXUtnFEMI\n";
+        let new = format!("{old}\n[profile p]\n");
+        let d = unified_diff(old, &new, "a", "b");
+        assert!(!d.contains("wJalrXUtnFEMI"), "{d}");
+        assert!(
+            d.contains(" aws_secret_access_key = ** redacted **\n"),
             "{d}"
         );
     }
