@@ -51,6 +51,7 @@ pub mod credentials;
 pub mod encoding;
 pub mod endpoint;
 pub mod error;
+pub mod federation;
 pub mod flow;
 pub mod fuzzing;
 pub mod login;
