@@ -33,6 +33,15 @@ fn resolve(env: Env, profile: Option<String>, login: bool) -> Result<Resolved, E
     }
 }
 
+/// [`resolve`] for the other command modules (`console`).
+pub(crate) fn resolve_profile(
+    env: Env,
+    profile: Option<String>,
+    login: bool,
+) -> Result<Resolved, Error> {
+    resolve(env, profile, login)
+}
+
 fn resolve_once(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     let mut terminal = Terminal::new(false);
     terminal.profile = Some(config::select_profile(&env, profile.as_deref()));

@@ -177,6 +177,34 @@ Environment:
     exit_codes!()
 );
 
+/// `awscred console`.
+pub const CONSOLE: &str = concat!(
+    "Examples:
+  awscred console --profile dev                         open the console in the browser
+  awscred console --profile dev --print                 print the sign-in URL instead
+  awscred console --profile deploy --duration 43200 \
+      --destination https://console.aws.amazon.com/cloudformation/home
+
+The profile's temporary credentials (SSO, a role, web identity, credential_process with a
+session token) are exchanged for a sign-in token at the sign-in federation endpoint of the
+profile's partition (aws, aws-cn, aws-us-gov, from its region); the URL made with it signs the
+browser in for 15 minutes, so it is printed only when asked (--print) or when no browser can
+open. Long-term access keys cannot sign in: use a role profile with source_profile, or an SSO
+profile. --duration sets the console session's length, which only role sessions may set.
+
+Environment:
+",
+    common_env!(),
+    "
+  AWS_ENDPOINT_URL_SIGNIN             the sign-in federation endpoint's base URL (else
+                                      AWS_ENDPOINT_URL; `/federation` is appended)
+  AWSCRED_NO_BROWSER                  set (to anything): never open a browser, like --no-browser
+  BROWSER                             the browser to open (`%s` is the URL)
+
+",
+    exit_codes!()
+);
+
 /// `awscred configure populate`.
 pub const POPULATE: &str = concat!(
     "Examples:

@@ -5,6 +5,7 @@ mod auto_login;
 mod browser;
 mod commands;
 mod completion;
+mod console;
 mod debug_log;
 mod demo;
 mod help;
@@ -135,6 +136,29 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Open the AWS console signed in as a profile's session (or print the sign-in URL).
+    #[command(after_help = help::CONSOLE)]
+    Console {
+        /// The profile whose (temporary) credentials sign in.
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
+        /// The console page to land on (default: the console home of the profile's region).
+        #[arg(long, value_name = "URL")]
+        destination: Option<String>,
+        /// Print the sign-in URL on stdout instead of opening a browser.
+        #[arg(long)]
+        print: bool,
+        /// How long the console session lasts, in seconds (900 to 43200; role sessions only).
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<u32>,
+        /// Print the URL instead of opening a browser (also: AWSCRED_NO_BROWSER).
+        #[arg(long)]
+        no_browser: bool,
+        /// Log in (on this terminal) when the SSO session is missing or expired, instead of
+        /// failing; also the profile key `awscred_auto_login = true`.
+        #[arg(long)]
+        login: bool,
+    },
     /// Write profiles into ~/.aws/config (`configure populate`).
     #[command(subcommand)]
     Configure(Configure),
@@ -238,6 +262,21 @@ fn main() -> ExitCode {
         } => commands::accounts(profile, sso_session, output),
         Command::Profiles { output } => commands::profiles(output),
         Command::Status { output } => status::run(output),
+        Command::Console {
+            profile,
+            destination,
+            print,
+            duration,
+            no_browser,
+            login,
+        } => console::run(console::Options {
+            profile,
+            destination,
+            print,
+            duration,
+            no_browser,
+            login,
+        }),
         Command::Configure(Configure::Populate {
             sso_session,
             template,

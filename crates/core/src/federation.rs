@@ -92,6 +92,26 @@ impl FederationEndpoint {
     }
 }
 
+impl FederationEndpoint {
+    /// The endpoint for `region`, unless the environment configures one: `AWS_ENDPOINT_URL_SIGNIN`,
+    /// else `AWS_ENDPOINT_URL` (the base URL; `/federation` is appended), both ignored when
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true, as for the other services.
+    pub fn from_env(
+        env: &crate::config::Env,
+        region: Option<&str>,
+    ) -> Result<FederationEndpoint, Error> {
+        if env.flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") != Some(true) {
+            for name in ["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"] {
+                if let Some(base) = env.get(name).filter(|v| !v.is_empty()) {
+                    let url = format!("{}/federation", base.trim_end_matches('/'));
+                    return FederationEndpoint::custom(&url, name, region);
+                }
+            }
+        }
+        FederationEndpoint::for_region(region)
+    }
+}
+
 /// `Action=getSigninToken`: the session's credentials for a sign-in token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetSigninToken {
@@ -269,6 +289,36 @@ mod tests {
         );
         let iso = FederationEndpoint::for_region(Some("us-iso-east-1")).unwrap_err();
         assert!(iso.to_string().contains("aws-iso"), "{iso}");
+    }
+
+    #[test]
+    fn the_environment_can_point_elsewhere() {
+        use crate::config::Env;
+        let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://127.0.0.1:9/")]);
+        let e = FederationEndpoint::from_env(&env, Some("cn-north-1")).unwrap();
+        assert_eq!(e.url, "http://127.0.0.1:9/federation");
+        assert!(e.console.starts_with("https://console.amazonaws.cn/"));
+        let env = Env::from_pairs([
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ENDPOINT_URL_SIGNIN", "http://127.0.0.1:8"),
+        ]);
+        assert_eq!(
+            FederationEndpoint::from_env(&env, None).unwrap().url,
+            "http://127.0.0.1:8/federation"
+        );
+        let env = Env::from_pairs([
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ]);
+        assert_eq!(
+            FederationEndpoint::from_env(&env, None).unwrap().url,
+            "https://signin.aws.amazon.com/federation"
+        );
+        let env = Env::from_pairs([("AWS_ENDPOINT_URL_SIGNIN", "not a url")]);
+        let e = FederationEndpoint::from_env(&env, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("AWS_ENDPOINT_URL_SIGNIN"), "{e}");
     }
 
     #[test]

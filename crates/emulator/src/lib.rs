@@ -14,12 +14,14 @@
 //! portal `GET /federation/credentials`, `GET /assignment/accounts`, `GET /assignment/roles`,
 //! `POST /logout`; OIDC `POST /client/register`, `POST /device_authorization`, `POST /token`,
 //! and the browser pages `GET /authorize` and `GET /device`; STS `POST /` (`Action=AssumeRole`,
-//! `AssumeRoleWithWebIdentity`, `GetCallerIdentity`).
+//! `AssumeRoleWithWebIdentity`, `GetCallerIdentity`); the sign-in federation endpoint
+//! `GET /federation` (`Action=getSigninToken`, `Action=login`).
 
 mod clock;
 mod config;
 mod emulator;
 mod fault;
+mod federation;
 mod oidc;
 mod portal;
 mod random;
