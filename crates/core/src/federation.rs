@@ -2,7 +2,7 @@
 //! token a URL that opens the AWS console as that session (`awscred console`).
 //!
 //! The protocol is the one AWS documents for custom identity brokers ("Enable custom identity
-//! broker access to the AWS console", IAM User Guide; notes in `docs/console.md`):
+//! broker access to the AWS console", IAM User Guide; notes in `docs/console.md` §2–§4):
 //!
 //! 1. `GET <federation>?Action=getSigninToken&Session=<JSON>[&SessionDuration=<s>]`, where the
 //!    JSON is `{"sessionId": key id, "sessionKey": secret key, "sessionToken": token}`, answers
