@@ -47,6 +47,7 @@ pub mod cache;
 mod cache_codec;
 pub mod cli_cache;
 pub mod config;
+pub mod container_endpoint;
 pub mod credentials;
 pub mod encoding;
 pub mod endpoint;
