@@ -113,6 +113,10 @@ pub const EXEC: &str = concat!(
 
 The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION and AWS_REGION; AWS_PROFILE is removed from its environment.
+With --server it gets AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN
+instead, for an endpoint on 127.0.0.1 that refreshes the credentials as they expire and stops
+when the command exits (see `awscred serve --help`):
+  awscred exec --server --profile dev -- npm run dev
 
 Environment:
 ",
@@ -167,6 +171,31 @@ the time left. Reads only local files: no network call, no login.
 Examples:
   awscred status
   awscred status --output json
+
+Environment:
+",
+    common_env!(),
+    "
+
+",
+    exit_codes!()
+);
+
+/// `awscred serve`.
+pub const SERVE: &str = concat!(
+    "Examples:
+  awscred serve --profile dev                   print the two variables, then serve until Ctrl-C
+  awscred serve --profile dev --format env > ~/.awscred-dev.env &    . ~/.awscred-dev.env
+  awscred exec --server --profile dev -- terraform apply     the same, for one command
+
+Any AWS SDK and the AWS CLI read credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI (sending
+AWS_CONTAINER_AUTHORIZATION_TOKEN), and ask again before they expire: the endpoint refreshes
+them through the profile (SSO, roles, …), once for all clients, and keeps serving the current
+ones while a refresh fails. It listens on 127.0.0.1 only, answers only its one path, only with
+this run's token (new each run), only to a Host of 127.0.0.1, localhost or [::1] and never to a
+web page (no CORS). --debug logs each request (never a header). Long-term keys are not served:
+use a role or SSO profile. MFA prompts are not possible while serving: get the role's
+credentials cached from a terminal first (`awscred credentials --profile P`).
 
 Environment:
 ",

@@ -12,6 +12,7 @@ mod help;
 mod populate;
 mod preflight;
 mod region_update;
+mod serve;
 mod status;
 mod terminal;
 mod tty;
@@ -105,9 +106,29 @@ enum Command {
         /// failing; also the profile key `awscred_auto_login = true`.
         #[arg(long)]
         login: bool,
+        /// Give the command a credentials endpoint on 127.0.0.1 (refreshing as they expire)
+        /// instead of static keys.
+        #[arg(long)]
+        server: bool,
         /// The command and its arguments.
         #[arg(last = true, required = true, value_hint = clap::ValueHint::CommandWithArguments)]
         command: Vec<String>,
+    },
+    /// Serve the profile's credentials on 127.0.0.1 in the container-credentials protocol.
+    #[command(after_help = help::SERVE)]
+    Serve {
+        /// The profile to serve.
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
+        /// The port (default: a free one).
+        #[arg(long, value_name = "PORT", default_value_t = 0)]
+        port: u16,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = serve::ServeFormat::Text)]
+        format: serve::ServeFormat,
+        /// Log in (on this terminal) first when the SSO session is missing or expired.
+        #[arg(long)]
+        login: bool,
     },
     /// List every account and role the SSO session may use.
     #[command(after_help = help::ACCOUNTS)]
@@ -253,8 +274,21 @@ fn main() -> ExitCode {
         Command::Exec {
             profile,
             login,
+            server: true,
             command,
+        } => serve::exec(profile, command, login),
+        Command::Exec {
+            profile,
+            login,
+            command,
+            ..
         } => commands::exec(profile, command, login),
+        Command::Serve {
+            profile,
+            port,
+            format,
+            login,
+        } => serve::serve(profile, port, format, login),
         Command::Accounts {
             profile,
             sso_session,
