@@ -96,7 +96,14 @@ fn serve_answers_only_with_its_token_and_the_aws_cli_uses_it() {
     let mut server = awscred(
         &home,
         &url,
-        &["serve", "--profile", "chained", "--format", "env"],
+        &[
+            "--debug",
+            "serve",
+            "--profile",
+            "chained",
+            "--format",
+            "env",
+        ],
     )
     .stdin(std::process::Stdio::null())
     .stdout(std::process::Stdio::piped())
@@ -160,6 +167,11 @@ fn serve_answers_only_with_its_token_and_the_aws_cli_uses_it() {
         .read_to_string(&mut stderr)
         .unwrap();
     let _ = server.wait();
+    assert!(
+        stderr.contains("credentials served"),
+        "--debug logs requests: {stderr}"
+    );
+    assert!(stderr.contains("credentials request refused"), "{stderr}");
     assert!(!stderr.contains(&token), "the token is not logged");
     assert_no_secrets(&emulator, &[("stderr".into(), stderr)]);
 }
