@@ -43,6 +43,15 @@ fn resolve(env: Env, profile: Option<String>, login: bool) -> Result<Resolved, E
     }
 }
 
+/// [`resolve`] for the other command modules (`console`).
+pub(crate) fn resolve_profile(
+    env: Env,
+    profile: Option<String>,
+    login: bool,
+) -> Result<Resolved, Error> {
+    resolve(env, profile, login)
+}
+
 fn resolve_once(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     let mut terminal = Terminal::new(false);
     terminal.profile = Some(config::select_profile(&env, profile.as_deref()));
@@ -111,8 +120,14 @@ pub fn exec(profile: Option<String>, command: Vec<String>, login: bool) -> Resul
     cmd.env_remove("AWS_PROFILE")
         .env_remove("AWS_DEFAULT_PROFILE")
         .env_remove("AWS_SECURITY_TOKEN");
+    Ok(run_child(cmd, program))
+}
+
+/// Runs `cmd` (the user's `program`) and gives its exit code as a shell would: its own, 127
+/// when not found, 126 when it cannot be run (with a line on stderr saying why).
+pub(crate) fn run_child(mut cmd: std::process::Command, program: &str) -> ExitCode {
     match cmd.status() {
-        Ok(status) => Ok(ExitCode::from(exit_status_code(status))),
+        Ok(status) => ExitCode::from(exit_status_code(status)),
         Err(e) => {
             // Like a shell: 127 when the command does not exist, 126 when it cannot be run.
             let (code, what) = match e.kind() {
@@ -127,7 +142,7 @@ pub fn exec(profile: Option<String>, command: Vec<String>, login: bool) -> Resul
                 _ => (crate::exit::CANNOT_RUN, format!("cannot run: {e}")),
             };
             eprintln!("awscred: exec: {program}: {what}");
-            Ok(ExitCode::from(code))
+            ExitCode::from(code)
         }
     }
 }

@@ -113,6 +113,10 @@ pub const EXEC: &str = concat!(
 
 The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION and AWS_REGION; AWS_PROFILE is removed from its environment.
+With --server it gets AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN
+instead, for an endpoint on 127.0.0.1 that refreshes the credentials as they expire and stops
+when the command exits (see `awscred serve --help`):
+  awscred exec --server --profile dev -- npm run dev
 
 Environment:
 ",
@@ -167,6 +171,90 @@ the time left. Reads only local files: no network call, no login.
 Examples:
   awscred status
   awscred status --output json
+
+Environment:
+",
+    common_env!(),
+    "
+
+",
+    exit_codes!()
+);
+
+/// `awscred serve`.
+pub const SERVE: &str = concat!(
+    "Examples:
+  awscred serve --profile dev                   print the two variables, then serve until Ctrl-C
+  awscred serve --profile dev --format env > ~/.awscred-dev.env &    . ~/.awscred-dev.env
+  awscred exec --server --profile dev -- terraform apply     the same, for one command
+
+Any AWS SDK and the AWS CLI read credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI (sending
+AWS_CONTAINER_AUTHORIZATION_TOKEN), and ask again before they expire: the endpoint refreshes
+them through the profile (SSO, roles, …), once for all clients, and keeps serving the current
+ones while a refresh fails. It listens on 127.0.0.1 only, answers only its one path, only with
+this run's token (new each run), only to a Host of 127.0.0.1, localhost or [::1] and never to a
+web page (no CORS). --debug logs each request (never a header). Long-term keys are not served:
+use a role or SSO profile. MFA prompts are not possible while serving: get the role's
+credentials cached from a terminal first (`awscred credentials --profile P`).
+
+Environment:
+",
+    common_env!(),
+    "
+
+",
+    exit_codes!()
+);
+
+/// `awscred console`.
+pub const CONSOLE: &str = concat!(
+    "Examples:
+  awscred console --profile dev                         open the console in the browser
+  awscred console --profile dev --print                 print the sign-in URL instead
+  awscred console --profile deploy --duration 43200 \
+      --destination https://console.aws.amazon.com/cloudformation/home
+
+The profile's temporary credentials (SSO, a role, web identity, credential_process with a
+session token) are exchanged for a sign-in token at the sign-in federation endpoint of the
+profile's partition (aws, aws-cn, aws-us-gov, from its region); the URL made with it signs the
+browser in for 15 minutes, so it is printed only when asked (--print) or when no browser can
+open. Long-term access keys cannot sign in: use a role profile with source_profile, or an SSO
+profile. --duration sets the console session's length, which only role sessions may set.
+
+Environment:
+",
+    common_env!(),
+    "
+  AWS_ENDPOINT_URL_SIGNIN             the sign-in federation endpoint's base URL (else
+                                      AWS_ENDPOINT_URL; `/federation` is appended)
+  AWSCRED_NO_BROWSER                  set (to anything): never open a browser, like --no-browser
+  BROWSER                             the browser to open (`%s` is the URL)
+
+",
+    exit_codes!()
+);
+
+/// `awscred configure populate`.
+pub const POPULATE: &str = concat!(
+    "Examples:
+  awscred configure populate --sso-session my-sso --dry-run     show the change, write nothing
+  awscred configure populate --sso-session my-sso --region eu-west-1
+  awscred configure populate --sso-session my-sso --template '{account_id}-{role_name}' --prune
+
+Lists every account and role the session may use (log in first) and writes one section each:
+  [profile Development.ReadOnlyAccess]
+  sso_session = my-sso
+  sso_account_id = 111122223333
+  sso_role_name = ReadOnlyAccess
+  awscred_populated_from = my-sso
+
+The last key marks the section as generated for that session: a later run updates it in
+place, and --prune removes it when the role is gone. Nothing else in the file changes: other
+sections, comments, blank lines and their order stay byte for byte; the file is replaced
+atomically and left readable by you only. Names keep letters, digits and - / . % @ _ : +;
+other characters become `-`. A name that a profile you wrote (or another session's) already
+has is reported and skipped, never overwritten; the same goes for two roles that get the same
+name (add {account_id} to the template).
 
 Environment:
 ",

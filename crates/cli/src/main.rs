@@ -5,11 +5,14 @@ mod auto_login;
 mod browser;
 mod commands;
 mod completion;
+mod console;
 mod debug_log;
 mod demo;
 mod help;
+mod populate;
 mod preflight;
 mod region_update;
+mod serve;
 mod status;
 mod terminal;
 mod tty;
@@ -103,9 +106,29 @@ enum Command {
         /// failing; also the profile key `awscred_auto_login = true`.
         #[arg(long)]
         login: bool,
+        /// Give the command a credentials endpoint on 127.0.0.1 (refreshing as they expire)
+        /// instead of static keys.
+        #[arg(long)]
+        server: bool,
         /// The command and its arguments.
         #[arg(last = true, required = true, value_hint = clap::ValueHint::CommandWithArguments)]
         command: Vec<String>,
+    },
+    /// Serve the profile's credentials on 127.0.0.1 in the container-credentials protocol.
+    #[command(after_help = help::SERVE)]
+    Serve {
+        /// The profile to serve.
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
+        /// The port (default: a free one).
+        #[arg(long, value_name = "PORT", default_value_t = 0)]
+        port: u16,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = serve::ServeFormat::Text)]
+        format: serve::ServeFormat,
+        /// Log in (on this terminal) first when the SSO session is missing or expired.
+        #[arg(long)]
+        login: bool,
     },
     /// List every account and role the SSO session may use.
     #[command(after_help = help::ACCOUNTS)]
@@ -134,6 +157,32 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Open the AWS console signed in as a profile's session (or print the sign-in URL).
+    #[command(after_help = help::CONSOLE)]
+    Console {
+        /// The profile whose (temporary) credentials sign in.
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
+        /// The console page to land on (default: the console home of the profile's region).
+        #[arg(long, value_name = "URL")]
+        destination: Option<String>,
+        /// Print the sign-in URL on stdout instead of opening a browser.
+        #[arg(long)]
+        print: bool,
+        /// How long the console session lasts, in seconds (900 to 43200; role sessions only).
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<u32>,
+        /// Print the URL instead of opening a browser (also: AWSCRED_NO_BROWSER).
+        #[arg(long)]
+        no_browser: bool,
+        /// Log in (on this terminal) when the SSO session is missing or expired, instead of
+        /// failing; also the profile key `awscred_auto_login = true`.
+        #[arg(long)]
+        login: bool,
+    },
+    /// Write profiles into ~/.aws/config (`configure populate`).
+    #[command(subcommand)]
+    Configure(Configure),
     /// Show the whole story against a local emulator, without an AWS account.
     #[command(after_help = help::DEMO)]
     Demo,
@@ -146,6 +195,31 @@ enum Command {
         /// For the scripts: print the config's profile or sso-session names, one a line.
         #[arg(long, hide = true, value_enum, value_name = "WHAT")]
         list_names: Option<completion::Names>,
+    },
+}
+
+/// `awscred configure …`.
+#[derive(Debug, Subcommand)]
+enum Configure {
+    /// Write a `[profile …]` for every account and role of an SSO session into ~/.aws/config.
+    #[command(after_help = help::POPULATE)]
+    Populate {
+        /// The `[sso-session NAME]` whose accounts and roles to list.
+        #[arg(long, value_name = "SSO_SESSION")]
+        sso_session: String,
+        /// The profile names: {account_name}, {account_id}, {role_name}, {sso_session}
+        /// [default: {account_name}.{role_name}].
+        #[arg(long, value_name = "TEMPLATE")]
+        template: Option<String>,
+        /// Set `region` in every generated profile.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Remove profiles generated earlier for this session whose role is no longer assigned.
+        #[arg(long)]
+        prune: bool,
+        /// Print the change as a unified diff; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -200,8 +274,21 @@ fn main() -> ExitCode {
         Command::Exec {
             profile,
             login,
+            server: true,
             command,
+        } => serve::exec(profile, command, login),
+        Command::Exec {
+            profile,
+            login,
+            command,
+            ..
         } => commands::exec(profile, command, login),
+        Command::Serve {
+            profile,
+            port,
+            format,
+            login,
+        } => serve::serve(profile, port, format, login),
         Command::Accounts {
             profile,
             sso_session,
@@ -209,6 +296,34 @@ fn main() -> ExitCode {
         } => commands::accounts(profile, sso_session, output),
         Command::Profiles { output } => commands::profiles(output),
         Command::Status { output } => status::run(output),
+        Command::Console {
+            profile,
+            destination,
+            print,
+            duration,
+            no_browser,
+            login,
+        } => console::run(console::Options {
+            profile,
+            destination,
+            print,
+            duration,
+            no_browser,
+            login,
+        }),
+        Command::Configure(Configure::Populate {
+            sso_session,
+            template,
+            region,
+            prune,
+            dry_run,
+        }) => populate::run(populate::Options {
+            sso_session,
+            template,
+            region,
+            prune,
+            dry_run,
+        }),
         Command::Demo => commands::demo(),
         Command::Completions {
             list_names: Some(what),

@@ -173,6 +173,12 @@ impl Interact for Terminal {
     }
 }
 
+/// Opens `url` in the user's browser (see [`open_in_browser`]), for commands other than login;
+/// returns whether a browser was started.
+pub(crate) fn open_url(url: &str) -> bool {
+    open_in_browser(url, &mut Console::open())
+}
+
 /// Opens `url` in the user's browser, quietly; the URL is printed anyway. A URL that is not
 /// `https://` (or `http://` to this machine) is not opened: the opener would as readily open a
 /// local file or another program's URL scheme. Returns whether a browser was started.

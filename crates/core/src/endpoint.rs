@@ -241,6 +241,12 @@ pub fn validate_region(region: &str) -> Result<(), Error> {
     }
 }
 
+/// The name of the partition `region` belongs to (`aws`, `aws-cn`, `aws-us-gov`, …); unknown
+/// names fall back to `aws` like the rule sets do.
+pub fn partition_name(region: &str) -> &'static str {
+    partition_of(region).name
+}
+
 /// The partition `region` belongs to; unknown names fall back to `aws` like the rule sets do.
 fn partition_of(region: &str) -> &'static Partition {
     let fallback = &PARTITIONS[0];

@@ -16,12 +16,14 @@
 //! and the browser pages `GET /authorize` and `GET /device`; STS `POST /` (`Action=AssumeRole`,
 //! `AssumeRoleWithWebIdentity`, `GetCallerIdentity`); the EC2 instance metadata service
 //! (`PUT /latest/api/token`, `GET /latest/meta-data/iam/security-credentials/[role]`) and the
-//! container credentials endpoint (`GET /v1/credentials`, `GET /v2/credentials/<id>`).
+//! container credentials endpoint (`GET /v1/credentials`, `GET /v2/credentials/<id>`); the sign-in federation endpoint
+//! `GET /federation` (`Action=getSigninToken`, `Action=login`).
 
 mod clock;
 mod config;
 mod emulator;
 mod fault;
+mod federation;
 mod metadata;
 mod oidc;
 mod portal;

@@ -17,7 +17,7 @@ use crate::fault::{self, Fault};
 use crate::reply::{Body, Dialect, Reply};
 use crate::request::Req;
 use crate::state::{Ctx, LoggedRequest, State};
-use crate::{metadata, oidc, portal, sts};
+use crate::{federation, metadata, oidc, portal, sts};
 
 const MAX_BODY: usize = 1 << 20;
 
@@ -111,6 +111,7 @@ fn route(req: &Req) -> (&'static str, Dialect) {
         (Method::GET, "/device") => ("DevicePage", Dialect::Page),
         (Method::POST, "/") => (sts::operation(req), Dialect::Sts),
         (Method::HEAD | Method::GET, "/vanity") => ("VanityStartUrl", Dialect::Page),
+        (Method::GET, "/federation") => (federation::operation(req), Dialect::Page),
         _ => ("Unknown", Dialect::Page),
     }
 }
@@ -133,6 +134,7 @@ fn dispatch(
         (_, "AuthorizeDecision") => oidc::authorize_decision(req, st, ctx),
         (_, "DevicePage") => oidc::device_page(req, st, ctx),
         (_, "VanityStartUrl") => vanity_start_url(req),
+        (_, "GetSigninToken" | "FederationLogin") => federation::handle(operation, req, st, ctx),
         _ => Reply::error(
             dialect,
             ctx.request_id,
@@ -234,7 +236,11 @@ async fn handle(
     shared.state().log.push(LoggedRequest {
         method: req.method.to_string(),
         path: req.path().to_string(),
-        query: req.query().to_string(),
+        query: if req.path() == "/federation" {
+            federation::loggable_query(&req)
+        } else {
+            req.query().to_string()
+        },
         operation,
         status: reply.status,
     });

@@ -57,6 +57,8 @@
 #[cfg(feature = "aws-sdk")]
 mod aws_sdk;
 mod cache;
+#[cfg(feature = "server")]
+pub mod credential_server;
 mod flow_loop;
 mod provider;
 mod transport;
