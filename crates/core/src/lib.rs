@@ -64,6 +64,7 @@ pub mod registration;
 pub mod resolve;
 pub mod retry;
 pub mod secret;
+pub mod signin;
 pub mod sigv4;
 pub mod sso;
 pub mod start_url;
