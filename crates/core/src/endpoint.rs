@@ -224,7 +224,11 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, Er
 /// 2023-01-01/endpoint-rule-set-1.json) for the token endpoint, whose hosts put the region
 /// first and use the partition's sign-in domain. FIPS and dual-stack sign-in endpoints are not
 /// offered for it; awscred says so rather than guess a host.
-fn signin_host(region: &str, partition: &Partition, config: &EndpointConfig) -> Result<String, Error> {
+fn signin_host(
+    region: &str,
+    partition: &Partition,
+    config: &EndpointConfig,
+) -> Result<String, Error> {
     if config.use_fips || config.use_dual_stack {
         return Err(Error::Unsupported(format!(
             "FIPS or dual-stack endpoints for AWS Sign-In (login_session profiles, region {region}); \

@@ -27,6 +27,7 @@ mod reply;
 mod request;
 mod server;
 mod sigcheck;
+mod signin;
 mod state;
 mod sts;
 

@@ -17,7 +17,7 @@ use crate::fault::{self, Fault};
 use crate::reply::{Body, Dialect, Reply};
 use crate::request::Req;
 use crate::state::{Ctx, LoggedRequest, State};
-use crate::{oidc, portal, sts};
+use crate::{oidc, portal, signin, sts};
 
 const MAX_BODY: usize = 1 << 20;
 
@@ -80,6 +80,9 @@ fn route(req: &Req) -> (&'static str, Dialect) {
         (Method::GET, "/device") => ("DevicePage", Dialect::Page),
         (Method::POST, "/") => (sts::operation(req), Dialect::Sts),
         (Method::HEAD | Method::GET, "/vanity") => ("VanityStartUrl", Dialect::Page),
+        (Method::POST, "/v1/token") => ("CreateOAuth2Token", Dialect::Signin),
+        (Method::GET, "/v1/authorize") => ("SigninAuthorize", Dialect::Page),
+        (Method::GET, "/v1/sessions/confirmation") => ("SigninConfirmation", Dialect::Page),
         _ => ("Unknown", Dialect::Page),
     }
 }
@@ -101,6 +104,9 @@ fn dispatch(
         (_, "AuthorizeDecision") => oidc::authorize_decision(req, st, ctx),
         (_, "DevicePage") => oidc::device_page(req, st, ctx),
         (_, "VanityStartUrl") => vanity_start_url(req),
+        (_, "CreateOAuth2Token") => signin::token(req, st, ctx),
+        (_, "SigninAuthorize") => signin::authorize(req, st, ctx),
+        (_, "SigninConfirmation") => signin::confirmation(req),
         _ => Reply::error(
             dialect,
             ctx.request_id,

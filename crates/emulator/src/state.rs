@@ -104,6 +104,8 @@ pub(crate) struct State {
     pub faults: Vec<Armed>,
     pub auto_approve: bool,
     pub rng: Rng,
+    /// AWS Sign-In's console login sessions.
+    pub signin: crate::signin::SigninState,
 }
 
 impl State {
@@ -121,6 +123,7 @@ impl State {
             faults: Vec::new(),
             auto_approve,
             rng: Rng::new(),
+            signin: Default::default(),
         }
     }
 

@@ -23,7 +23,9 @@ use std::fmt;
 pub use env::{ConfigPaths, Env, Platform, config_paths, env_credentials};
 pub use files::{ConfigSet, Section, load_files};
 pub use parse::{ParsedFile, RawProperty, RawSection, parse, parse_bytes};
-pub use plan::{Plan, ProcessSource, RoleStep, Source, WebIdentitySource, plan};
+pub use plan::{
+    LoginSessionSource, Plan, ProcessSource, RoleStep, Source, WebIdentitySource, plan,
+};
 pub use provenance::ValueSource;
 pub use select::{endpoint_config, select_profile, select_region};
 pub use sso::{

@@ -29,6 +29,7 @@ mod access;
 mod chain;
 mod configured;
 mod file_warning;
+mod login_session;
 pub(crate) mod process;
 mod process_source;
 mod resolution;
@@ -66,6 +67,9 @@ pub struct ResolveRequest {
     /// When the caller last tried to refresh the SSO token (see
     /// [`Resolved::refresh_attempted_at`]): at most one attempt per 60 s.
     pub last_refresh_attempt: Option<SystemTime>,
+    /// Fresh random bytes from the driver for this resolution: the `jti` of the DPoP proof a
+    /// console login session's refresh sends. `None` fails such a refresh (nothing else).
+    pub random: Option<[u8; 16]>,
 }
 
 impl ResolveRequest {
@@ -78,7 +82,14 @@ impl ResolveRequest {
             platform: Platform::current(),
             use_cli_cache: true,
             last_refresh_attempt: None,
+            random: None,
         }
+    }
+
+    /// Gives the resolution its random bytes (see [`ResolveRequest::random`]).
+    pub fn random(mut self, random: [u8; 16]) -> Self {
+        self.random = Some(random);
+        self
     }
 
     /// Names the profile explicitly, as `--profile` does (environment keys then do not apply).
@@ -144,6 +155,8 @@ pub(crate) struct Ctx {
     pub(crate) paths: ConfigPaths,
     pub(crate) use_cli_cache: bool,
     pub(crate) last_refresh_attempt: Option<SystemTime>,
+    pub(crate) random: Option<[u8; 16]>,
+    pub(crate) platform: Platform,
 }
 
 impl Ctx {
@@ -188,6 +201,13 @@ pub(crate) fn sso_endpoint(
 }
 
 impl ResolveFlow {
+    /// Gives the flow its random bytes before it starts (see [`ResolveRequest::random`]),
+    /// for drivers that get the flow from a [`crate::provider::ProfileSource`].
+    pub fn with_random(mut self, random: [u8; 16]) -> Self {
+        self.shell.setup.0.random = Some(random);
+        self
+    }
+
     /// A flow resolving `request`.
     pub fn new(request: ResolveRequest) -> Self {
         ResolveFlow {

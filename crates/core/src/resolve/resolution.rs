@@ -64,6 +64,8 @@ impl shell::Setup for Setup {
             paths,
             use_cli_cache: request.use_cli_cache,
             last_refresh_attempt: request.last_refresh_attempt,
+            random: request.random,
+            platform: request.platform,
         });
         Ok(Begun::Run(Resolution {
             ctx,

@@ -5,6 +5,7 @@
 
 use std::time::SystemTime;
 
+use super::login_session::LoginSessionRunner;
 use super::process_source::ProcessRunner;
 use super::sso_role::SsoRoleRunner;
 use super::web_identity::WebIdentityRunner;
@@ -41,6 +42,7 @@ pub(crate) enum SourceRunner {
     Process(ProcessRunner),
     WebIdentity(WebIdentityRunner),
     Sso(Box<SsoRoleRunner>),
+    LoginSession(Box<LoginSessionRunner>),
 }
 
 impl SourceRunner {
@@ -51,6 +53,9 @@ impl SourceRunner {
             Source::Process(p) => SourceRunner::Process(ProcessRunner::new(p.clone())),
             Source::WebIdentity(w) => SourceRunner::WebIdentity(WebIdentityRunner::new(w.clone())),
             Source::Sso(s) => SourceRunner::Sso(Box::new(SsoRoleRunner::new(s.clone()))),
+            Source::LoginSession(l) => {
+                SourceRunner::LoginSession(Box::new(LoginSessionRunner::new(l.clone())))
+            }
         }
     }
 
@@ -60,6 +65,7 @@ impl SourceRunner {
             SourceRunner::Process(r) => r.name(),
             SourceRunner::WebIdentity(r) => r.name(),
             SourceRunner::Sso(r) => r.name(),
+            SourceRunner::LoginSession(r) => r.name(),
         }
     }
 
@@ -67,6 +73,7 @@ impl SourceRunner {
     pub(crate) fn take_warnings(&mut self) -> Vec<super::FileWarning> {
         match self {
             SourceRunner::Sso(r) => r.take_warnings(),
+            SourceRunner::LoginSession(r) => r.take_warnings(),
             _ => Vec::new(),
         }
     }
@@ -81,6 +88,7 @@ impl SourceRunner {
             SourceRunner::Process(r) => r.resume(input),
             SourceRunner::WebIdentity(r) => r.resume(ctx, input, now),
             SourceRunner::Sso(r) => r.resume(ctx, input, now),
+            SourceRunner::LoginSession(r) => r.resume(ctx, input, now),
         }
     }
 }

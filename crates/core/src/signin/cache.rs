@@ -16,8 +16,8 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::cache_codec::py_json::{self, Separators};
 use crate::cache_codec::parse_object;
+use crate::cache_codec::py_json::{self, Separators};
 use crate::config::{Env, Platform};
 use crate::{Credentials, Error, Secret};
 
@@ -27,12 +27,22 @@ const CLIENT_ID: &str = "clientId";
 const REFRESH_TOKEN: &str = "refreshToken";
 const ID_TOKEN: &str = "idToken";
 const DPOP_KEY: &str = "dpopKey";
-const KNOWN: [&str; 6] = [ACCESS_TOKEN, TOKEN_TYPE, CLIENT_ID, REFRESH_TOKEN, ID_TOKEN, DPOP_KEY];
+const KNOWN: [&str; 6] = [
+    ACCESS_TOKEN,
+    TOKEN_TYPE,
+    CLIENT_ID,
+    REFRESH_TOKEN,
+    ID_TOKEN,
+    DPOP_KEY,
+];
 
 /// `<sha256 hex of login_session>.json` (botocore `generate_login_cache_key`: the UTF-8 bytes of
 /// the value as configured).
 pub fn cache_file_name(login_session: &str) -> String {
-    format!("{}.json", hex::encode(Sha256::digest(login_session.as_bytes())))
+    format!(
+        "{}.json",
+        hex::encode(Sha256::digest(login_session.as_bytes()))
+    )
 }
 
 /// The login cache directory: `AWS_LOGIN_CACHE_DIRECTORY` (with `$VAR`, `${VAR}` and a leading
@@ -44,7 +54,9 @@ pub fn cache_dir(env: &Env, home: &Path, platform: Platform) -> PathBuf {
         let dir = expand_vars(dir, env);
         return match dir.strip_prefix('~') {
             Some("") => PathBuf::from(home_str),
-            Some(rest) if rest.starts_with(['/', '\\']) => PathBuf::from(format!("{home_str}{rest}")),
+            Some(rest) if rest.starts_with(['/', '\\']) => {
+                PathBuf::from(format!("{home_str}{rest}"))
+            }
             _ => PathBuf::from(dir),
         };
     }
@@ -128,7 +140,10 @@ impl LoginToken {
             .filter(|k| !map.contains_key(*k))
             .collect();
         if !missing.is_empty() {
-            return Err(invalid(&format!("missing required fields: {}", missing.join(", "))));
+            return Err(invalid(&format!(
+                "missing required fields: {}",
+                missing.join(", ")
+            )));
         }
         let mut access = match map.remove(ACCESS_TOKEN) {
             Some(Value::Object(m)) => m,
@@ -146,13 +161,16 @@ impl LoginToken {
         let expires_at = crate::time::parse(&expires_at)
             .ok_or_else(|| invalid("`accessToken.expiresAt` is not an ISO 8601 timestamp"))?;
         let account_id = string_member(&mut access, "accountId")?;
-        let credentials = Credentials::new(access_key_id, secret, Some(session_token), Some(expires_at))
-            .with_account_id(account_id);
-        let client_id = string_member(&mut map, CLIENT_ID)?.ok_or_else(|| invalid("`clientId` is missing"))?;
+        let credentials =
+            Credentials::new(access_key_id, secret, Some(session_token), Some(expires_at))
+                .with_account_id(account_id);
+        let client_id =
+            string_member(&mut map, CLIENT_ID)?.ok_or_else(|| invalid("`clientId` is missing"))?;
         let refresh_token = string_member(&mut map, REFRESH_TOKEN)?
             .filter(|s| !s.is_empty())
             .ok_or_else(|| invalid("`refreshToken` is empty"))?;
-        let dpop_key = string_member(&mut map, DPOP_KEY)?.ok_or_else(|| invalid("`dpopKey` is missing"))?;
+        let dpop_key =
+            string_member(&mut map, DPOP_KEY)?.ok_or_else(|| invalid("`dpopKey` is missing"))?;
         Ok(LoginToken {
             credentials,
             token_type: string_member(&mut map, TOKEN_TYPE)?,
@@ -176,9 +194,18 @@ impl LoginToken {
         let access = py_json::Node::Object(vec![
             ("accessKeyId".into(), s(c.access_key_id()).into()),
             ("secretAccessKey".into(), s(c.secret_access_key()).into()),
-            ("sessionToken".into(), s(c.session_token().unwrap_or_default()).into()),
-            ("accountId".into(), c.account_id().map_or(Value::Null, s).into()),
-            ("expiresAt".into(), s(&crate::time::format_z(self.expires_at())).into()),
+            (
+                "sessionToken".into(),
+                s(c.session_token().unwrap_or_default()).into(),
+            ),
+            (
+                "accountId".into(),
+                c.account_id().map_or(Value::Null, s).into(),
+            ),
+            (
+                "expiresAt".into(),
+                s(&crate::time::format_z(self.expires_at())).into(),
+            ),
         ]);
         let mut members: Vec<(String, py_json::Node)> = vec![(ACCESS_TOKEN.into(), access)];
         let mut put = |k: &str, v: Option<&str>| {
@@ -239,7 +266,11 @@ mod tests {
         let mut v: Value = serde_json::from_str(CLI_FILE).unwrap();
         v["zz"] = Value::Bool(true);
         let token = LoginToken::parse(v.to_string().as_bytes()).unwrap();
-        assert!(String::from_utf8(token.to_json()).unwrap().ends_with(", \"zz\": true}"));
+        assert!(
+            String::from_utf8(token.to_json())
+                .unwrap()
+                .ends_with(", \"zz\": true}")
+        );
         for gone in ["accessToken", "refreshToken", "dpopKey", "clientId"] {
             let mut v: Value = serde_json::from_str(CLI_FILE).unwrap();
             v.as_object_mut().unwrap().remove(gone);
@@ -256,14 +287,31 @@ mod tests {
         assert_eq!(name.len(), 64 + 5);
         assert_eq!(
             name,
-            format!("{}.json", hex::encode(Sha256::digest(b"arn:aws:sts::012345678910:assumed-role/Admin/admin")))
+            format!(
+                "{}.json",
+                hex::encode(Sha256::digest(
+                    b"arn:aws:sts::012345678910:assumed-role/Admin/admin"
+                ))
+            )
         );
         let home = Path::new("/home/u");
         let env = Env::from_pairs([("HOME", "/home/u")]);
-        assert_eq!(cache_dir(&env, home, Platform::Unix), PathBuf::from("/home/u/.aws/login/cache"));
-        let env = Env::from_pairs([("X", "/x"), ("AWS_LOGIN_CACHE_DIRECTORY", "${X}/c/$X/$NOPE")]);
-        assert_eq!(cache_dir(&env, home, Platform::Unix), PathBuf::from("/x/c//x/$NOPE"));
+        assert_eq!(
+            cache_dir(&env, home, Platform::Unix),
+            PathBuf::from("/home/u/.aws/login/cache")
+        );
+        let env = Env::from_pairs([
+            ("X", "/x"),
+            ("AWS_LOGIN_CACHE_DIRECTORY", "${X}/c/$X/$NOPE"),
+        ]);
+        assert_eq!(
+            cache_dir(&env, home, Platform::Unix),
+            PathBuf::from("/x/c//x/$NOPE")
+        );
         let env = Env::from_pairs([("AWS_LOGIN_CACHE_DIRECTORY", "~/lc")]);
-        assert_eq!(cache_dir(&env, home, Platform::Unix), PathBuf::from("/home/u/lc"));
+        assert_eq!(
+            cache_dir(&env, home, Platform::Unix),
+            PathBuf::from("/home/u/lc")
+        );
     }
 }

@@ -26,7 +26,9 @@ pub struct DpopKey {
 
 impl fmt::Debug for DpopKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DpopKey").field("jwk_x", &self.jwk_coordinates().0).finish_non_exhaustive()
+        f.debug_struct("DpopKey")
+            .field("jwk_x", &self.jwk_coordinates().0)
+            .finish_non_exhaustive()
     }
 }
 
@@ -39,12 +41,13 @@ impl DpopKey {
             .filter(|l| !l.starts_with("-----BEGIN") && !l.starts_with("-----END"))
             .map(str::trim)
             .collect();
-        let der = STANDARD
-            .decode(body.as_bytes())
-            .map_err(|_| Error::InvalidInput("the DPoP key (`dpopKey`) is not base64 PEM".into()))?;
+        let der = STANDARD.decode(body.as_bytes()).map_err(|_| {
+            Error::InvalidInput("the DPoP key (`dpopKey`) is not base64 PEM".into())
+        })?;
         let scalar = sec1::decode(&der)?;
-        Self::from_scalar(&scalar)
-            .map_err(|_| Error::InvalidInput("the DPoP key (`dpopKey`) is not a valid P-256 private key".into()))
+        Self::from_scalar(&scalar).map_err(|_| {
+            Error::InvalidInput("the DPoP key (`dpopKey`) is not a valid P-256 private key".into())
+        })
     }
 
     /// A new key from 32 random bytes (the caller's randomness, as for PKCE). Fails only for
@@ -76,13 +79,20 @@ impl DpopKey {
     }
 
     fn public_point(&self) -> Vec<u8> {
-        self.key.verifying_key().to_sec1_point(false).as_bytes().to_vec()
+        self.key
+            .verifying_key()
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec()
     }
 
     /// The public key's `x` and `y`, base64url without padding, as in the proof's `jwk`.
     pub fn jwk_coordinates(&self) -> (String, String) {
         let point = self.public_point();
-        (URL_SAFE_NO_PAD.encode(&point[1..33]), URL_SAFE_NO_PAD.encode(&point[33..65]))
+        (
+            URL_SAFE_NO_PAD.encode(&point[1..33]),
+            URL_SAFE_NO_PAD.encode(&point[33..65]),
+        )
     }
 
     /// The RFC 7638 JWK thumbprint (base64url SHA-256 of the canonical JWK), the `cnf.jkt` a
@@ -118,7 +128,10 @@ impl DpopKey {
             URL_SAFE_NO_PAD.encode(claims)
         );
         let signature: Signature = self.key.sign(signing_input.as_bytes());
-        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())))
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.to_bytes())
+        ))
     }
 }
 
@@ -135,7 +148,14 @@ pub fn jti_from_random(random: &[u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -169,21 +189,36 @@ mod tests {
         let now = UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
         let jti = jti_from_random(&[0xab; 16]);
         assert_eq!(jti, "abababab-abab-4bab-abab-abababababab");
-        let a = key().proof("https://us-east-1.signin.aws.amazon.com/v1/token", now, &jti).unwrap();
-        let b = key().proof("https://us-east-1.signin.aws.amazon.com/v1/token", now, &jti).unwrap();
+        let a = key()
+            .proof(
+                "https://us-east-1.signin.aws.amazon.com/v1/token",
+                now,
+                &jti,
+            )
+            .unwrap();
+        let b = key()
+            .proof(
+                "https://us-east-1.signin.aws.amazon.com/v1/token",
+                now,
+                &jti,
+            )
+            .unwrap();
         assert_eq!(a, b);
         let parts: Vec<&str> = a.split('.').collect();
         assert_eq!(parts.len(), 3);
         let claims = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         assert_eq!(
             claims,
-            format!(r#"{{"htm":"POST","htu":"https://us-east-1.signin.aws.amazon.com/v1/token","iat":1800000000,"jti":"{jti}"}}"#)
+            format!(
+                r#"{{"htm":"POST","htu":"https://us-east-1.signin.aws.amazon.com/v1/token","iat":1800000000,"jti":"{jti}"}}"#
+            )
         );
         let header = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
         assert!(header.starts_with(r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","x":""#));
         let sig = Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap()).unwrap();
         let vk: VerifyingKey = *key().key.verifying_key();
-        vk.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig).unwrap();
+        vk.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
+            .unwrap();
         assert!(vk.verify(b"other", &sig).is_err());
     }
 }

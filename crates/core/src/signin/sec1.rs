@@ -24,13 +24,21 @@ pub(crate) fn encode(secret: &[u8; 32], public: &[u8]) -> Vec<u8> {
 /// The private scalar of a SEC1 DER key (big-endian, left-padded to 32 bytes). The optional
 /// parameters, when present, must name P-256; the public key is not needed (it is derived).
 pub(crate) fn decode(der: &[u8]) -> Result<[u8; 32], Error> {
-    let bad = |what: &str| Error::InvalidInput(format!("the DPoP key is not a SEC1 P-256 private key: {what}"));
+    let bad = |what: &str| {
+        Error::InvalidInput(format!(
+            "the DPoP key is not a SEC1 P-256 private key: {what}"
+        ))
+    };
     let mut r = Reader { bytes: der };
-    let mut seq = Reader { bytes: r.element(0x30).ok_or_else(|| bad("no SEQUENCE"))? };
+    let mut seq = Reader {
+        bytes: r.element(0x30).ok_or_else(|| bad("no SEQUENCE"))?,
+    };
     if seq.element(0x02) != Some(&[0x01]) {
         return Err(bad("version is not 1"));
     }
-    let scalar = seq.element(0x04).ok_or_else(|| bad("no private key OCTET STRING"))?;
+    let scalar = seq
+        .element(0x04)
+        .ok_or_else(|| bad("no private key OCTET STRING"))?;
     if scalar.is_empty() || scalar.len() > 32 {
         return Err(bad("the private key is not 1 to 32 bytes"));
     }

@@ -32,7 +32,9 @@ pub fn login_again_reason(code: &str) -> Option<&'static str> {
             "the console login session may not refresh its credentials: the user lacks permission for \
              signin:CreateOAuth2Token (INSUFFICIENT_PERMISSIONS)",
         ),
-        "AUTHCODE_EXPIRED" => Some("the authorization code expired before it was used (AUTHCODE_EXPIRED)"),
+        "AUTHCODE_EXPIRED" => {
+            Some("the authorization code expired before it was used (AUTHCODE_EXPIRED)")
+        }
         _ => None,
     }
 }
@@ -198,7 +200,9 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let r = op().request(UNIX_EPOCH + Duration::from_secs(1_800_000_000)).unwrap();
+        let r = op()
+            .request(UNIX_EPOCH + Duration::from_secs(1_800_000_000))
+            .unwrap();
         assert_eq!(r.method(), Method::POST);
         assert_eq!(r.uri(), "https://us-east-1.signin.aws.amazon.com/v1/token");
         assert!(r.headers()[DPOP_HEADER].is_sensitive());
@@ -213,7 +217,10 @@ mod tests {
     #[test]
     fn answers() {
         let ok = br#"{"accessToken":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T"},"tokenType":"aws_sigv4","expiresIn":900,"refreshToken":"R2"}"#;
-        let r = http::Response::builder().status(200).body(ok.to_vec()).unwrap();
+        let r = http::Response::builder()
+            .status(200)
+            .body(ok.to_vec())
+            .unwrap();
         let out = op().parse(&r).unwrap();
         assert_eq!(out.expires_in, 900);
         assert_eq!(out.refresh_token.expose(), "R2");
@@ -225,7 +232,10 @@ mod tests {
             .unwrap();
         let e = op().parse(&r).unwrap_err();
         assert_eq!(e.code(), Some("TOKEN_EXPIRED"));
-        let r = http::Response::builder().status(429).body(b"{}".to_vec()).unwrap();
+        let r = http::Response::builder()
+            .status(429)
+            .body(b"{}".to_vec())
+            .unwrap();
         assert!(matches!(op().parse(&r), Err(Error::Throttled(_))));
     }
 }
