@@ -38,6 +38,8 @@ fn resolve_once(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     terminal.profile = Some(config::select_profile(&env, profile.as_deref()));
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
+    // Random bytes for a console login session's DPoP proof (the core takes them as input).
+    request.random = awscred_files::random::fresh();
     let resolved = Client::default().run(ResolveFlow::new(request), &mut terminal)?;
     for w in &resolved.warnings {
         tracing::warn!("{w}");
@@ -406,6 +408,7 @@ fn describe(source: &Source) -> (&'static str, String) {
         Source::Static(c) => ("static keys", c.access_key_id().to_string()),
         Source::WebIdentity(w) => ("web identity", w.role_arn.clone()),
         Source::Process(p) => ("credential_process", p.command.clone()),
+        Source::LoginSession(l) => ("login session", l.login_session.clone()),
     }
 }
 

@@ -256,6 +256,31 @@ impl Emulator {
         crate::signin::session_arn(&config.user_name, account)
     }
 
+    /// Seeds a console login session (as `aws login` would have created), its refresh tokens
+    /// bound to the DPoP key with RFC 7638 thumbprint `jkt`, its credentials expiring
+    /// `expires_in` from the emulator's now.
+    pub fn issue_console_session(
+        &self,
+        client_id: &str,
+        jkt: &str,
+        expires_in: Duration,
+    ) -> crate::signin::IssuedConsoleSession {
+        let now = self.now();
+        let config = &self.shared.config;
+        let account = config
+            .accounts
+            .first()
+            .map_or("111111111111", |a| a.id.as_str())
+            .to_string();
+        self.shared.state().seed_console_session(
+            &config.user_name,
+            &account,
+            client_id,
+            jkt,
+            now + expires_in,
+        )
+    }
+
     /// Ends every console login session: their refresh tokens answer `TOKEN_EXPIRED`.
     pub fn end_console_sessions(&self) {
         self.shared.state().signin.end_sessions();

@@ -34,6 +34,7 @@ mod sts;
 pub use config::{Account, EmulatorConfig, StsTrust};
 pub use emulator::{Emulator, IssuedToken};
 pub use fault::Fault;
+pub use signin::IssuedConsoleSession;
 pub use state::LoggedRequest;
 
 /// `base64url(sha256(verifier))` without padding: the PKCE S256 challenge the emulator checks.

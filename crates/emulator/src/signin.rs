@@ -66,6 +66,70 @@ impl SigninState {
     }
 }
 
+/// A session seeded by a test, as a login would have left it. `Debug` shows no secret.
+#[derive(Clone)]
+pub struct IssuedConsoleSession {
+    /// The `login_session` value (the session ARN).
+    pub login_session: String,
+    /// Its account.
+    pub account_id: String,
+    /// The current credentials.
+    pub access_key_id: String,
+    /// Their secret.
+    pub secret_access_key: String,
+    /// Their session token.
+    pub session_token: String,
+    /// The live refresh token.
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for IssuedConsoleSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedConsoleSession")
+            .field("login_session", &self.login_session)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// Seeds a console session bound to the key with thumbprint `jkt`.
+    pub(crate) fn seed_console_session(
+        &mut self,
+        user: &str,
+        account_id: &str,
+        client_id: &str,
+        jkt: &str,
+        credentials_expire_at: SystemTime,
+    ) -> IssuedConsoleSession {
+        let arn = session_arn(user, account_id);
+        let (akid, secret, token) = self.issue_credentials(
+            account_id,
+            arn.clone(),
+            format!("AROAEMULATORADMIN:{user}"),
+            credentials_expire_at,
+        );
+        let refresh_token = self.new_token("ASOR", 120);
+        self.signin.refresh_tokens.insert(
+            refresh_token.clone(),
+            Session {
+                client_id: client_id.to_string(),
+                jkt: jkt.to_string(),
+                arn: arn.clone(),
+                account_id: account_id.to_string(),
+            },
+        );
+        IssuedConsoleSession {
+            login_session: arn,
+            account_id: account_id.to_string(),
+            access_key_id: akid,
+            secret_access_key: secret,
+            session_token: token,
+            refresh_token,
+        }
+    }
+}
+
 /// The login session ARN the emulator signs users in as: its first account's `Admin` role.
 pub(crate) fn session_arn(ctx_user: &str, account: &str) -> String {
     format!("arn:aws:sts::{account}:assumed-role/Admin/{ctx_user}")

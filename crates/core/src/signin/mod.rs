@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod dpop;
+pub mod login;
 mod sec1;
 pub mod token;
 

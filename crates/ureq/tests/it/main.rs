@@ -6,6 +6,7 @@
 mod common;
 
 mod faults;
+mod login_session;
 mod profiles;
 mod provider;
 mod refresh;
