@@ -208,9 +208,31 @@ fn nothing_selected(env: &Env, selected: &str) -> Result<(), Error> {
 }
 
 /// `awscred logout`: says what it did, on stdout.
-pub fn logout(sso_session: Option<String>) -> Result<ExitCode, Error> {
+/// `awscred logout --login-session [PROFILE]`: the console login of one profile, like
+/// `aws logout`.
+pub fn logout_console(profile: String) -> Result<ExitCode, Error> {
     let env = env();
     let (paths, set) = load_config(&env)?;
+    let profile = if profile.is_empty() {
+        config::select_profile(&env, None)
+    } else {
+        profile
+    };
+    let text = crate::console_sessions::logout_profile(&env, &set, &paths, &profile)?;
+    emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn logout(sso_session: Option<String>, all: bool) -> Result<ExitCode, Error> {
+    let env = env();
+    let (paths, set) = load_config(&env)?;
+    if all {
+        let removed = crate::console_sessions::logout_all(&env, &paths)?;
+        if removed > 0 {
+            let s = if removed == 1 { "" } else { "s" };
+            emit(&format!("Removed {removed} cached console login{s}.\n"))?;
+        }
+    }
     crate::preflight::can_remove_in(&paths.sso_cache, "remove cached SSO tokens")?;
     crate::preflight::can_remove_in(&paths.cli_cache, "remove cached credentials")?;
     let client = Client::default();

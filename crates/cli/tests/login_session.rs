@@ -265,3 +265,62 @@ fn the_aws_cli_and_awscred_read_and_refresh_each_others_login_cache() {
     assert_ne!(again, cli_key);
     assert_eq!(emulator.count("CreateOAuth2Token"), 3);
 }
+
+#[test]
+fn status_shows_and_logout_removes_console_logins() {
+    let emulator = emulator();
+    let url = emulator.url();
+    let (home, path, _) = console_home(&emulator, Duration::from_secs(600));
+    let status = run(awscred(&home, &url, &["status"]));
+    let out = &status.ok().stdout;
+    assert!(
+        out.contains("LOGIN SESSION") && out.contains("console") && out.contains("cached"),
+        "{out}"
+    );
+    let json = run(awscred(&home, &url, &["status", "--output", "json"]));
+    let v: Value = serde_json::from_str(&json.ok().stdout).expect("JSON");
+    assert_eq!(v["loginSessions"][0]["profile"], "console");
+    assert_eq!(v["loginSessions"][0]["credentials"], "cached");
+    // logout --login-session PROFILE removes that profile's file.
+    run(awscred(
+        &home,
+        &url,
+        &["logout", "--login-session", "console"],
+    ))
+    .ok();
+    assert!(!path.exists());
+    let none = run(awscred(
+        &home,
+        &url,
+        &["logout", "--login-session", "nobody"],
+    ));
+    assert!(
+        none.ok()
+            .stdout
+            .contains("no login session found for profile 'nobody'")
+    );
+    // logout --all removes every login session file, and nothing else of the directory.
+    let (home2, path2, _) = console_home(&emulator, Duration::from_secs(600));
+    let other = path2.with_file_name("not-a-login.json");
+    std::fs::write(&other, br#"{"accessToken": "x"}"#).unwrap();
+    let all = run(awscred(&home2, &url, &["logout", "--all"]));
+    assert!(
+        all.ok().stdout.contains("Removed 1 cached console login."),
+        "{}",
+        all.stdout
+    );
+    assert!(!path2.exists());
+    assert!(other.exists());
+    let after = run(awscred(
+        &home2,
+        &url,
+        &["credentials", "--profile", "console"],
+    ));
+    assert!(
+        after
+            .stderr
+            .contains("awscred login --login-session console"),
+        "{}",
+        after.stderr
+    );
+}

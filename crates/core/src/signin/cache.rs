@@ -98,6 +98,20 @@ fn expand_vars(text: &str, env: &Env) -> String {
     out
 }
 
+/// Whether a file of the login cache directory is a login session's, which `logout --all`
+/// removes: a JSON object whose `accessToken` is an object with `accessKeyId` (awscli
+/// `customizations/login/logout.py`, `LoginTokenSweeper._should_delete`).
+pub fn is_login_cache_file(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .and_then(|v| {
+            v.get(ACCESS_TOKEN)
+                .and_then(Value::as_object)
+                .map(|a| a.contains_key("accessKeyId"))
+        })
+        .unwrap_or(false)
+}
+
 /// A login session's cache file. `Debug` shows no secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginToken {
@@ -278,6 +292,9 @@ mod tests {
             assert!(e.to_string().contains(gone), "{e}");
         }
         assert!(LoginToken::parse(b"[]").is_err());
+        assert!(is_login_cache_file(CLI_FILE.as_bytes()));
+        assert!(!is_login_cache_file(br#"{"accessToken": "an SSO token"}"#));
+        assert!(!is_login_cache_file(b"not json"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod token;
 
 use std::time::Duration;
 
-pub use cache::{LoginToken, cache_dir, cache_file_name};
+pub use cache::{LoginToken, cache_dir, cache_file_name, is_login_cache_file};
 pub use dpop::{DpopKey, jti_from_random, jwk_thumbprint};
 pub use token::{CreateOAuth2Token, LoginGrant, TokenOutput, login_again_reason};
 
