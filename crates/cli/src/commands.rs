@@ -208,6 +208,25 @@ fn nothing_selected(env: &Env, selected: &str) -> Result<(), Error> {
 }
 
 /// `awscred logout`: says what it did, on stdout.
+/// `awscred login --login-session [PROFILE]`: a console login, like `aws login`.
+pub fn login_console(
+    target: String,
+    profile: Option<String>,
+    no_browser: bool,
+) -> Result<ExitCode, Error> {
+    let env = env();
+    let profile = match (target.is_empty(), profile) {
+        (false, _) => target,
+        (true, Some(p)) => p,
+        (true, None) => config::select_profile(&env, None),
+    };
+    // The same-device flow needs a browser on this machine; without one the URL is printed.
+    let mode = crate::browser::login_mode(&crate::browser::here(), false, no_browser);
+    let text = crate::console_sessions::login(&env, &profile, mode.open_browser)?;
+    emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `awscred logout --login-session [PROFILE]`: the console login of one profile, like
 /// `aws logout`.
 pub fn logout_console(profile: String) -> Result<ExitCode, Error> {

@@ -167,3 +167,103 @@ pub(crate) fn logout_all(env: &Env, paths: &ConfigPaths) -> Result<usize, Error>
     }
     Ok(removed)
 }
+
+/// `awscred login --login-session [PROFILE]`: the same-device console login (`aws login`),
+/// writing the cache file and `login_session` into the profile.
+pub(crate) fn login(env: &Env, profile: &str, open_browser: bool) -> Result<String, Error> {
+    use awscred_core::Service;
+    use awscred_core::signin::{ConsoleLoginFlow, ConsoleLoginRequest};
+    let (paths, set) = awscred_ureq::load_config(env)?;
+    if let Some(p) = set.profile(profile) {
+        // awscli `ensure_profile_does_not_have_existing_credentials`: those would win anyway.
+        let other = [
+            ("web_identity_token_file", "web identity"),
+            ("sso_role_name", "SSO"),
+            ("sso_account_id", "SSO"),
+            ("aws_access_key_id", "access key"),
+            ("role_arn", "assume role"),
+            ("credential_process", "credential_process"),
+        ];
+        if let Some((_, kind)) = other.iter().find(|(k, _)| p.has(k)) {
+            return Err(Error::Config(format!(
+                "the profile \"{profile}\" already has {kind} credentials, which would win over a console \
+                 login; log in for a new profile (`awscred login --login-session NEW`) or remove them"
+            )));
+        }
+    }
+    let cfg = awscred_core::config::endpoint_config(env, &set, profile, Service::Signin, None)?;
+    if cfg.region.is_none() && cfg.url.is_none() {
+        return Err(Error::Config(format!(
+            "a console login needs a region: set `region` in the profile \"{profile}\" or AWS_REGION"
+        )));
+    }
+    let endpoint = awscred_core::endpoint::resolve(Service::Signin, &cfg)?;
+    let random = awscred_files::random::fresh::<128>().ok_or_else(|| {
+        Error::Login("the operating system gave no random bytes for the login".into())
+    })?;
+    let request = ConsoleLoginRequest {
+        endpoint,
+        cache_dir: cache_dir(env, &paths),
+        random,
+    };
+    let mut terminal = crate::terminal::Terminal::new(open_browser);
+    terminal.profile = Some(profile.to_string());
+    let login =
+        awscred_ureq::Client::default().run(ConsoleLoginFlow::new(request), &mut terminal)?;
+    set_login_session(&paths, &set, profile, &login.login_session)?;
+    Ok(format!(
+        "Updated profile {profile} to use {} credentials.\n",
+        login.login_session
+    ))
+}
+
+/// Writes `login_session = session` into `[profile NAME]` (`[default]`) of the config file:
+/// the line replaced when there is one, else added to the section, else a new section.
+fn set_login_session(
+    paths: &ConfigPaths,
+    set: &ConfigSet,
+    profile: &str,
+    session: &str,
+) -> Result<(), Error> {
+    let file = &paths.config;
+    let text = match awscred_files::read_if_present(file).map_err(|e| io(file, &e))? {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => String::new(),
+    };
+    let in_config =
+        |o: &&awscred_core::config::Origin| o.kind == awscred_core::config::FileKind::Config;
+    let line = format!("login_session = {session}");
+    let section = set.profile(profile);
+    let existing = section
+        .and_then(|p| p.origin("login_session"))
+        .filter(in_config)
+        .map(|o| o.line);
+    let anchor = section.and_then(|p| {
+        p.iter()
+            .filter_map(|(k, _)| p.origin(k))
+            .filter(in_config)
+            .map(|o| o.line)
+            .min()
+    });
+    let updated = match (existing, anchor) {
+        (Some(n), _) => crate::region_update::with_line(&text, n, Some(n), &line),
+        (None, Some(after)) => crate::region_update::with_line(&text, after, None, &line),
+        (None, None) => {
+            let header = if profile == "default" {
+                "[default]".to_string()
+            } else {
+                format!("[profile {profile}]")
+            };
+            let mut t = text;
+            if !t.is_empty() && !t.ends_with('\n') {
+                t.push('\n');
+            }
+            if !t.is_empty() {
+                t.push('\n');
+            }
+            t.push_str(&format!("{header}\n{line}\n"));
+            t
+        }
+    };
+    awscred_files::write_private_atomic(file, updated.as_bytes()).map_err(|e| io(file, &e))
+}

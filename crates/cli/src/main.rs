@@ -72,6 +72,11 @@ enum Command {
         /// Print the URL instead of opening a browser (also: AWSCRED_NO_BROWSER).
         #[arg(long)]
         no_browser: bool,
+        /// Sign in with console credentials instead (like `aws login`) and write
+        /// `login_session` into PROFILE (default: `--profile`, else the selected profile).
+        #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = "",
+              conflicts_with_all = ["sso_session", "use_device_code"])]
+        login_session: Option<String>,
     },
     /// Log out of SSO sessions and remove their cached tokens and credentials (like `aws sso logout`).
     #[command(after_help = help::LOGOUT)]
@@ -195,9 +200,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Login {
             profile,
+            login_session: Some(target),
+            no_browser,
+            ..
+        } => commands::login_console(target, profile, no_browser),
+        Command::Login {
+            profile,
             sso_session,
             use_device_code,
             no_browser,
+            ..
         } => commands::login(profile, sso_session, use_device_code, no_browser),
         Command::Logout {
             sso_session,

@@ -324,3 +324,73 @@ fn status_shows_and_logout_removes_console_logins() {
         after.stderr
     );
 }
+
+#[test]
+fn login_with_console_credentials_writes_the_cache_and_the_profile() {
+    let emulator = Emulator::start(EmulatorConfig::demo().with_auto_approve(true)).unwrap();
+    let url = emulator.url();
+    let home = Home::new("[profile console]\nregion = us-east-1\n");
+    let login = login_in_browser(
+        awscred(&home, &url, &["login", "--login-session", "console"]),
+        &emulator,
+    );
+    login.ok();
+    let session = emulator.console_session_arn();
+    assert!(
+        login.stdout.contains(&format!(
+            "Updated profile console to use {session} credentials"
+        )),
+        "{}",
+        login.stdout
+    );
+    let config = std::fs::read_to_string(home.config_path()).unwrap();
+    assert!(
+        config.contains(&format!(
+            "[profile console]\nregion = us-east-1\nlogin_session = {session}\n"
+        )),
+        "{config}"
+    );
+    assert_eq!(emulator.count("CreateOAuth2Token"), 1);
+    assert!(emulator.refused_dpop_proofs().is_empty());
+    let env = Env::from_pairs([("HOME", home.path().display().to_string())]);
+    let file = signin::cache_dir(&env, home.path(), Platform::Unix)
+        .join(signin::cache_file_name(&session));
+    let token = LoginToken::parse(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        String::from_utf8(token.to_json()).unwrap(),
+        std::fs::read_to_string(&file).unwrap()
+    );
+    let ours = key_id(
+        &run(awscred(
+            &home,
+            &url,
+            &["credentials", "--profile", "console"],
+        ))
+        .ok()
+        .stdout,
+    );
+    assert_eq!(ours, token.credentials.access_key_id());
+    assert_eq!(
+        emulator.count("CreateOAuth2Token"),
+        1,
+        "the login's credentials are used"
+    );
+    // The AWS CLI v2 uses the file our login wrote.
+    if let Some(tool) = aws_cli() {
+        let theirs = key_id(&aws_export(&tool, &home, &url).ok().stdout);
+        assert_eq!(theirs, ours);
+    }
+    // A profile with other credentials is refused, as `aws login` refuses it.
+    let home2 = Home::new(
+        "[profile keys]\naws_access_key_id = A\naws_secret_access_key = S\nregion = us-east-1\n",
+    );
+    let refused = run(awscred(&home2, &url, &["login", "--login-session", "keys"]));
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused
+            .stderr
+            .contains("already has access key credentials"),
+        "{}",
+        refused.stderr
+    );
+}

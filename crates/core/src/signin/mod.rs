@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod dpop;
 pub mod login;
+pub mod login_flow;
 mod sec1;
 pub mod token;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use cache::{LoginToken, cache_dir, cache_file_name, is_login_cache_file};
 pub use dpop::{DpopKey, jti_from_random, jwk_thumbprint};
+pub use login_flow::{ConsoleLogin, ConsoleLoginFlow, ConsoleLoginRequest};
 pub use token::{CreateOAuth2Token, LoginGrant, TokenOutput, login_again_reason};
 
 /// The `clientId` of a same-device (browser on this machine) login
