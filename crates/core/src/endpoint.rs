@@ -19,7 +19,7 @@ pub enum Service {
     Sts,
     /// AWS Sign-In (`signin`): the token endpoint of console login sessions (`aws login`).
     /// Its host puts the region first (`us-east-1.signin.aws.amazon.com`), see
-    /// [`signin_host`] and `docs/login-session.md`.
+    /// `docs/login-session.md` §4.
     Signin,
 }
 
