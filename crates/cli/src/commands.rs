@@ -57,6 +57,8 @@ fn resolve_once(env: Env, profile: Option<String>) -> Result<Resolved, Error> {
     terminal.profile = Some(config::select_profile(&env, profile.as_deref()));
     let mut request = ResolveRequest::new(env);
     request.profile = profile;
+    // Random bytes for a console login session's DPoP proof (the core takes them as input).
+    request.random = awscred_files::random::fresh();
     let resolved = client(&request.env, request.profile.as_deref())?
         .run(ResolveFlow::new(request), &mut terminal)?;
     for w in &resolved.warnings {
@@ -236,9 +238,50 @@ fn nothing_selected(env: &Env, selected: &str) -> Result<(), Error> {
 }
 
 /// `awscred logout`: says what it did, on stdout.
-pub fn logout(sso_session: Option<String>) -> Result<ExitCode, Error> {
+/// `awscred login --login-session [PROFILE]`: a console login, like `aws login`.
+pub fn login_console(
+    target: String,
+    profile: Option<String>,
+    no_browser: bool,
+) -> Result<ExitCode, Error> {
+    let env = env();
+    let profile = match (target.is_empty(), profile) {
+        (false, _) => target,
+        (true, Some(p)) => p,
+        (true, None) => config::select_profile(&env, None),
+    };
+    // The same-device flow needs a browser on this machine; without one the URL is printed.
+    let mode = crate::browser::login_mode(&crate::browser::here(), false, no_browser);
+    let text = crate::console_sessions::login(&env, &profile, mode.open_browser)?;
+    emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awscred logout --login-session [PROFILE]`: the console login of one profile, like
+/// `aws logout`.
+pub fn logout_console(profile: String) -> Result<ExitCode, Error> {
     let env = env();
     let (paths, set) = load_config(&env)?;
+    let profile = if profile.is_empty() {
+        config::select_profile(&env, None)
+    } else {
+        profile
+    };
+    let text = crate::console_sessions::logout_profile(&env, &set, &paths, &profile)?;
+    emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn logout(sso_session: Option<String>, all: bool) -> Result<ExitCode, Error> {
+    let env = env();
+    let (paths, set) = load_config(&env)?;
+    if all {
+        let removed = crate::console_sessions::logout_all(&env, &paths)?;
+        if removed > 0 {
+            let s = if removed == 1 { "" } else { "s" };
+            emit(&format!("Removed {removed} cached console login{s}.\n"))?;
+        }
+    }
     crate::preflight::can_remove_in(&paths.sso_cache, "remove cached SSO tokens")?;
     crate::preflight::can_remove_in(&paths.cli_cache, "remove cached credentials")?;
     let client = client(&env, None)?;
@@ -476,6 +519,7 @@ fn describe(source: &Source) -> (&'static str, String) {
         Source::Process(p) => ("credential_process", p.command.clone()),
         Source::Imds(s) => ("instance metadata", s.endpoint.clone()),
         Source::Container(s) => ("container", s.uri.clone()),
+        Source::LoginSession(l) => ("login session", l.login_session.clone()),
     }
 }
 

@@ -6,6 +6,7 @@ mod browser;
 mod commands;
 mod completion;
 mod console;
+mod console_sessions;
 mod debug_log;
 mod demo;
 mod help;
@@ -74,13 +75,25 @@ enum Command {
         /// Print the URL instead of opening a browser (also: AWSCRED_NO_BROWSER).
         #[arg(long)]
         no_browser: bool,
+        /// Sign in with console credentials instead (like `aws login`) and write
+        /// `login_session` into PROFILE (default: `--profile`, else the selected profile).
+        #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = "",
+              conflicts_with_all = ["sso_session", "use_device_code"])]
+        login_session: Option<String>,
     },
     /// Log out of SSO sessions and remove their cached tokens and credentials (like `aws sso logout`).
     #[command(after_help = help::LOGOUT)]
     Logout {
         /// Log out of this `[sso-session NAME]` only (default: every session with a cached token).
-        #[arg(long, value_name = "SSO_SESSION")]
+        #[arg(long, value_name = "SSO_SESSION", conflicts_with_all = ["login_session", "all"])]
         sso_session: Option<String>,
+        /// Remove the cached console login (`login_session`, from `aws login`) of PROFILE
+        /// (default: the selected profile) instead, like `aws logout`.
+        #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = "", conflicts_with = "all")]
+        login_session: Option<String>,
+        /// Log out of every SSO session and remove every cached console login too.
+        #[arg(long)]
+        all: bool,
     },
     /// Print credentials like `aws configure export-credentials` (usable as `credential_process`).
     #[command(after_help = help::CREDENTIALS)]
@@ -261,11 +274,25 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Login {
             profile,
+            login_session: Some(target),
+            no_browser,
+            ..
+        } => commands::login_console(target, profile, no_browser),
+        Command::Login {
+            profile,
             sso_session,
             use_device_code,
             no_browser,
+            ..
         } => commands::login(profile, sso_session, use_device_code, no_browser),
-        Command::Logout { sso_session } => commands::logout(sso_session),
+        Command::Logout {
+            sso_session,
+            login_session: Some(profile),
+            ..
+        } if sso_session.is_none() => commands::logout_console(profile),
+        Command::Logout {
+            sso_session, all, ..
+        } => commands::logout(sso_session, all),
         Command::Credentials {
             profile,
             format,

@@ -53,7 +53,7 @@ pub fn record(env: &Env, target: LoginTarget<'_>, region: &str) -> Result<(), Er
 
 /// `text` with line `replace` (1-based) replaced by `line`, or `line` inserted after line
 /// `after` when there is nothing to replace. Line endings are kept.
-fn with_line(text: &str, after: usize, replace: Option<usize>, line: &str) -> String {
+pub(crate) fn with_line(text: &str, after: usize, replace: Option<usize>, line: &str) -> String {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut out = String::with_capacity(text.len() + line.len() + 2);
     let lines = text.split_inclusive('\n').enumerate();

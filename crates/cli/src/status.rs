@@ -50,9 +50,22 @@ pub fn run(output: Output) -> Result<ExitCode, Error> {
     let now = SystemTime::now();
     let tokens = token_rows(&set, &paths, now);
     let credentials = credential_rows(&set, &paths, &env, now);
+    let logins = crate::console_sessions::rows(&set, &paths, &env);
     match output {
-        Output::Json => emit_json(&to_json(&tokens, &credentials, now))?,
-        Output::Table => print_tables(&tokens, &credentials, now)?,
+        Output::Json => {
+            let mut v = to_json(&tokens, &credentials, now);
+            v["loginSessions"] = crate::console_sessions::json(&logins);
+            emit_json(&v)?
+        }
+        Output::Table => {
+            print_tables(&tokens, &credentials, now)?;
+            if !logins.is_empty() {
+                crate::commands::emit("\n")?;
+                print_table(&crate::console_sessions::table(&logins, now, |e| {
+                    left(e, now)
+                }))?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -17,6 +17,10 @@ pub enum Service {
     SsoOidc,
     /// STS (`sts`).
     Sts,
+    /// AWS Sign-In (`signin`): the token endpoint of console login sessions (`aws login`).
+    /// Its host puts the region first (`us-east-1.signin.aws.amazon.com`), see
+    /// `docs/login-session.md` §4.
+    Signin,
 }
 
 /// What endpoint resolution starts from.
@@ -127,6 +131,7 @@ impl Service {
             Service::Sso => ("portal.sso", "portal.sso-fips"),
             Service::SsoOidc => ("oidc", "oidc-fips"),
             Service::Sts => ("sts", "sts-fips"),
+            Service::Signin => ("signin", "signin-fips"),
         }
     }
 
@@ -136,6 +141,7 @@ impl Service {
             Service::Sso => "sso",
             Service::SsoOidc => "sso-oidc",
             Service::Sts => "sts",
+            Service::Signin => "signin",
         }
     }
 
@@ -143,7 +149,7 @@ impl Service {
     fn region_setting(self) -> &'static str {
         match self {
             Service::Sso | Service::SsoOidc => "`sso_region`",
-            Service::Sts => "`region` (or AWS_REGION)",
+            Service::Sts | Service::Signin => "`region` (or AWS_REGION)",
         }
     }
 }
@@ -185,6 +191,12 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, Er
         )));
     };
     let partition = partition_of(region);
+    if service == Service::Signin {
+        return signin_host(region, partition, config).map(|host| Endpoint {
+            url: format!("https://{host}"),
+            signing_region: region.to_owned(),
+        });
+    }
     let (plain, fips) = service.host_prefixes();
     let host = match (config.use_fips, config.use_dual_stack) {
         (true, true) => format!("{fips}.{region}.{}", partition.dual_stack_dns_suffix),
@@ -206,6 +218,37 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, Er
         url: format!("https://{host}"),
         signing_region: region.to_owned(),
     })
+}
+
+/// The Sign-In host of `region`: botocore's `signin` endpoint rule set (data/signin/
+/// 2023-01-01/endpoint-rule-set-1.json) for the token endpoint, whose hosts put the region
+/// first and use the partition's sign-in domain. FIPS and dual-stack sign-in endpoints are not
+/// offered for it; awscred says so rather than guess a host.
+fn signin_host(
+    region: &str,
+    partition: &Partition,
+    config: &EndpointConfig,
+) -> Result<String, Error> {
+    if config.use_fips || config.use_dual_stack {
+        return Err(Error::Unsupported(format!(
+            "FIPS or dual-stack endpoints for AWS Sign-In (login_session profiles, region {region}); \
+             set AWS_ENDPOINT_URL_SIGNIN to the endpoint to use"
+        )));
+    }
+    let domain = match partition.name {
+        "aws" => "signin.aws.amazon.com",
+        "aws-cn" => "signin.amazonaws.cn",
+        "aws-us-gov" => "signin.amazonaws-us-gov.com",
+        "aws-iso" => "signin.c2shome.ic.gov",
+        "aws-iso-b" => "signin.sc2shome.sgov.gov",
+        other => {
+            return Err(Error::Unsupported(format!(
+                "AWS Sign-In in the {other} partition (region {region}); set AWS_ENDPOINT_URL_SIGNIN \
+                 to its endpoint"
+            )));
+        }
+    };
+    Ok(format!("{region}.{domain}"))
 }
 
 /// Checks that `region` is a plausible region name: 1 to 63 characters of `a-z`, `0-9` and `-`,

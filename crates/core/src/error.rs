@@ -26,6 +26,9 @@ pub enum Error {
         /// The profile that needs the login, when known (the login target of a legacy profile,
         /// which has no sso-session).
         profile: Option<String>,
+        /// The profile whose console login session (`login_session`, written by `aws login`)
+        /// is over: the fix is `awscred login --login-session PROFILE`.
+        console_login: Option<String>,
     },
     /// The service throttled the request (retryable).
     Throttled(ServiceError),
@@ -98,6 +101,9 @@ pub struct LoginHint {
     pub sso_session: Option<String>,
     /// The profile to log in for.
     pub profile: Option<String>,
+    /// The profile whose console login session (`login_session`) must be renewed with
+    /// `awscred login --login-session PROFILE`; it wins over the other two.
+    pub console_login: Option<String>,
 }
 
 impl LoginHint {
@@ -106,6 +112,7 @@ impl LoginHint {
         LoginHint {
             sso_session: Some(name.into()),
             profile: None,
+            console_login: None,
         }
     }
 
@@ -114,17 +121,38 @@ impl LoginHint {
         LoginHint {
             sso_session: None,
             profile: Some(name.into()),
+            console_login: None,
+        }
+    }
+
+    /// A console login (`aws login`) for profile `name`, whose `login_session` has ended.
+    pub fn console_login(name: impl Into<String>) -> Self {
+        LoginHint {
+            sso_session: None,
+            profile: None,
+            console_login: Some(name.into()),
         }
     }
 
     /// The command that logs in: `--sso-session` when there is a session (it is what the token
     /// cache is keyed by), else `--profile`, else plain [`crate::sso::LOGIN_COMMAND`].
     pub fn command(&self) -> String {
-        login_command(self.sso_session.as_deref(), self.profile.as_deref())
+        login_command(
+            self.sso_session.as_deref(),
+            self.profile.as_deref(),
+            self.console_login.as_deref(),
+        )
     }
 }
 
-fn login_command(sso_session: Option<&str>, profile: Option<&str>) -> String {
+fn login_command(
+    sso_session: Option<&str>,
+    profile: Option<&str>,
+    console: Option<&str>,
+) -> String {
+    if let Some(p) = console {
+        return format!("{} --login-session {p}", crate::sso::LOGIN_COMMAND);
+    }
     match (sso_session, profile) {
         (Some(s), _) => format!("{} --sso-session {s}", crate::sso::LOGIN_COMMAND),
         (None, Some(p)) => format!("{} --profile {p}", crate::sso::LOGIN_COMMAND),
@@ -139,6 +167,7 @@ impl Error {
             reason: reason.into(),
             sso_session: login.sso_session,
             profile: login.profile,
+            console_login: login.console_login,
         }
     }
 
@@ -148,8 +177,13 @@ impl Error {
             Error::LoginNeeded {
                 sso_session,
                 profile,
+                console_login,
                 ..
-            } => Some(login_command(sso_session.as_deref(), profile.as_deref())),
+            } => Some(login_command(
+                sso_session.as_deref(),
+                profile.as_deref(),
+                console_login.as_deref(),
+            )),
             _ => None,
         }
     }
@@ -216,8 +250,13 @@ impl fmt::Display for Error {
                 reason,
                 sso_session,
                 profile,
+                console_login,
             } => {
-                let command = login_command(sso_session.as_deref(), profile.as_deref());
+                let command = login_command(
+                    sso_session.as_deref(),
+                    profile.as_deref(),
+                    console_login.as_deref(),
+                );
                 write!(f, "{reason}; run `{command}`")
             }
             Error::Throttled(e) => write!(f, "throttled by the service: {e}; try again later"),

@@ -71,6 +71,7 @@ pub mod registration;
 pub mod resolve;
 pub mod retry;
 pub mod secret;
+pub mod signin;
 pub mod sigv4;
 pub mod sso;
 pub mod stability;

@@ -73,6 +73,10 @@ fn chain_json(plan: &Plan) -> Value {
             some(&mut m, "role_session_name", w.role_session_name.as_deref());
             "WebIdentityToken"
         }
+        Source::LoginSession(l) => {
+            some(&mut m, "login_session", Some(&l.login_session));
+            "LoginSession"
+        }
         Source::Sso(s) => {
             some(&mut m, "sso_account_id", Some(&s.account_id));
             some(&mut m, "sso_region", Some(&s.sso_region));
@@ -144,7 +148,7 @@ const SUITE_ERRORS: &[(&str, &str)] = &[
     ),
     (
         "profile only contains configuration",
-        "Unable to locate credentials: the profile \"A\" has none of sso_account_id/sso_role_name, role_arn, web_identity_token_file, credential_process or aws_access_key_id/aws_secret_access_key",
+        "Unable to locate credentials: the profile \"A\" has none of sso_account_id/sso_role_name, role_arn, web_identity_token_file, login_session, credential_process or aws_access_key_id/aws_secret_access_key",
     ),
     (
         "missing source profile",
@@ -702,4 +706,39 @@ fn cli_cache_key_of_a_role_step() {
         key("c"),
         r#"{"RoleArn": "arn:aws:iam::1:role/\u00e9\"\\", "SerialNumber": "m\ud83d\ude00"}"#
     );
+}
+
+/// botocore's profile providers: web identity, SSO, credentials-file keys, login, process,
+/// config-file keys. A `login_session` profile may be a role's `source_profile`.
+#[test]
+fn login_session_sits_between_shared_credentials_and_credential_process() {
+    let arn = "arn:aws:sts::111122223333:assumed-role/Admin/me";
+    let text = format!(
+        "[profile c]\nlogin_session = {arn}\ncredential_process = never\naws_access_key_id = A\n\
+         aws_secret_access_key = S\n[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = c\n"
+    );
+    let p = plan_of(&text, "c").unwrap();
+    match &p.source {
+        Source::LoginSession(l) => {
+            assert_eq!((l.login_session.as_str(), l.profile.as_str()), (arn, "c"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let chained = plan_of(&text, "r").unwrap();
+    assert!(matches!(chained.source, Source::LoginSession(_)));
+    assert_eq!(chained.chain.len(), 1);
+    // Keys in the credentials file win over the login session.
+    let set = ConfigSet::load(
+        Some((
+            "config",
+            format!("[profile c]\nlogin_session = {arn}\n").as_bytes(),
+        )),
+        Some((
+            "credentials",
+            b"[c]\naws_access_key_id = A\naws_secret_access_key = S\n".as_slice(),
+        )),
+    )
+    .unwrap();
+    let p = plan(&set, "c", &Env::default(), now()).unwrap();
+    assert!(matches!(p.source, Source::Static(_)), "{:?}", p.source);
 }

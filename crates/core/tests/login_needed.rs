@@ -9,6 +9,7 @@ fn display_names_the_command_from_the_structured_fields() {
             LoginHint {
                 sso_session: Some("dev".into()),
                 profile: Some("app".into()),
+                console_login: None,
             },
             "awscred login --sso-session dev",
         ),
@@ -21,6 +22,10 @@ fn display_names_the_command_from_the_structured_fields() {
             "awscred login --profile legacy",
         ),
         (LoginHint::default(), "awscred login"),
+        (
+            LoginHint::console_login("console"),
+            "awscred login --login-session console",
+        ),
     ];
     for (hint, command) in cases {
         let e = Error::login_needed("the SSO token has expired", hint.clone());
@@ -35,10 +40,12 @@ fn display_names_the_command_from_the_structured_fields() {
                 reason,
                 sso_session,
                 profile,
+                console_login,
             } => {
                 assert_eq!(reason, "the SSO token has expired");
                 assert_eq!(sso_session, hint.sso_session);
                 assert_eq!(profile, hint.profile);
+                assert_eq!(console_login, hint.console_login);
             }
             other => panic!("{other:?}"),
         }

@@ -192,6 +192,7 @@ fn legacy_profile_uses_the_start_url_key_and_never_refreshes() {
             reason,
             sso_session: None,
             profile,
+            ..
         }) => {
             assert_eq!(profile.as_deref(), Some("default"));
             assert!(reason.contains("expired"), "{reason}");

@@ -465,6 +465,7 @@ fn no_token_file_names_the_login_command() {
             reason,
             sso_session,
             profile,
+            ..
         }) => {
             assert_eq!(sso_session, None);
             assert_eq!(profile.as_deref(), Some("sso-test"));

@@ -286,6 +286,7 @@ fn a_rejected_token_asks_for_a_new_login() {
             reason: "the SSO session has expired or is invalid".into(),
             sso_session: None,
             profile: None,
+            console_login: None,
         };
         assert_eq!(get_role("t", "1", "r").parse(r).unwrap_err(), want);
         assert_eq!(

@@ -313,6 +313,52 @@ impl Emulator {
         }
     }
 
+    /// The login session ARN console logins get: `arn:aws:sts::<first account>:assumed-role/
+    /// Admin/<user_name>`, the `login_session` value `aws login` writes.
+    pub fn console_session_arn(&self) -> String {
+        let config = &self.shared.config;
+        let account = config
+            .accounts
+            .first()
+            .map_or("111111111111", |a| a.id.as_str());
+        crate::signin::session_arn(&config.user_name, account)
+    }
+
+    /// Seeds a console login session (as `aws login` would have created), its refresh tokens
+    /// bound to the DPoP key with RFC 7638 thumbprint `jkt`, its credentials expiring
+    /// `expires_in` from the emulator's now.
+    pub fn issue_console_session(
+        &self,
+        client_id: &str,
+        jkt: &str,
+        expires_in: Duration,
+    ) -> crate::signin::IssuedConsoleSession {
+        let now = self.now();
+        let config = &self.shared.config;
+        let account = config
+            .accounts
+            .first()
+            .map_or("111111111111", |a| a.id.as_str())
+            .to_string();
+        self.shared.state().seed_console_session(
+            &config.user_name,
+            &account,
+            client_id,
+            jkt,
+            now + expires_in,
+        )
+    }
+
+    /// Ends every console login session: their refresh tokens answer `TOKEN_EXPIRED`.
+    pub fn end_console_sessions(&self) {
+        self.shared.state().signin.end_sessions();
+    }
+
+    /// Why the Sign-In token endpoint refused DPoP proofs so far, in order.
+    pub fn refused_dpop_proofs(&self) -> Vec<String> {
+        self.shared.state().signin.refused.clone()
+    }
+
     /// Every secret handed out so far: client secrets, device and authorization codes, access and
     /// refresh tokens, secret access keys and session tokens (for secrets-audit tests).
     pub fn issued_secrets(&self) -> Vec<String> {

@@ -34,6 +34,7 @@ mod reply;
 mod request;
 mod server;
 mod sigcheck;
+mod signin;
 mod state;
 mod sts;
 #[cfg(feature = "tls")]
@@ -42,6 +43,7 @@ pub mod tls;
 pub use config::{Account, EmulatorConfig, StsTrust};
 pub use emulator::{Emulator, IssuedToken};
 pub use fault::Fault;
+pub use signin::IssuedConsoleSession;
 pub use state::LoggedRequest;
 
 /// `base64url(sha256(verifier))` without padding: the PKCE S256 challenge the emulator checks.

@@ -13,6 +13,8 @@ pub(crate) enum Dialect {
     Portal,
     Oidc,
     Sts,
+    /// AWS Sign-In's token endpoint.
+    Signin,
     /// Browser pages (`/authorize`, `/device`) and unknown paths.
     Page,
     /// The instance metadata service and the container endpoint: plain-text errors.
@@ -119,6 +121,15 @@ impl Reply {
                 )
             }
             Dialect::Metadata => Reply::new(status, "text/plain", message.to_string()),
+            Dialect::Signin => {
+                let (exception, oauth) = signin_error(code);
+                Reply::new(
+                    status,
+                    "application/json",
+                    serde_json::json!({ "error": oauth, "message": message }).to_string(),
+                )
+                .with_header("x-amzn-errortype", exception.to_string())
+            }
             Dialect::Page => Reply::html(
                 status,
                 format!(
@@ -127,6 +138,21 @@ impl Reply {
                 ),
             ),
         }
+    }
+}
+
+/// Sign-In's exception and `error` member for a code: its AccessDeniedException codes
+/// (`TOKEN_EXPIRED`…) as themselves, the shared fault names mapped to its exceptions
+/// (botocore data/signin/2023-01-01/service-2.json, `OAuth2ErrorCode`).
+fn signin_error(code: &str) -> (&'static str, String) {
+    match code {
+        "TOKEN_EXPIRED"
+        | "USER_CREDENTIALS_CHANGED"
+        | "INSUFFICIENT_PERMISSIONS"
+        | "AUTHCODE_EXPIRED" => ("AccessDeniedException", code.to_string()),
+        "TooManyRequestsException" => ("TooManyRequestsError", "INVALID_REQUEST".into()),
+        "InternalServerException" => ("InternalServerException", "server_error".into()),
+        _ => ("ValidationException", "INVALID_REQUEST".into()),
     }
 }
 

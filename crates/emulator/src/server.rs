@@ -17,7 +17,7 @@ use crate::fault::{self, Fault};
 use crate::reply::{Body, Dialect, Reply};
 use crate::request::Req;
 use crate::state::{Ctx, LoggedRequest, State};
-use crate::{federation, metadata, oidc, portal, sts};
+use crate::{federation, metadata, oidc, portal, signin, sts};
 
 const MAX_BODY: usize = 1 << 20;
 
@@ -112,6 +112,9 @@ fn route(req: &Req) -> (&'static str, Dialect) {
         (Method::POST, "/") => (sts::operation(req), Dialect::Sts),
         (Method::HEAD | Method::GET, "/vanity") => ("VanityStartUrl", Dialect::Page),
         (Method::GET, "/federation") => (federation::operation(req), Dialect::Page),
+        (Method::POST, "/v1/token") => ("CreateOAuth2Token", Dialect::Signin),
+        (Method::GET, "/v1/authorize") => ("SigninAuthorize", Dialect::Page),
+        (Method::GET, "/v1/sessions/confirmation") => ("SigninConfirmation", Dialect::Page),
         _ => ("Unknown", Dialect::Page),
     }
 }
@@ -135,6 +138,9 @@ fn dispatch(
         (_, "DevicePage") => oidc::device_page(req, st, ctx),
         (_, "VanityStartUrl") => vanity_start_url(req),
         (_, "GetSigninToken" | "FederationLogin") => federation::handle(operation, req, st, ctx),
+        (_, "CreateOAuth2Token") => signin::token(req, st, ctx),
+        (_, "SigninAuthorize") => signin::authorize(req, st, ctx),
+        (_, "SigninConfirmation") => signin::confirmation(req),
         _ => Reply::error(
             dialect,
             ctx.request_id,

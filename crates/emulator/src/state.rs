@@ -110,6 +110,8 @@ pub(crate) struct State {
     pub metadata_expiry: Option<SystemTime>,
     /// The `Authorization` the container endpoint requires now.
     pub container_authorization: Option<String>,
+    /// AWS Sign-In's console login sessions.
+    pub signin: crate::signin::SigninState,
 }
 
 impl State {
@@ -130,6 +132,7 @@ impl State {
             imds_tokens: HashMap::new(),
             metadata_expiry: None,
             container_authorization: None,
+            signin: Default::default(),
         }
     }
 

@@ -11,6 +11,13 @@ pub fn jitter() -> f64 {
     awscred_core::transport::jitter_from_bits(u64::from_le_bytes(bits))
 }
 
+/// `N` fresh random bytes from the OS (a DPoP proof's `jti`, a login's PKCE verifier), or
+/// `None` when the source fails: a flow that needs them then says so instead of reusing bytes.
+pub fn fresh<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).ok().map(|()| bytes)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

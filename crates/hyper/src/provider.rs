@@ -128,6 +128,10 @@ impl Provider {
     /// Resolves the profile once, and hands the flow back to the source to remember.
     async fn resolve_profile(&self) -> Result<Resolved, Error> {
         let mut flow = self.inner.source.resolve_flow()?;
+        // Random bytes for a console login session's DPoP proof (the core takes them as input).
+        if let Some(random) = awscred_files::random::fresh() {
+            flow = flow.with_random(random);
+        }
         let result = self.run(&mut flow, true).await;
         self.inner.source.record(&flow, result.as_ref().ok());
         result

@@ -26,7 +26,8 @@ pub use files::{ConfigSet, Section, load_files};
 pub use metadata::{container_settings, imds_settings};
 pub use parse::{ParsedFile, RawProperty, RawSection, parse, parse_bytes};
 pub use plan::{
-    PassedOver, Plan, ProcessSource, RoleStep, Source, WebIdentitySource, default_plan, plan,
+    LoginSessionSource, PassedOver, Plan, ProcessSource, RoleStep, Source, WebIdentitySource,
+    default_plan, plan,
 };
 pub use provenance::ValueSource;
 pub use select::{endpoint_config, select_profile, select_region};

@@ -66,6 +66,18 @@ pub enum Source {
     /// The container credentials endpoint of ECS or EKS Pod Identity
     /// (`credential_source = EcsContainer`, or the default chain).
     Container(ContainerSettings),
+    /// A console login session (`login_session`, written by `aws login`): its cached
+    /// credentials, refreshed through AWS Sign-In when due.
+    LoginSession(LoginSessionSource),
+}
+
+/// A `login_session` profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginSessionSource {
+    /// The profile holding it.
+    pub profile: String,
+    /// `login_session`: the session's ARN, whose SHA-256 names the cache file.
+    pub login_session: String,
 }
 
 /// AssumeRoleWithWebIdentity settings.
@@ -484,6 +496,13 @@ impl<'a> Planner<'a> {
         if has_static(p) && keys_in_credentials_file {
             return static_credentials(p).map(Some);
         }
+        // botocore's LoginProvider sits between the shared-credentials and process providers.
+        if let Some(session) = p.value("login_session").filter(|s| !s.is_empty()) {
+            return Ok(Some(Source::LoginSession(LoginSessionSource {
+                profile: p.name().to_string(),
+                login_session: session.to_string(),
+            })));
+        }
         if let Some(command) = p.value("credential_process") {
             return Ok(Some(Source::Process(ProcessSource {
                 profile: p.name().to_string(),
@@ -602,7 +621,7 @@ fn no_credentials(set: &ConfigSet, p: &Section) -> Error {
     }
     Error::Config(format!(
         "Unable to locate credentials: the profile \"{}\" has none of sso_account_id/sso_role_name, role_arn, \
-         web_identity_token_file, credential_process or aws_access_key_id/aws_secret_access_key",
+         web_identity_token_file, login_session, credential_process or aws_access_key_id/aws_secret_access_key",
         p.name()
     ))
 }

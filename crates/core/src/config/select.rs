@@ -45,7 +45,7 @@ pub fn endpoint_config(
             .unwrap_or(false)
     };
     let region = match service {
-        Service::Sts => {
+        Service::Sts | Service::Signin => {
             let region = select_region(env, set, profile);
             if let Some(r) = &region
                 && let Err(e) = crate::endpoint::validate_region(r)
@@ -99,6 +99,7 @@ fn configured_url(
         Service::Sso => "sso",
         Service::SsoOidc => "sso_oidc",
         Service::Sts => "sts",
+        Service::Signin => "signin",
     };
     let env_name = format!("AWS_ENDPOINT_URL_{}", id.to_ascii_uppercase());
     for name in [env_name.as_str(), "AWS_ENDPOINT_URL"] {

@@ -34,6 +34,7 @@ impl SsoSource {
         crate::LoginHint {
             sso_session: self.session_name.clone(),
             profile: Some(self.profile.clone()),
+            console_login: None,
         }
     }
 }

@@ -34,6 +34,7 @@ mod configured;
 mod container_source;
 mod file_warning;
 mod imds_source;
+mod login_session;
 pub(crate) mod process;
 mod process_source;
 mod resolution;
@@ -75,6 +76,9 @@ pub struct ResolveRequest {
     /// What the instance metadata source remembered last time ([`Resolved::metadata`]): its
     /// session token and last good credentials.
     pub metadata: MetadataMemory,
+    /// Fresh random bytes from the driver for this resolution: the `jti` of the DPoP proof a
+    /// console login session's refresh sends. `None` fails such a refresh (nothing else).
+    pub random: Option<[u8; 16]>,
 }
 
 impl ResolveRequest {
@@ -88,7 +92,14 @@ impl ResolveRequest {
             use_cli_cache: true,
             last_refresh_attempt: None,
             metadata: MetadataMemory::default(),
+            random: None,
         }
+    }
+
+    /// Gives the resolution its random bytes (see [`ResolveRequest::random`]).
+    pub fn random(mut self, random: [u8; 16]) -> Self {
+        self.random = Some(random);
+        self
     }
 
     /// Names the profile explicitly, as `--profile` does (environment keys then do not apply).
@@ -161,6 +172,8 @@ pub(crate) struct Ctx {
     pub(crate) use_cli_cache: bool,
     pub(crate) last_refresh_attempt: Option<SystemTime>,
     pub(crate) metadata: MetadataMemory,
+    pub(crate) random: Option<[u8; 16]>,
+    pub(crate) platform: Platform,
 }
 
 impl Ctx {
@@ -205,6 +218,13 @@ pub(crate) fn sso_endpoint(
 }
 
 impl ResolveFlow {
+    /// Gives the flow its random bytes before it starts (see [`ResolveRequest::random`]),
+    /// for drivers that get the flow from a [`crate::provider::ProfileSource`].
+    pub fn with_random(mut self, random: [u8; 16]) -> Self {
+        self.shell.setup.0.random = Some(random);
+        self
+    }
+
     /// A flow resolving `request`.
     pub fn new(request: ResolveRequest) -> Self {
         ResolveFlow {

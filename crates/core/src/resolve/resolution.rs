@@ -71,6 +71,8 @@ impl shell::Setup for Setup {
             use_cli_cache: request.use_cli_cache,
             last_refresh_attempt: request.last_refresh_attempt,
             metadata: request.metadata.clone(),
+            random: request.random,
+            platform: request.platform,
         });
         Ok(Begun::Run(Resolution {
             metadata: request.metadata.clone(),

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use super::container_source::ContainerRunner;
 use super::imds_source::ImdsRunner;
+use super::login_session::LoginSessionRunner;
 use super::process_source::ProcessRunner;
 use super::sso_role::SsoRoleRunner;
 use super::web_identity::WebIdentityRunner;
@@ -47,6 +48,7 @@ pub(crate) enum SourceRunner {
     Sso(Box<SsoRoleRunner>),
     Imds(Box<ImdsRunner>),
     Container(Box<ContainerRunner>),
+    LoginSession(Box<LoginSessionRunner>),
 }
 
 impl SourceRunner {
@@ -63,6 +65,9 @@ impl SourceRunner {
             Source::Container(s) => {
                 SourceRunner::Container(Box::new(ContainerRunner::new(s.clone())))
             }
+            Source::LoginSession(l) => {
+                SourceRunner::LoginSession(Box::new(LoginSessionRunner::new(l.clone())))
+            }
         }
     }
 
@@ -72,6 +77,7 @@ impl SourceRunner {
             SourceRunner::Process(r) => r.name(),
             SourceRunner::WebIdentity(r) => r.name(),
             SourceRunner::Sso(r) => r.name(),
+            SourceRunner::LoginSession(r) => r.name(),
             SourceRunner::Imds(r) => r.name(),
             SourceRunner::Container(r) => r.name(),
         }
@@ -90,6 +96,7 @@ impl SourceRunner {
     pub(crate) fn take_warnings(&mut self) -> Vec<super::FileWarning> {
         match self {
             SourceRunner::Sso(r) => r.take_warnings(),
+            SourceRunner::LoginSession(r) => r.take_warnings(),
             _ => Vec::new(),
         }
     }
@@ -106,6 +113,7 @@ impl SourceRunner {
             SourceRunner::Sso(r) => r.resume(ctx, input, now),
             SourceRunner::Imds(r) => r.resume(input, now),
             SourceRunner::Container(r) => r.resume(input, now),
+            SourceRunner::LoginSession(r) => r.resume(ctx, input, now),
         }
     }
 }

@@ -6,6 +6,7 @@
 mod common;
 
 mod faults;
+mod login_session;
 mod network;
 mod profiles;
 mod provider;

@@ -1,0 +1,29 @@
+//! Console login sessions — the `login_session` profiles `aws login` writes (AWS CLI 2.32+):
+//! the cache file ([`cache`]), the DPoP proof that binds every token request to the session's
+//! key ([`dpop`]) and the Sign-In token call ([`token`]). The resolve flow uses them in
+//! `resolve/login_session.rs`; the protocol is described in `docs/login-session.md`.
+
+pub mod cache;
+pub mod dpop;
+pub mod login;
+pub mod login_flow;
+mod sec1;
+pub mod token;
+
+use std::time::Duration;
+
+pub use cache::{LoginToken, cache_dir, cache_file_name, is_login_cache_file};
+pub use dpop::{DpopKey, jti_from_random, jwk_thumbprint};
+pub use login_flow::{ConsoleLogin, ConsoleLoginFlow, ConsoleLoginRequest};
+pub use token::{CreateOAuth2Token, LoginGrant, TokenOutput, login_again_reason};
+
+/// The `clientId` of a same-device (browser on this machine) login
+/// (awscli/customizations/login/utils.py, `CLIENT_ID`).
+pub const SAME_DEVICE_CLIENT_ID: &str = "arn:aws:signin:::devtools/same-device";
+
+/// The `clientId` of a cross-device (`--remote`) login.
+pub const CROSS_DEVICE_CLIENT_ID: &str = "arn:aws:signin:::devtools/cross-device";
+
+/// Credentials are refreshed when less than this remains (botocore
+/// `LoginCredentialFetcher._REFRESH_THRESHOLD`, aws-config `REFRESH_BUFFER_TIME`).
+pub const REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
