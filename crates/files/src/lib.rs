@@ -77,9 +77,9 @@ pub fn read_if_present(path: impl AsRef<Path>) -> io::Result<Option<Vec<u8>>> {
 /// Missing parent directories are created with mode 0700. The bytes go to a uniquely named
 /// temporary file `.<name>.<pid>.<n>.<nanos>.tmp` in the same directory (created with mode
 /// 0600, never through a symbolic link), which is renamed over `path` (so the result is 0600
-/// even if the old file was not), then flushed to disk with its directory entry (except an entry of the re-fetchable AWS
-/// CLI credential cache, see `needs_flush`). On failure
-/// the temporary file is removed and `path` is left as it was. A symlink at `path` is
+/// even if the old file was not), then flushed to disk with its directory entry (except an
+/// entry of the AWS CLI's credential cache, which can be fetched again: see `needs_flush`). On
+/// failure the temporary file is removed and `path` is left as it was. A symlink at `path` is
 /// replaced, not followed.
 pub fn write_private_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> io::Result<()> {
     let path = path.as_ref();
@@ -273,4 +273,21 @@ fn unique_suffix() -> String {
 
 pub(crate) fn with_path(e: io::Error, what: &str, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_flush;
+    use std::path::Path;
+
+    #[test]
+    fn only_the_aws_cli_credential_cache_skips_the_fsync() {
+        assert!(!needs_flush(Path::new("/h/.aws/cli/cache/0123abcd.json")));
+        // The SSO token holds a refresh token: it is flushed, as are config files.
+        assert!(needs_flush(Path::new("/h/.aws/sso/cache/0123abcd.json")));
+        assert!(needs_flush(Path::new("/h/.aws/config")));
+        assert!(needs_flush(Path::new("/h/.aws/credentials")));
+        assert!(needs_flush(Path::new("/h/.aws/cache/x.json")));
+        assert!(needs_flush(Path::new("cache/x.json")));
+    }
 }
