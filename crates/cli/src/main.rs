@@ -6,6 +6,7 @@ mod browser;
 mod commands;
 mod completion;
 mod debug_log;
+#[cfg(feature = "demo")]
 mod demo;
 mod help;
 mod preflight;
@@ -135,6 +136,7 @@ enum Command {
         output: Output,
     },
     /// Show the whole story against a local emulator, without an AWS account.
+    #[cfg(feature = "demo")]
     #[command(after_help = help::DEMO)]
     Demo,
     /// Print shell completions.
@@ -209,6 +211,7 @@ fn main() -> ExitCode {
         } => commands::accounts(profile, sso_session, output),
         Command::Profiles { output } => commands::profiles(output),
         Command::Status { output } => status::run(output),
+        #[cfg(feature = "demo")]
         Command::Demo => commands::demo(),
         Command::Completions {
             list_names: Some(what),
