@@ -64,7 +64,7 @@ pub fn parse(text: &str) -> Option<SystemTime> {
     if hour > 23 || minute > 59 {
         return None;
     }
-    let days = i64::try_from(days_from_civil(year, month, day)).ok()?;
+    let days = days_from_civil(year, month, day);
     let local = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
     // Times before 1970 are never valid expiries; refuse them rather than guess.
     let secs = u64::try_from(local - offset_secs).ok()?;
@@ -124,7 +124,7 @@ fn two(a: u8, b: u8) -> Option<u32> {
 }
 
 fn is_leap(year: u32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
