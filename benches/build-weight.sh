@@ -31,6 +31,13 @@ for crate in awscred-core awscred-files awscred-ureq awscred-hyper awscred; do
     printf '%-16s %4d crates  (%d lines)\n' "$crate" "$n" "$raw"
 done
 
+# The CLI as a packager may build it: without the `demo` feature (no embedded emulator).
+if present awscred; then
+    tree=$(cargo tree -e normal --prefix none -p awscred --no-default-features)
+    printf '%-16s %4d crates  (%d lines; --no-default-features: no demo)\n' awscred \
+        "$(sed 's/ (\*)$//' <<<"$tree" | sort -u | wc -l)" "$(sort -u <<<"$tree" | wc -l)"
+fi
+
 # The peers as the benches resolve them (default features off), for scale. They are dev-
 # dependencies of awscred-benches, so `-e normal` alone prints nothing; non-members have no
 # dev-dependencies in the lock, so `normal,dev` still counts only their normal ones.

@@ -9,13 +9,18 @@
 #
 # usage: benches/whole-process.sh            (RUNS=30 by default; RSS_RUNS=5)
 # needs: hyperfine, /usr/bin/time, python3, the AWS CLI v2 at target/interop/awscli/aws (or $AWS_CLI;
-#        `.ci/install-interop` puts it there). Builds target/release/{awscred,awscred-emulator}
-#        when they are missing (set REBUILD=1 to rebuild them).
+#        `.ci/install-interop` puts it there; without it the AWS CLI rows are skipped). Builds
+#        target/release/{awscred,awscred-emulator} when they are missing (set REBUILD=1 to
+#        rebuild them) and the aws-config peer (`benches/benches/aws_config_credentials.rs`).
+#
+# Cold runs are also timed interleaved against the aws-config peer (ROUNDS=60 rounds, one run of
+# each per round, benches/interleave.py): the ratio of medians holds up under load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 RUNS=${RUNS:-30}
+ROUNDS=${ROUNDS:-60}
 RSS_RUNS=${RSS_RUNS:-5}
 AWS_CLI=${AWS_CLI:-$root/target/interop/awscli/aws}
 awscred=$root/target/release/awscred
@@ -26,10 +31,18 @@ for tool in hyperfine python3; do
   command -v "$tool" >/dev/null || { echo "whole-process.sh: $tool is missing" >&2; exit 2; }
 done
 [ -x /usr/bin/time ] || { echo "whole-process.sh: /usr/bin/time (GNU time) is missing" >&2; exit 2; }
-[ -x "$AWS_CLI" ] || { echo "whole-process.sh: no AWS CLI at $AWS_CLI (run .ci/install-interop or set AWS_CLI)" >&2; exit 2; }
+have_cli=1
+[ -x "$AWS_CLI" ] || { echo "whole-process.sh: no AWS CLI at $AWS_CLI (run .ci/install-interop or set AWS_CLI): its rows are skipped" >&2; have_cli=0; }
 if [ "${REBUILD:-0}" = 1 ] || [ ! -x "$awscred" ] || [ ! -x "$emulator_bin" ]; then
   cargo build --release -p awscred -p awscred-emulator
 fi
+aws_config_peer=$(cargo bench -q -p awscred-benches --bench aws_config_credentials --no-run \
+  --message-format=json | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "aws_config_credentials" and m.get("executable"):
+        print(m["executable"])')
 
 work=$(mktemp -d)
 emulator_pid=
@@ -81,9 +94,10 @@ ours=("$awscred" credentials --profile "$PROFILE" --format process)
 theirs=("$AWS_CLI" configure export-credentials --profile "$PROFILE" --format process)
 cache=$HOME/.aws/cli/cache
 
+akid() { python3 -c 'import json,sys; print(json.load(sys.stdin)["AccessKeyId"])'; }
+if [ "$have_cli" = 1 ]; then
 # Both must print the same credentials from the same cache entry: awscred fills it, the AWS CLI
 # reads it back (and the other way round after a cold AWS CLI run).
-akid() { python3 -c 'import json,sys; print(json.load(sys.stdin)["AccessKeyId"])'; }
 rm -rf "$cache"
 a=$("${ours[@]}" | akid)
 b=$("${theirs[@]}" | akid)
@@ -146,3 +160,12 @@ for case, rss in (("warm", (wo, wt)), ("cold", (co, ct))):
     mem = int(rss[1]) / int(rss[0])
     print(f"{case}: the AWS CLI takes {ratio:.1f}x awscred's median wall time and {mem:.1f}x its peak RSS ({runs} runs each)")
 PY
+fi
+
+# Cold, interleaved with the aws-config peer (which has no disk cache: both calls every run).
+peer=("$aws_config_peer" "$PROFILE")
+case "$("${peer[@]}" | akid)" in ASIA*) ;; *) echo "whole-process.sh: the aws-config peer failed" >&2; exit 1 ;; esac
+echo
+echo "cold, interleaved ($ROUNDS rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+python3 "$root/benches/interleave.py" "$ROUNDS" "$cache" -- \
+  "awscred=${ours[*]}" "aws-config=${peer[*]}"

@@ -568,6 +568,7 @@ pub(crate) fn emit_json(value: &serde_json::Value) -> Result<(), Error> {
 }
 
 /// `awscred demo`.
+#[cfg(feature = "demo")]
 pub fn demo() -> Result<ExitCode, Error> {
     crate::demo::run()
 }

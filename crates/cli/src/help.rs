@@ -277,6 +277,7 @@ commands.
 Exit codes: 0 success, 2 an unknown shell.";
 
 /// `awscred demo`.
+#[cfg(feature = "demo")]
 pub const DEMO: &str =
     "Runs a local emulator of IAM Identity Center and STS on 127.0.0.1 and logs in, resolves
 profiles and lists accounts against it, in a temporary home that is removed afterwards.

@@ -8,6 +8,7 @@ mod completion;
 mod console;
 mod console_sessions;
 mod debug_log;
+#[cfg(feature = "demo")]
 mod demo;
 mod help;
 mod populate;
@@ -197,6 +198,7 @@ enum Command {
     #[command(subcommand)]
     Configure(Configure),
     /// Show the whole story against a local emulator, without an AWS account.
+    #[cfg(feature = "demo")]
     #[command(after_help = help::DEMO)]
     Demo,
     /// Print shell completions.
@@ -351,6 +353,7 @@ fn main() -> ExitCode {
             prune,
             dry_run,
         }),
+        #[cfg(feature = "demo")]
         Command::Demo => commands::demo(),
         Command::Completions {
             list_names: Some(what),

@@ -625,6 +625,7 @@ fn bash_completion_offers_config_names_and_commands_after_exec() {
     assert_eq!(r.stdout, "S\nother\n");
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn the_demo_explains_the_pending_polls_and_says_what_to_run_first() {
     let home = tempfile::tempdir().expect("a home without ~/.aws");

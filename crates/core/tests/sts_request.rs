@@ -236,7 +236,8 @@ proptest! {
 /// Recomputes the SigV4 signature of `req` from its own headers (WIRE §7), independently of the
 /// signer, so a body or header changed after signing would show.
 fn expected_signature(req: &http::Request<Vec<u8>>, secret: &str) -> String {
-    use hmac::{Hmac, KeyInit, Mac};
+    use hmac::digest::KeyInit;
+    use hmac::{Hmac, Mac};
     use sha2::{Digest, Sha256};
     fn mac(key: &[u8], data: &str) -> Vec<u8> {
         let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();

@@ -81,7 +81,7 @@ impl DpopKey {
     fn public_point(&self) -> Vec<u8> {
         self.key
             .verifying_key()
-            .to_sec1_point(false)
+            .to_encoded_point(false)
             .as_bytes()
             .to_vec()
     }

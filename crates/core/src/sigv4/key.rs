@@ -5,7 +5,9 @@
 
 use std::fmt;
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::digest::KeyInit;
+use hmac::digest::generic_array::GenericArray;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -21,7 +23,7 @@ pub(crate) fn mac_for(key: &[u8]) -> HmacSha256 {
     } else if let Some(dst) = block.get_mut(..key.len()) {
         dst.copy_from_slice(key);
     }
-    HmacSha256::new(&block.into())
+    <HmacSha256 as KeyInit>::new(GenericArray::from_slice(&block))
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
@@ -50,7 +52,7 @@ fn mac_for_prefixed(secret: &str) -> HmacSha256 {
         if let Some(dst) = block.get_mut(4..total) {
             dst.copy_from_slice(secret.as_bytes());
         }
-        HmacSha256::new(&block.into())
+        <HmacSha256 as KeyInit>::new(GenericArray::from_slice(&block))
     } else {
         let mut hasher = Sha256::new();
         hasher.update(b"AWS4");

@@ -263,14 +263,15 @@ impl<'a> SigningOutput<'a> {
         self.apply_with(headers, None)
     }
 
-    /// [`Self::apply`]; with `last_token` (a [`Signer`]'s), reusing the token's header value
-    /// from the last call when it is the same token (building it copies and validates a string
-    /// of a kilobyte or so), and keeping the new one otherwise.
-    fn apply_with(
-        self,
-        headers: &mut HeaderMap,
-        last_token: Option<&mut Option<HeaderValue>>,
-    ) -> Result<(), Error> {
+    /// [`Self::apply`]; with `reuse` (a [`Signer`]'s), reusing the token's and the date's
+    /// header values from the last call when they are the same (building the token's copies
+    /// and validates a string of a kilobyte or so; each costs an allocation), and keeping the
+    /// new ones otherwise.
+    fn apply_with(self, headers: &mut HeaderMap, reuse: Option<&mut Reuse>) -> Result<(), Error> {
+        let (last_token, last_date) = match reuse {
+            Some(r) => (Some(&mut r.token), Some(&mut r.date)),
+            None => (None, None),
+        };
         let token = match (self.session_token, last_token) {
             (None, _) => None,
             (Some(t), Some(last)) => match last.as_ref().filter(|v| v.as_bytes() == t.as_bytes()) {
@@ -289,13 +290,22 @@ impl<'a> SigningOutput<'a> {
             ),
             None => None,
         };
-        let date = HeaderValue::from_bytes(self.amz_date.as_str().as_bytes())
-            .map_err(|_| invalid_header("x-amz-date"))?;
+        let date = match last_date {
+            Some(Some((d, v))) if *d == self.amz_date => v.clone(),
+            Some(slot) => {
+                let v = date_header(&self.amz_date)?;
+                *slot = Some((self.amz_date, v.clone()));
+                v
+            }
+            None => date_header(&self.amz_date)?,
+        };
         let authorization = HeaderValue::try_from(self.authorization).map_err(|_| {
             Error::InvalidInput(
                 "the access key id has characters not allowed in an HTTP header".into(),
             )
         })?;
+        // At most four new headers: one growth of the map, not one per insert.
+        headers.reserve(4);
         headers.insert(HeaderName::from_static(X_AMZ_DATE), date);
         if let Some(t) = token {
             headers.insert(HeaderName::from_static(X_AMZ_SECURITY_TOKEN), t);
@@ -319,6 +329,19 @@ impl fmt::Debug for SigningOutput<'_> {
             .field("authorization", &self.authorization)
             .finish()
     }
+}
+
+/// Header values a [`Signer`] keeps from its last signature, to clone instead of rebuilding.
+#[derive(Default)]
+struct Reuse {
+    /// The last session token's value.
+    token: Option<HeaderValue>,
+    /// The last `X-Amz-Date` and its value.
+    date: Option<(AmzDate, HeaderValue)>,
+}
+
+fn date_header(date: &AmzDate) -> Result<HeaderValue, Error> {
+    HeaderValue::from_bytes(date.as_str().as_bytes()).map_err(|_| invalid_header("x-amz-date"))
 }
 
 /// The session token as a header value (validated and copied once).
@@ -375,8 +398,8 @@ struct Signed {
 pub struct Signer {
     buffers: Buffers,
     keys: KeyCache,
-    /// The header value of the last session token, to clone instead of rebuilding.
-    last_token: Option<HeaderValue>,
+    /// The header values of the last session token and date, to clone instead of rebuilding.
+    reuse: Reuse,
     /// The last signing second and its `X-Amz-Date` form.
     last_date: Option<(u64, AmzDate)>,
 }
@@ -403,7 +426,7 @@ impl Signer {
     ) -> Result<(), Error> {
         ensure_host(request)?;
         let output = self.compute(&SignableRequest::from_http(request), params)?;
-        output.apply_with(request.headers_mut(), Some(&mut self.last_token))
+        output.apply_with(request.headers_mut(), Some(&mut self.reuse))
     }
 
     /// The headers a header signature of `request` adds, without touching the request.
@@ -563,7 +586,19 @@ fn header_output<'p>(
 ) -> SigningOutput<'p> {
     let akid = params.credentials.access_key_id();
     let names = canonical.get(signed.signed_headers).unwrap_or("");
-    let mut authorization = String::with_capacity(ALGORITHM.len() + akid.len() + names.len() + 160);
+    // The exact length: a `String` filled to its capacity becomes the header's `Bytes` without
+    // another allocation.
+    let scope_len = 8 + 1 + params.region.len() + 1 + params.service.len() + "/aws4_request".len();
+    let len = ALGORITHM.len()
+        + " Credential=".len()
+        + akid.len()
+        + 1
+        + scope_len
+        + ", SignedHeaders=".len()
+        + names.len()
+        + ", Signature=".len()
+        + signed.signature.len();
+    let mut authorization = String::with_capacity(len);
     authorization.push_str(ALGORITHM);
     authorization.push_str(" Credential=");
     authorization.push_str(akid);

@@ -533,3 +533,34 @@ fn an_empty_query_segment_is_signed_as_botocore_signs_it() {
     sign(&mut signed, &params).expect("sign");
     assert!(verify::verify(&signed, &creds).is_ok());
 }
+
+#[test]
+fn the_authorization_value_is_sized_exactly() {
+    // Filled to capacity, it becomes the header's bytes without another allocation.
+    let creds = Credentials::new("AKIDEXAMPLE", "secret", Some("token".into()), None);
+    for (region, service) in [("us-east-1", "sts"), ("ap-southeast-2", "execute-api")] {
+        let params = SigningParams::new(&creds, region, service, suite_time());
+        let req = get_vanilla();
+        let out = Signer::new()
+            .compute(&SignableRequest::from_http(&req), &params)
+            .unwrap();
+        assert_eq!(out.authorization.capacity(), out.authorization.len());
+    }
+}
+
+#[test]
+fn a_signer_reuses_nothing_stale() {
+    // The date and token values it keeps must follow the request's time and credentials.
+    let mut signer = Signer::new();
+    let a = Credentials::new("AKIDEXAMPLE", "secret", Some("token-a".into()), None);
+    let b = Credentials::new("AKIDEXAMPLE", "secret", Some("token-b".into()), None);
+    for (creds, secs) in [(&a, 0), (&a, 1), (&b, 1), (&a, 86_401)] {
+        let time = suite_time() + Duration::from_secs(secs);
+        let params = SigningParams::new(creds, "us-east-1", "sts", time);
+        let mut ours = get_vanilla();
+        signer.sign(&mut ours, &params).unwrap();
+        let mut fresh = get_vanilla();
+        sign(&mut fresh, &params).unwrap();
+        assert_eq!(ours.headers(), fresh.headers(), "at +{secs} s");
+    }
+}
