@@ -1,4 +1,4 @@
-//! The AWS CLI's role-credential cache, `~/.aws/cli/cache/<key>.json` (WIRE.md §4.1).
+//! The AWS CLI's role-credential cache, `~/.aws/cli/cache/<key>.json` (docs/cli-cache-and-credential-process.md §1).
 //!
 //! The AWS CLI (not botocore alone, not Go, not Rust) keeps the credentials of SSO roles and
 //! assumed roles here. awscred computes the same keys and writes the same bytes, so each tool

@@ -1,4 +1,4 @@
-//! Endpoints for sso (portal), sso-oidc and sts in every partition (WIRE §1.4, §2.3, §6.2).
+//! Endpoints for sso (portal), sso-oidc and sts in every partition (docs/sso-portal.md §5, docs/sso-oidc-and-login.md §4, docs/sts.md §2).
 //!
 //! This is the endpoint rule sets of the three services reduced to what they compute: a custom
 //! URL wins; otherwise the region picks a partition (explicit pseudo-regions, then each
@@ -52,7 +52,7 @@ const DEFAULT_SIGNING_REGION: &str = "us-east-1";
 /// The longest region name accepted (a DNS label).
 const MAX_REGION_LEN: usize = 63;
 
-/// One AWS partition as `partitions.json` describes it (WIRE §1.4).
+/// One AWS partition as `partitions.json` describes it (docs/sso-portal.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Partition {
     name: &'static str,
@@ -157,7 +157,7 @@ impl Service {
 /// Resolves the endpoint of `service` the way the AWS CLI v2's endpoint rule sets do.
 ///
 /// A configured URL is used verbatim (trailing `/` removed) and cannot be combined with FIPS or
-/// dual-stack. Otherwise a region is required; see the WIRE tables for the results.
+/// dual-stack. Otherwise a region is required; see the tables in docs/sso-portal.md §5, docs/sso-oidc-and-login.md §4 and docs/sts.md §2 for the results.
 pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, Error> {
     if let Some(region) = &config.region {
         validate_region(region)?;

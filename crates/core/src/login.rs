@@ -1,4 +1,4 @@
-//! `aws sso login` as a sans-IO flow (WIRE §2.4–§2.7).
+//! `aws sso login` as a sans-IO flow (docs/sso-oidc-and-login.md §5–§8).
 //!
 //! The flow reuses or registers an SSO-OIDC client (cached next to the tokens, exactly as the
 //! AWS CLI caches it), obtains a token through the browser (authorization code + PKCE, the
@@ -346,7 +346,7 @@ impl LoginFlow {
     }
 
     /// Sends `url` to the service (`startUrl`, `issuerUrl`) instead of the configured start
-    /// URL, when the caller resolved a vanity start URL (WIRE §2.4 step 2). The caches and the
+    /// URL, when the caller resolved a vanity start URL (docs/sso-oidc-and-login.md §5 step 2). The caches and the
     /// token file keep the configured URL.
     pub fn with_resolved_start_url(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
@@ -578,7 +578,7 @@ impl LoginRun {
         }
     }
 
-    /// The token file for a successful CreateToken (WIRE §2.7).
+    /// The token file for a successful CreateToken (docs/sso-oidc-and-login.md §8).
     fn write_token(
         &self,
         registration: &Registration,

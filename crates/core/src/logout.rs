@@ -1,4 +1,4 @@
-//! `aws sso logout` as a sans-IO flow (WIRE §2.7).
+//! `aws sso logout` as a sans-IO flow (docs/sso-oidc-and-login.md §8).
 //!
 //! Every cached SSO token is invalidated at the portal of its region (best effort) and deleted;
 //! client registrations, which carry no access token, stay. Then every AWS CLI credential cache

@@ -1,4 +1,4 @@
-//! The cached SSO-OIDC client registration, `~/.aws/sso/cache/<sha1>.json` (WIRE.md §2.4).
+//! The cached SSO-OIDC client registration, `~/.aws/sso/cache/<sha1>.json` (docs/sso-oidc-and-login.md §5).
 //!
 //! `aws sso login` registers a public OIDC client once and reuses it until 15 minutes before
 //! its secret expires. The cache file sits next to the tokens, under a key derived from the

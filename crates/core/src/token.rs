@@ -1,4 +1,4 @@
-//! The SSO token cache, `~/.aws/sso/cache/<sha1>.json` (WIRE.md §3).
+//! The SSO token cache, `~/.aws/sso/cache/<sha1>.json` (docs/token-cache.md).
 //!
 //! Files are read leniently (any of the peers may have written them: exact-case or
 //! differently-cased keys, `Z`/`UTC`/offset timestamps, fractions) and written exactly as the AWS
@@ -84,7 +84,7 @@ pub struct CachedToken {
     pub unknown: Map<String, Value>,
 }
 
-/// What to do with a cached token now (WIRE.md §3.3 and §9, following botocore).
+/// What to do with a cached token now (docs/token-cache.md §3 and docs/divergences.md, following botocore).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshDecision {
     /// The token is good as it is.
@@ -155,7 +155,7 @@ impl CachedToken {
         self
     }
 
-    /// The token a login writes (WIRE.md §2.7): configured start URL and SSO region, the grant,
+    /// The token a login writes (docs/sso-oidc-and-login.md §8): configured start URL and SSO region, the grant,
     /// and the client registration that obtained it (kept so the token can be refreshed).
     pub fn from_login(
         start_url: &str,
@@ -257,7 +257,7 @@ impl CachedToken {
     }
 
     /// The token after a successful refresh: new access token, `expiresAt = now + expiresIn`,
-    /// the new refresh token or else the old one (WIRE.md §9: harmless for every reader);
+    /// the new refresh token or else the old one (docs/divergences.md: harmless for every reader);
     /// everything else, unknown keys included, kept.
     pub fn refreshed(&self, grant: &TokenGrant, now: SystemTime) -> CachedToken {
         CachedToken {

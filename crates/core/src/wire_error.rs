@@ -1,4 +1,4 @@
-//! Turning a service's error answer into an [`Error`] (WIRE §1.3, §2.2, §6.4, §8).
+//! Turning a service's error answer into an [`Error`] (docs/sso-portal.md §4, docs/sso-oidc-and-login.md §3, docs/sts.md §4, docs/retries-and-timeouts.md).
 //!
 //! Two wire protocols are spoken: rest-json (SSO portal, SSO-OIDC) and AWS Query XML (STS). Both
 //! extractors are total: whatever the status, headers or body, they return an error value whose
@@ -19,7 +19,7 @@ const MAX_MESSAGE_CHARS: usize = 1024;
 /// The longest code or request id kept; anything longer is not a real code.
 const MAX_CODE_CHARS: usize = 256;
 
-/// Throttling error codes, identical in botocore, Go and Rust (WIRE §8).
+/// Throttling error codes, identical in botocore, Go and Rust (docs/retries-and-timeouts.md).
 const THROTTLING_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
@@ -37,14 +37,14 @@ const THROTTLING_CODES: &[&str] = &[
     "EC2ThrottledException",
 ];
 
-/// Transient error codes (WIRE §8); `PriorRequestNotComplete` is botocore's addition.
+/// Transient error codes (docs/retries-and-timeouts.md); `PriorRequestNotComplete` is botocore's addition.
 const TRANSIENT_CODES: &[&str] = &[
     "RequestTimeout",
     "RequestTimeoutException",
     "PriorRequestNotComplete",
 ];
 
-/// OAuth-style `error` values in SSO-OIDC bodies and the exception each stands for (WIRE §2.2).
+/// OAuth-style `error` values in SSO-OIDC bodies and the exception each stands for (docs/sso-oidc-and-login.md §3).
 /// Only used when the `x-amzn-errortype` header is missing, e.g. stripped by a proxy.
 const OIDC_ERRORS: &[(&str, &str)] = &[
     ("authorization_pending", "AuthorizationPendingException"),
@@ -59,7 +59,7 @@ const OIDC_ERRORS: &[(&str, &str)] = &[
     ("unsupported_grant_type", "UnsupportedGrantTypeException"),
 ];
 
-/// Whether `code` is one of the throttling codes every standard-mode SDK retries (WIRE §8).
+/// Whether `code` is one of the throttling codes every standard-mode SDK retries (docs/retries-and-timeouts.md).
 pub fn is_throttling_code(code: &str) -> bool {
     THROTTLING_CODES.contains(&code)
 }
@@ -78,7 +78,7 @@ pub fn sanitize_code(raw: &str) -> String {
     after_hash.trim().to_owned()
 }
 
-/// The error of a rest-json service (sso, sso-oidc) from its HTTP answer (WIRE §1.3, §2.2).
+/// The error of a rest-json service (sso, sso-oidc) from its HTTP answer (docs/sso-portal.md §4, docs/sso-oidc-and-login.md §3).
 ///
 /// Code: header `x-amzn-errortype`, else body `code`/`Code`, else `__type`, else the OIDC body
 /// `error` mapped to its exception name, else the HTTP status; sanitised with [`sanitize_code`].
@@ -107,7 +107,7 @@ pub fn rest_json_error(operation: &'static str, response: &Response<Vec<u8>>) ->
     build(response, code, message, request_id)
 }
 
-/// The error of an AWS Query service (sts) from its HTTP answer (WIRE §6.4).
+/// The error of an AWS Query service (sts) from its HTTP answer (docs/sts.md §4).
 ///
 /// Reads `<ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>` and the
 /// `<Response><Errors><Error>…</Error></Errors><RequestID/></Response>` variant, ignoring

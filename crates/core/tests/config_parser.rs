@@ -37,7 +37,7 @@ fn testdata(file: &str) -> Option<Value> {
 }
 
 /// Cases of profile-parser-tests.json where awscred deliberately differs, because the AWS CLI v2
-/// accepts the input (WIRE §5.3, §9). Each is still run: the test checks what awscred does instead.
+/// accepts the input (docs/config-files.md §3, docs/divergences.md). Each is still run: the test checks what awscred does instead.
 const CLI_COMPATIBLE_EXCEPTIONS: &[(&str, &str)] = &[(
     "Property definitions must contain an equals sign.",
     "the AWS CLI (Python configparser) accepts `key : value`; awscred reads it as key = value and warns",

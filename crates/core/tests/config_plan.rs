@@ -546,7 +546,7 @@ fn sso_errors() {
         ),
         "The value for sso_start_url is inconsistent between profile \"p\" (https://b.awsapps.com/start) and sso-session \"s\" (https://a.awsapps.com/start). Remove sso_start_url from the profile."
     );
-    // Equal values are fine (WIRE §9).
+    // Equal values are fine (docs/divergences.md).
     assert!(plan_of(&format!("[profile p]\nsso_session = s\nsso_account_id = 1\nsso_role_name = R\nsso_region = us-east-1\n{session}"), "p").is_ok());
     assert_eq!(
         config_error(
@@ -677,7 +677,7 @@ fn login_config() {
     );
 }
 
-/// WIRE §4.1 vectors: the AWS CLI's AssumeRole cache file name is sha1 of these parameters.
+/// docs/cli-cache-and-credential-process.md §1 vectors: the AWS CLI's AssumeRole cache file name is sha1 of these parameters.
 #[test]
 fn cli_cache_key_of_a_role_step() {
     use sha1::{Digest, Sha1};

@@ -1,4 +1,4 @@
-//! Profile, region and endpoint selection from the environment and the profile (WIRE §5.1, §5.8).
+//! Profile, region and endpoint selection from the environment and the profile (docs/config-files.md §1, §8).
 
 use awscred_core::config::{ConfigSet, Env, endpoint_config, select_profile, select_region};
 use awscred_core::{EndpointConfig, Service};

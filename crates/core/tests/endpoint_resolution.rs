@@ -1,4 +1,4 @@
-//! Endpoint resolution against the tables of WIRE §1.4 (sso), §2.3 (sso-oidc) and §6.2 (sts).
+//! Endpoint resolution against the tables of docs/sso-portal.md §5 (sso), docs/sso-oidc-and-login.md §4 (sso-oidc) and docs/sts.md §2 (sts).
 
 use awscred_core::endpoint::{resolve, validate_region};
 use awscred_core::{Endpoint, EndpointConfig, Error, Service};

@@ -35,7 +35,7 @@ const SECRETS: [&str; 6] = [
     VERIFIER,
 ];
 
-/// Registration cache files (WIRE §2.4 key, recomputed with Python's json.dumps).
+/// Registration cache files (docs/sso-oidc-and-login.md §5 key, recomputed with Python's json.dumps).
 const REG_LEGACY: &str = "334df8a025b4d748342a2fb4eaa316ea48c5576c.json";
 const REG_SESSION_NO_SCOPES: &str = "4a61d5c0d0268ea975225ec49ec41d69c98d0633.json";
 const REG_SESSION_DEFAULT_SCOPE: &str = "41703fba9789c2c8f9b7faa73b70bebb72c62cc9.json";
@@ -231,7 +231,7 @@ fn ok(body: Value) -> Answer {
         .unwrap())
 }
 
-/// An SSO-OIDC error answer as the service sends it (WIRE §2.2).
+/// An SSO-OIDC error answer as the service sends it (docs/sso-oidc-and-login.md §3).
 fn oidc_error(status: u16, exception: &str, error: &str) -> Answer {
     Ok(http::Response::builder()
         .status(status)
@@ -751,7 +751,7 @@ fn browser_login_happy_path() {
             "issuerUrl": START_URL,
         })]
     );
-    // The WIRE §2.5 example, with the state drawn from 16 zero bytes.
+    // The docs/sso-oidc-and-login.md §6 example, with the state drawn from 16 zero bytes.
     assert_eq!(
         d.prompts,
         [Prompt::Authorize {

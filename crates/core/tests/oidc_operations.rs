@@ -1,5 +1,5 @@
-//! SSO-OIDC operations: golden requests against the botocore bodies of WIRE §2.1 and parsing of
-//! the success and error shapes of WIRE §2.1–§2.2.
+//! SSO-OIDC operations: golden requests against the botocore bodies of docs/sso-oidc-and-login.md §2 and parsing of
+//! the success and error shapes of docs/sso-oidc-and-login.md §2–§3.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -306,7 +306,7 @@ fn oauth_errors_keep_their_exception_codes() {
     let op = token_op(Grant::DeviceCode {
         device_code: "dc".into(),
     });
-    // The real answer (WIRE §2.2): the exception is in the header, the body is OAuth-style.
+    // The real answer (docs/sso-oidc-and-login.md §3): the exception is in the header, the body is OAuth-style.
     let pending = response(
         400,
         &[

@@ -1,4 +1,4 @@
-//! The browser login's pure pieces against WIRE §2.5: PKCE, state, authorize URL, redirect.
+//! The browser login's pure pieces against docs/sso-oidc-and-login.md §6: PKCE, state, authorize URL, redirect.
 
 use std::collections::BTreeSet;
 

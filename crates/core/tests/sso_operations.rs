@@ -1,5 +1,5 @@
-//! SSO portal operations: golden requests against the botocore captures of WIRE §1.1 and parsing
-//! of every response shape of WIRE §1.2–§1.3.
+//! SSO portal operations: golden requests against the botocore captures of docs/sso-portal.md §2 and parsing
+//! of every response shape of docs/sso-portal.md §3–§4.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -1,4 +1,4 @@
-//! STS requests: the form bodies against botocore's (WIRE §6.1), validation and encoding.
+//! STS requests: the form bodies against botocore's (docs/sts.md §1), validation and encoding.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/r";
 
-/// botocore's body for the WIRE §6.1 call (form encoding: `+` for space).
+/// botocore's body for the docs/sts.md §1 call (form encoding: `+` for space).
 const BOTOCORE_BODY: &str = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s+e&DurationSeconds=3600&ExternalId=ext&SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fu&TokenCode=123456&Policy=%7B%22a%22%3A1%7D&Tags.member.1.Key=k1&Tags.member.1.Value=v1&Tags.member.2.Key=k2&Tags.member.2.Value=v+2&TransitiveTagKeys.member.1=k1&PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnly&SourceIdentity=si";
 
 fn endpoint() -> Endpoint {
@@ -29,7 +29,7 @@ fn creds() -> Credentials {
     )
 }
 
-/// The WIRE §6.1 members. `s e` is not a valid session name, so the golden comparison uses a
+/// The docs/sts.md §1 members. `s e` is not a valid session name, so the golden comparison uses a
 /// body built from unchecked members; the same call with `s-e` is what validates.
 fn wire_params(session: &str) -> AssumeRoleParams {
     AssumeRoleParams::new(ROLE, session)
@@ -233,7 +233,7 @@ proptest! {
     }
 }
 
-/// Recomputes the SigV4 signature of `req` from its own headers (WIRE §7), independently of the
+/// Recomputes the SigV4 signature of `req` from its own headers (docs/sigv4.md), independently of the
 /// signer, so a body or header changed after signing would show.
 fn expected_signature(req: &http::Request<Vec<u8>>, secret: &str) -> String {
     use hmac::digest::KeyInit;

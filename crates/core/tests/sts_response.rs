@@ -1,4 +1,4 @@
-//! STS answers: WIRE §6.3 and §6.4 shapes, recorded traffic, and XML the way real readers see it.
+//! STS answers: docs/sts.md §3 and §4 shapes, recorded traffic, and XML the way real readers see it.
 
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};

@@ -1,4 +1,4 @@
-//! Every cache-file vector of WIRE.md §2.4, §3, §4.1 and §10, byte for byte. Expected bytes not
+//! Every cache-file vector of docs/sso-oidc-and-login.md §5, docs/token-cache.md, docs/cli-cache-and-credential-process.md §1 and docs/test-vectors.md, byte for byte. Expected bytes not
 //! in the spec were produced by CPython's `json.dumps` the way the AWS CLI calls it.
 
 use std::time::{Duration, SystemTime};

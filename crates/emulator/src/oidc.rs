@@ -1,4 +1,4 @@
-//! SSO-OIDC (WIRE §2): client registration, device authorization, the browser's `/authorize`
+//! SSO-OIDC (docs/sso-oidc-and-login.md): client registration, device authorization, the browser's `/authorize`
 //! and `/device` pages, and CreateToken for the device-code, authorization-code (PKCE) and
 //! refresh-token grants.
 

@@ -1,4 +1,4 @@
-//! The SSO portal (WIRE §1): role credentials, account and role lists, logout.
+//! The SSO portal (docs/sso-portal.md): role credentials, account and role lists, logout.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

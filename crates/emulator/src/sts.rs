@@ -1,4 +1,4 @@
-//! STS (WIRE §6): AssumeRole and GetCallerIdentity, SigV4-verified with the secrets the emulator
+//! STS (docs/sts.md): AssumeRole and GetCallerIdentity, SigV4-verified with the secrets the emulator
 //! issued; AssumeRoleWithWebIdentity, which is unsigned.
 
 use std::time::{Duration, SystemTime};

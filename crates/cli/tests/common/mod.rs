@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use awscred_emulator::Emulator;
 
-/// An AWS-owned start URL: the AWS CLI accepts it without a network call (WIRE §2.4 item 2).
+/// An AWS-owned start URL: the AWS CLI accepts it without a network call (docs/sso-oidc-and-login.md §5 item 2).
 pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
 
 /// A config with every kind of profile the tests use: sso-session, legacy SSO, a role chained
@@ -140,7 +140,7 @@ impl Home {
     }
 }
 
-/// `lower-hex(sha1(key))`: the SSO token cache file stem (WIRE §3.1), from the `sha1` the core uses.
+/// `lower-hex(sha1(key))`: the SSO token cache file stem (docs/token-cache.md §1), from the `sha1` the core uses.
 pub fn sha1_hex(key: &str) -> String {
     use sha1::Digest;
     hex::encode(sha1::Sha1::digest(key.as_bytes()))

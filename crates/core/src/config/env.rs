@@ -1,4 +1,4 @@
-//! The environment snapshot, file locations (WIRE §5.1, §3.1) and credentials from env vars.
+//! The environment snapshot, file locations (docs/config-files.md §1, docs/token-cache.md §1) and credentials from env vars.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -98,9 +98,9 @@ pub struct ConfigPaths {
     pub credentials: PathBuf,
     /// The home directory.
     pub home: PathBuf,
-    /// `~/.aws/sso/cache`: SSO tokens and client registrations (not configurable, WIRE §3.1).
+    /// `~/.aws/sso/cache`: SSO tokens and client registrations (not configurable, docs/token-cache.md §1).
     pub sso_cache: PathBuf,
-    /// `~/.aws/cli/cache`: the AWS CLI's role-credential cache (WIRE §4.1).
+    /// `~/.aws/cli/cache`: the AWS CLI's role-credential cache (docs/cli-cache-and-credential-process.md §1).
     pub cli_cache: PathBuf,
 }
 

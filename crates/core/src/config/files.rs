@@ -1,4 +1,4 @@
-//! Both shared files merged into profiles, `[sso-session]`s and `[services]` (WIRE §5.1, §5.2).
+//! Both shared files merged into profiles, `[sso-session]`s and `[services]` (docs/config-files.md §1, §2).
 
 use std::collections::BTreeMap;
 use std::collections::btree_map;

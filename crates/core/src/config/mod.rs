@@ -1,4 +1,4 @@
-//! The shared config and credentials files (WIRE §5): where they are, how they parse, how the two
+//! The shared config and credentials files (docs/config-files.md): where they are, how they parse, how the two
 //! merge, and how one profile becomes a [`Plan`] of calls that end in credentials.
 //!
 //! Nothing here touches the disk or the process environment: the caller reads the files and
@@ -35,7 +35,7 @@ pub use sso::{
     LoginTarget, SsoLogin, SsoSource, login_start_url, sso_login_config, sso_login_config_with,
 };
 
-/// Which of the two shared files a text came from; they name sections differently (WIRE §5.2).
+/// Which of the two shared files a text came from; they name sections differently (docs/config-files.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {
     /// `~/.aws/config`: `[default]`, `[profile NAME]`, `[sso-session NAME]`, `[services NAME]`.

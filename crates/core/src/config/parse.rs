@@ -1,4 +1,4 @@
-//! The line syntax of the shared files (WIRE §5.3).
+//! The line syntax of the shared files (docs/config-files.md §3).
 //!
 //! Reads like the cross-SDK parser (inline ` #`/` ;` comments stripped, duplicates merged) but
 //! accepts what the AWS CLI accepts (`key: value`, indented comment lines, an indented first

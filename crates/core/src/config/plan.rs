@@ -1,4 +1,4 @@
-//! One profile resolved into the calls that give its credentials (WIRE §5.4–§5.6), following
+//! One profile resolved into the calls that give its credentials (docs/config-files.md §4–§6), following
 //! botocore's `AssumeRoleProvider` and profile provider order.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -159,7 +159,7 @@ impl RoleStep {
             .unwrap_or(&self.generated_session_name)
     }
 
-    /// The AssumeRole parameters as the AWS CLI serialises them for its cache key (WIRE §4.1):
+    /// The AssumeRole parameters as the AWS CLI serialises them for its cache key (docs/cli-cache-and-credential-process.md §1):
     /// Python's `json.dumps(kwargs, sort_keys=True)` of `RoleArn` and, when configured,
     /// `RoleSessionName`, `ExternalId`, `SerialNumber`, `DurationSeconds`. A generated session
     /// name and the MFA token code are never part of it. The cache file is `sha1(this).json`.

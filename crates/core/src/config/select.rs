@@ -1,5 +1,5 @@
 //! What the environment and the profile select: the profile, the region and the endpoints
-//! (WIRE §5.1, §5.7, §5.8).
+//! (docs/config-files.md §1, §7, §8).
 
 use super::env::Env;
 use super::files::{ConfigSet, Section};

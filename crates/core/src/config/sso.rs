@@ -1,4 +1,4 @@
-//! SSO settings: `[sso-session]` or legacy profile keys (WIRE §5.5, §2.4 item 1).
+//! SSO settings: `[sso-session]` or legacy profile keys (docs/config-files.md §5, docs/sso-oidc-and-login.md §5 item 1).
 
 use super::files::{ConfigSet, Section};
 use super::provenance::ValueSource;
@@ -48,7 +48,7 @@ pub enum LoginTarget<'a> {
     SsoSession(&'a str),
 }
 
-/// What a login needs (WIRE §2.4 item 1).
+/// What a login needs (docs/sso-oidc-and-login.md §5 item 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SsoLogin {
     /// The `[sso-session]` name; `None` for a legacy profile.

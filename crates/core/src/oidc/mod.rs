@@ -1,4 +1,4 @@
-//! The SSO-OIDC API (WIRE §2): client registration, device authorization, token creation
+//! The SSO-OIDC API (docs/sso-oidc-and-login.md): client registration, device authorization, token creation
 //! (device code, refresh token, authorization code + PKCE), and the pure pieces of the browser
 //! login (PKCE verifier and challenge, authorize URL, state, callback parsing).
 //!
@@ -28,7 +28,7 @@ pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 /// `grantType` of the authorization-code (PKCE) flow.
 pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
 
-/// The SSO-OIDC exceptions a login flow reacts to (WIRE §2.2).
+/// The SSO-OIDC exceptions a login flow reacts to (docs/sso-oidc-and-login.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OidcErrorKind {

@@ -1,4 +1,4 @@
-//! The pure pieces of the browser (authorization code + PKCE) login, WIRE §2.5: the verifier and
+//! The pure pieces of the browser (authorization code + PKCE) login, docs/sso-oidc-and-login.md §6: the verifier and
 //! its challenge (RFC 7636), the `state`, the `/authorize` URL, and reading the redirect's query.
 //! Randomness comes in as bytes; nothing here draws any.
 

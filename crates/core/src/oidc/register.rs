@@ -12,7 +12,7 @@ use crate::wire::rest_json::{Object, build, json_body, parse_body, string_list};
 use crate::{Endpoint, Error, Operation, Secret};
 
 /// The redirect URI registered for the PKCE flow. It has no port: the loopback listener's port
-/// is only known at login time and the service accepts any port on it (WIRE §2.5).
+/// is only known at login time and the service accepts any port on it (docs/sso-oidc-and-login.md §6).
 pub const PKCE_REDIRECT_URI: &str = "http://127.0.0.1/oauth/callback";
 
 /// `POST /client/register`.
@@ -35,7 +35,7 @@ pub struct RegisterClient {
 }
 
 impl RegisterClient {
-    /// The registration of the device-code flow: scopes only when configured (WIRE §2.6).
+    /// The registration of the device-code flow: scopes only when configured (docs/sso-oidc-and-login.md §7).
     pub fn for_device_code(
         endpoint: Endpoint,
         client_name: impl Into<String>,
@@ -53,7 +53,7 @@ impl RegisterClient {
     }
 
     /// The registration of the authorization-code flow: the configured scopes or
-    /// [`DEFAULT_SCOPE`], both grant types, the loopback redirect URI and the issuer (WIRE §2.5).
+    /// [`DEFAULT_SCOPE`], both grant types, the loopback redirect URI and the issuer (docs/sso-oidc-and-login.md §6).
     pub fn for_authorization_code(
         endpoint: Endpoint,
         client_name: impl Into<String>,

@@ -1,5 +1,5 @@
 //! The AssumeRole chain of a plan, each call signed with the credentials of the one before, each
-//! result kept in the AWS CLI's cache (WIRE §4.1, §5.6, §6).
+//! result kept in the AWS CLI's cache (docs/cli-cache-and-credential-process.md §1, docs/config-files.md §6, docs/sts.md).
 
 use std::path::PathBuf;
 use std::time::SystemTime;

@@ -1,4 +1,4 @@
-//! Resolving a profile to credentials, as a sans-IO flow (WIRE §3, §4, §5, §9), following the
+//! Resolving a profile to credentials, as a sans-IO flow (docs/token-cache.md, docs/cli-cache-and-credential-process.md, docs/config-files.md, docs/divergences.md), following the
 //! AWS CLI v2 / botocore.
 //!
 //! [`ResolveFlow`] reads the shared config and credentials files, lets environment keys win when

@@ -1,4 +1,4 @@
-//! What a `credential_process` command printed (WIRE §4.2), read as botocore's
+//! What a `credential_process` command printed (docs/cli-cache-and-credential-process.md §2), read as botocore's
 //! `ProcessProvider` reads it. Messages never quote stdout: it holds the secret.
 
 use serde_json::Value;

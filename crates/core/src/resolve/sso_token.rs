@@ -1,4 +1,4 @@
-//! Loading the SSO token from `~/.aws/sso/cache` and refreshing it when due (WIRE §3.3, §3.4),
+//! Loading the SSO token from `~/.aws/sso/cache` and refreshing it when due (docs/token-cache.md §3, §4),
 //! shared by [`super::ResolveFlow`] and [`super::SsoAccessFlow`]. The loader is generic over
 //! [`TokenKind`]: a console login session's cache file (`login_session.rs`) is read, locked,
 //! refreshed, written and recovered from orphans by the same state machine.

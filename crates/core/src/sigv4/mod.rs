@@ -1,4 +1,4 @@
-//! AWS Signature Version 4 (WIRE §7), with botocore's canonicalisation.
+//! AWS Signature Version 4 (docs/sigv4.md), with botocore's canonicalisation.
 //!
 //! [`sign`] signs an `http::Request` in place; a [`Signer`] does the same but keeps the derived
 //! signing key and its scratch buffers between calls, which is what a hot loop wants. The stages

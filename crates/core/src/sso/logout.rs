@@ -11,7 +11,7 @@ use crate::{Endpoint, Error, Operation, Secret};
 /// `POST /logout` with an empty body.
 ///
 /// `aws sso logout` ignores errors from this call and deletes the cached token anyway
-/// (WIRE §2.7); callers decide the same way, this operation just reports what happened.
+/// (docs/sso-oidc-and-login.md §8); callers decide the same way, this operation just reports what happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logout {
     /// The portal endpoint of the token's region.

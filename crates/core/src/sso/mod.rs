@@ -1,4 +1,4 @@
-//! The SSO portal API (WIRE §1): role credentials, the accounts and roles an SSO session may use,
+//! The SSO portal API (docs/sso-portal.md): role credentials, the accounts and roles an SSO session may use,
 //! and logout. Every call carries the SSO access token in `x-amz-sso_bearer_token`; none is
 //! signed.
 //!

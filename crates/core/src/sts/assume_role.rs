@@ -10,7 +10,7 @@ use crate::{Credentials, Endpoint, Error, Operation};
 /// `Debug` shows no secret.
 #[derive(Debug, Clone)]
 pub struct AssumeRole {
-    /// Where to send it (regional STS by default, WIRE §6.2).
+    /// Where to send it (regional STS by default, docs/sts.md §2).
     pub endpoint: Endpoint,
     /// The source credentials the request is signed with.
     pub credentials: Credentials,

@@ -1,4 +1,4 @@
-//! STS on the wire (WIRE §6): AssumeRole (SigV4-signed), AssumeRoleWithWebIdentity (unsigned)
+//! STS on the wire (docs/sts.md): AssumeRole (SigV4-signed), AssumeRoleWithWebIdentity (unsigned)
 //! and GetCallerIdentity (signed), over the AWS Query protocol.
 //!
 //! Requests are `POST /` with a form body encoded exactly as botocore encodes it, and answers are

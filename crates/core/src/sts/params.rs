@@ -1,4 +1,4 @@
-//! The AssumeRole request members and the model's constraints on them (WIRE §6.1).
+//! The AssumeRole request members and the model's constraints on them (docs/sts.md §1).
 //!
 //! Checking them here turns a round trip that ends in a `ValidationError` into an immediate
 //! error that says which value is wrong and what it must look like.

@@ -1,4 +1,4 @@
-//! Reading the `<…Result>` of AssumeRole and AssumeRoleWithWebIdentity (WIRE §6.3).
+//! Reading the `<…Result>` of AssumeRole and AssumeRoleWithWebIdentity (docs/sts.md §3).
 
 use crate::Credentials;
 use crate::Error;
