@@ -31,7 +31,7 @@ max_attempts = 4
 fn env(extra: &[(&str, &str)]) -> Env {
     let mut vars = vec![("HOME", "/home/u")];
     vars.extend_from_slice(extra);
-    Env::from_pairs(vars.into_iter())
+    Env::from_pairs(vars)
 }
 
 /// Answers the config and credentials reads, and returns the settings the flow asks for at
