@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use awscred_core::Error;
 use awscred_core::config::Env;
 use awscred_core::federation::{self, FederationEndpoint, GetSigninToken};
+use awscred_core::retry::{Attempts, RetrySettings};
 use awscred_ureq::Client;
 
 /// What `console` was asked.
@@ -43,11 +44,20 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
     let resolved = crate::commands::resolve_profile(env.clone(), options.profile, options.login)?;
     federation::require_temporary(&resolved.credentials, &resolved.profile)?;
     let endpoint = FederationEndpoint::from_env(&env, resolved.region.as_deref())?;
-    let token = Client::default().execute(&GetSigninToken {
-        endpoint: endpoint.clone(),
-        credentials: resolved.credentials.clone(),
-        session_duration: options.duration,
-    })?;
+    // The profile's retry settings apply to the federation call too, as to every other
+    // request the profile's resolution made.
+    let (_, set) = awscred_ureq::load_config(&env)?;
+    let retry = RetrySettings::for_profile(&env, &set, Some(&resolved.profile))?;
+    let client = Client::default();
+    let attempts = Attempts::new(retry.policy(client.config().retry));
+    let token = client.execute_with(
+        &GetSigninToken {
+            endpoint: endpoint.clone(),
+            credentials: resolved.credentials.clone(),
+            session_duration: options.duration,
+        },
+        attempts,
+    )?;
     let destination = options
         .destination
         .clone()

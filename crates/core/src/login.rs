@@ -31,6 +31,7 @@ use crate::registration::{
     Registration, RegistrationKeyInput, RegistrationKind, registration_file_name,
 };
 use crate::resolve::{Configured, FromConfig, TokenTarget};
+use crate::retry::RetrySettings;
 use crate::start_url::ResolvedStartUrl;
 use crate::token::{CachedToken, TokenGrant, token_file_name};
 use crate::{Endpoint, Error, Operation, TransportKind};
@@ -79,6 +80,20 @@ pub struct LoginRequest {
     /// Fresh random bytes: the first 64 make the PKCE verifier, the next 16 the OAuth `state`;
     /// the rest are unused. Secret.
     pub random: [u8; 96],
+}
+
+/// The retry settings a login for `target` uses: those of the named profile, or for an
+/// sso-session those of the profile the environment selects (where the endpoint overrides
+/// come from too).
+pub fn login_retry_settings(
+    env: &Env,
+    set: &ConfigSet,
+    target: LoginTarget<'_>,
+) -> Result<RetrySettings, Error> {
+    match target {
+        LoginTarget::Profile(p) => RetrySettings::for_profile(env, set, Some(p)),
+        LoginTarget::SsoSession(_) => RetrySettings::for_profile(env, set, None),
+    }
 }
 
 impl LoginRequest {
@@ -311,6 +326,7 @@ impl FromConfig for LoginSetup {
         )?;
         let mut run = LoginRun::new(request);
         run.resolved_start_url = self.resolved_start_url;
+        run.retry = login_retry_settings(&self.env, set, target)?;
         Ok(run)
     }
 }
@@ -358,6 +374,17 @@ impl LoginFlow {
         self
     }
 
+    /// Sends the login's requests (RegisterClient, StartDeviceAuthorization, CreateToken)
+    /// with these retry settings ([`Flow::retry_settings`]) instead of the driver's own.
+    /// [`LoginFlow::from_env`] takes them from the configuration it reads; a caller that
+    /// built its [`LoginRequest`] itself gets them from [`login_retry_settings`].
+    pub fn with_retry_settings(mut self, settings: RetrySettings) -> Self {
+        if let Some(run) = self.inner.running_mut() {
+            run.retry = settings;
+        }
+        self
+    }
+
     /// What this login was asked for; `None` while the configuration is still being read
     /// (or could not be).
     pub fn request(&self) -> Option<&LoginRequest> {
@@ -368,6 +395,8 @@ impl LoginFlow {
 /// The login proper, once its request is known.
 struct LoginRun {
     request: LoginRequest,
+    /// The profile's retry settings, for every request of the login.
+    retry: RetrySettings,
     /// The start URL sent to the service, when the caller resolved a vanity URL.
     resolved_start_url: Option<String>,
     state: State,
@@ -453,6 +482,7 @@ impl LoginRun {
     fn new(request: LoginRequest) -> Self {
         LoginRun {
             request,
+            retry: RetrySettings::default(),
             resolved_start_url: None,
             state: State::ReadRegistration,
             awaiting: Awaiting::default(),
@@ -858,6 +888,10 @@ impl Flow for LoginRun {
             },
         };
     }
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.retry
+    }
 }
 
 impl Flow for LoginFlow {
@@ -869,6 +903,10 @@ impl Flow for LoginFlow {
 
     fn handle(&mut self, input: Input, now: SystemTime) {
         self.inner.handle(input, now)
+    }
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.inner.retry_settings()
     }
 }
 

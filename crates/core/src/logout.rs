@@ -19,6 +19,7 @@ use crate::config::{self, ConfigPaths, ConfigSet, Env, Platform};
 use crate::endpoint::{EndpointConfig, Service, resolve};
 use crate::flow::{Awaiting, Effect, Flow, Input, Step, unusable};
 use crate::resolve::{Configured, FromConfig};
+use crate::retry::RetrySettings;
 use crate::sso::Logout;
 use crate::{Error, Operation};
 
@@ -138,9 +139,9 @@ impl FromConfig for LogoutSetup {
     }
 
     fn build(self, paths: &ConfigPaths, set: &ConfigSet) -> Result<LogoutRun, Error> {
-        Ok(LogoutRun::new(LogoutRequest::from_config(
-            &self.env, set, paths,
-        )?))
+        let mut run = LogoutRun::new(LogoutRequest::from_config(&self.env, set, paths)?);
+        run.retry = RetrySettings::for_profile(&self.env, set, None)?;
+        Ok(run)
     }
 }
 
@@ -162,6 +163,16 @@ impl LogoutFlow {
         }
     }
 
+    /// Sends the logout requests with these retry settings ([`Flow::retry_settings`]) instead
+    /// of the driver's own. [`LogoutFlow::from_env`] takes them from the configuration it
+    /// reads (the selected profile's, [`RetrySettings::for_profile`]).
+    pub fn with_retry_settings(mut self, settings: RetrySettings) -> Self {
+        if let Some(run) = self.inner.running_mut() {
+            run.retry = settings;
+        }
+        self
+    }
+
     /// A logout that first reads the config and credentials files `env` points at (on
     /// `platform`), then builds its request as [`LogoutRequest::from_config`] does.
     pub fn from_env(env: Env, platform: Platform) -> Self {
@@ -181,6 +192,10 @@ impl Flow for LogoutFlow {
     fn handle(&mut self, input: Input, now: SystemTime) {
         self.inner.handle(input, now)
     }
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.inner.retry_settings()
+    }
 }
 
 impl fmt::Debug for LogoutFlow {
@@ -198,6 +213,8 @@ impl fmt::Debug for LogoutFlow {
 /// The logout proper, once its request is known.
 struct LogoutRun {
     request: LogoutRequest,
+    /// The selected profile's retry settings, for every Logout request.
+    retry: RetrySettings,
     queue: VecDeque<PathBuf>,
     /// Set for a logout of one session: the files to look at instead of listing directories.
     only: Option<SessionFiles>,
@@ -236,6 +253,7 @@ impl LogoutRun {
     fn new(request: LogoutRequest) -> Self {
         LogoutRun {
             request,
+            retry: RetrySettings::default(),
             queue: VecDeque::new(),
             only: None,
             outcome: LogoutOutcome::default(),
@@ -360,6 +378,10 @@ impl Flow for LogoutRun {
                 Err(e) => State::Finished(Err(e)),
             },
         };
+    }
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.retry
     }
 }
 

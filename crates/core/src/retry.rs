@@ -43,7 +43,7 @@
 
 use std::time::Duration;
 
-use crate::config::{Env, Section};
+use crate::config::{ConfigSet, Env, Section};
 use crate::error::{Error, TransportKind};
 use crate::wire_error::{is_throttling_code, is_transient_code};
 
@@ -303,6 +303,15 @@ impl RetrySettings {
             },
         };
         Ok(RetrySettings { mode, max_attempts })
+    }
+
+    /// [`RetrySettings::from_config`] for the profile `explicit` names, else the one the
+    /// environment selects (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, `default`): what the
+    /// requests that follow a configuration read use (SSO token refresh, account and role
+    /// listing, login, logout), as the AWS CLI applies its retry settings to every client.
+    pub fn for_profile(env: &Env, set: &ConfigSet, explicit: Option<&str>) -> Result<Self, Error> {
+        let profile = crate::config::select_profile(env, explicit);
+        RetrySettings::from_config(env, set.profile(&profile))
     }
 
     /// The policy to use: `base` (a transport's configured policy, which keeps its backoff)

@@ -176,6 +176,7 @@ fn credentials_tokens_and_registrations() {
             sso_region: "us-east-1".into(),
             refresh_attempted_at: None,
             file_warnings: Vec::new(),
+            retry: Default::default(),
         },
     );
     let entry = cli_cache::sso_entry(&creds).expect("an entry");

@@ -2,9 +2,10 @@
 
 use awscred_core::Error;
 use awscred_core::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
-use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest};
+use awscred_core::login::{LoginFlow, LoginOutcome, LoginRequest, login_retry_settings};
 use awscred_core::logout::{LogoutFlow, LogoutOutcome, LogoutRequest, SessionFiles};
 use awscred_core::resolve::{SsoAccess, SsoAccessFlow, TokenTarget};
+use awscred_core::retry::{Attempts, RetrySettings};
 use awscred_core::sso::{AccountInfo, ListAccountRoles, ListAccounts, Paging, RoleInfo};
 use awscred_core::start_url::{ResolvedStartUrl, StartUrlFlow};
 
@@ -71,7 +72,8 @@ impl Client {
             random,
             &start,
         )?;
-        let mut flow = LoginFlow::new(request);
+        let mut flow =
+            LoginFlow::new(request).with_retry_settings(login_retry_settings(env, &set, target)?);
         if let Some(url) = &start.resolved {
             flow = flow.with_resolved_start_url(url.clone());
         }
@@ -83,7 +85,11 @@ impl Client {
     pub fn logout(&self, env: &Env, interact: &mut dyn Interact) -> Result<LogoutOutcome, Error> {
         let (paths, set) = load_config(env)?;
         let request = LogoutRequest::from_config(env, &set, &paths)?;
-        self.run(LogoutFlow::new(request), interact)
+        let retry = RetrySettings::for_profile(env, &set, None)?;
+        self.run(
+            LogoutFlow::new(request).with_retry_settings(retry),
+            interact,
+        )
     }
 
     /// Logs out of one `[sso-session]`: its token is invalidated at the portal and deleted,
@@ -97,7 +103,11 @@ impl Client {
         let (paths, set) = load_config(env)?;
         let files = SessionFiles::of(&set, &paths, session)?;
         let request = LogoutRequest::from_config(env, &set, &paths)?;
-        self.run(LogoutFlow::for_session(request, files), interact)
+        let retry = RetrySettings::for_profile(env, &set, None)?;
+        self.run(
+            LogoutFlow::for_session(request, files).with_retry_settings(retry),
+            interact,
+        )
     }
 
     /// The SSO access token of a profile or sso-session (refreshed if due) and its portal.
@@ -113,13 +123,19 @@ impl Client {
         )
     }
 
+    /// The attempts of a call made with `access`: its profile's retry settings over this
+    /// client's policy.
+    fn attempts_for(&self, access: &SsoAccess) -> Attempts {
+        Attempts::new(access.retry.policy(self.config().retry))
+    }
+
     /// Every account the SSO session may use (all pages).
     pub fn list_accounts(&self, access: &SsoAccess) -> Result<Vec<AccountInfo>, Error> {
         let mut op = ListAccounts::new(access.portal.clone(), access.access_token.clone());
         let mut accounts = Vec::new();
         let mut paging = Paging::new();
         loop {
-            let page = self.execute(&op)?;
+            let page = self.execute_with(&op, self.attempts_for(access))?;
             let next = paging.next(op.next_page(&page))?;
             accounts.extend(page.accounts);
             match next {
@@ -139,7 +155,7 @@ impl Client {
         let mut roles = Vec::new();
         let mut paging = Paging::new();
         loop {
-            let page = self.execute(&op)?;
+            let page = self.execute_with(&op, self.attempts_for(access))?;
             let next = paging.next(op.next_page(&page))?;
             roles.extend(page.roles);
             match next {

@@ -70,7 +70,17 @@ impl Client {
     /// retryable ([`awscred_core::retry::Attempts`] with this client's policy). Each attempt
     /// rebuilds (and so re-signs) the request; one that cannot be built is not retried.
     pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        let mut attempts = Attempts::new(self.config.retry);
+        self.execute_with(op, Attempts::new(self.config.retry))
+    }
+
+    /// [`Client::execute`] with the attempts a configuration asks for, e.g.
+    /// `Attempts::new(settings.policy(client.config().retry))` with the
+    /// [`awscred_core::retry::RetrySettings`] of an [`awscred_core::resolve::SsoAccess`].
+    pub fn execute_with<O: Operation>(
+        &self,
+        op: &O,
+        mut attempts: Attempts,
+    ) -> Result<O::Output, Error> {
         let (clock, started) = (CallClock::new(&self.config), Instant::now());
         loop {
             let timeout = attempt_timeout(&clock, started)?;

@@ -9,6 +9,7 @@ use super::sso_token::{TokenLoader, TokenSpec};
 use super::{Poll, sso_endpoint};
 use crate::config::{self, ConfigPaths, ConfigSet, Env, LoginTarget, Platform};
 use crate::flow::{Flow, Input, Step};
+use crate::retry::RetrySettings;
 use crate::{Endpoint, Error, Service};
 
 /// Whose token to load.
@@ -41,6 +42,10 @@ pub struct SsoAccess {
     /// What went wrong with the token's files without failing the load (a refreshed token
     /// that could not be saved, an unusable lock file).
     pub file_warnings: Vec<super::FileWarning>,
+    /// The retry settings of the profile (`max_attempts`, `retry_mode`, `AWS_MAX_ATTEMPTS`,
+    /// `AWS_RETRY_MODE`): the calls made with this token (ListAccounts, ListAccountRoles) are
+    /// sent with `retry.policy(<the transport's policy>)`, as the token's own refresh was.
+    pub retry: RetrySettings,
 }
 
 impl fmt::Debug for SsoAccess {
@@ -57,6 +62,7 @@ impl fmt::Debug for SsoAccess {
                 &self.refresh_attempted_at.map(crate::time::format_z),
             )
             .field("file_warnings", &self.file_warnings)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -68,6 +74,7 @@ pub(crate) struct Loading {
     start_url: String,
     session_name: Option<String>,
     sso_region: String,
+    retry: RetrySettings,
 }
 
 /// What [`SsoAccessFlow`] was asked for.
@@ -149,6 +156,7 @@ impl shell::Setup for Setup {
             Some(s) => crate::LoginHint::sso_session(s),
             None => crate::LoginHint::profile(&profile),
         };
+        let retry = RetrySettings::from_config(&self.env, set.profile(&profile))?;
         let portal = sso_endpoint(&self.env, &set, &profile, Service::Sso, &login.region)?;
         let oidc = sso_endpoint(&self.env, &set, &profile, Service::SsoOidc, &login.region);
         let spec = TokenSpec::new(
@@ -164,6 +172,7 @@ impl shell::Setup for Setup {
             start_url: login.start_url,
             session_name: login.session_name,
             sso_region: login.region,
+            retry,
         }))
     }
 }
@@ -187,8 +196,13 @@ impl Body for Loading {
                 sso_region: self.sso_region.clone(),
                 refresh_attempted_at: loaded.refresh_attempted_at,
                 file_warnings: loaded.warnings,
+                retry: self.retry,
             })),
         }
+    }
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.retry
     }
 }
 
@@ -201,6 +215,10 @@ impl Flow for SsoAccessFlow {
 
     fn handle(&mut self, input: Input, now: SystemTime) {
         self.shell.handle(input, now)
+    }
+
+    fn retry_settings(&self) -> RetrySettings {
+        self.shell.retry_settings()
     }
 }
 

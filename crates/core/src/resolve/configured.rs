@@ -86,6 +86,11 @@ impl<S: FromConfig> Configured<S> {
         }
     }
 
+    /// The built flow's retry settings; the driver's own while the configuration is read.
+    pub(crate) fn retry_settings(&self) -> crate::retry::RetrySettings {
+        self.running().map(Flow::retry_settings).unwrap_or_default()
+    }
+
     pub(crate) fn next_step(&mut self, now: SystemTime) -> Step<<S::Flow as Flow>::Output> {
         *self = match std::mem::replace(self, Configured::Failed(finished())) {
             Configured::Start(setup) => match ConfigRead::start(setup.env(), setup.platform()) {
