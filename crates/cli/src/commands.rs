@@ -243,6 +243,7 @@ pub fn login_console(
     target: String,
     profile: Option<String>,
     no_browser: bool,
+    remote: bool,
 ) -> Result<ExitCode, Error> {
     let env = env();
     let profile = match (target.is_empty(), profile) {
@@ -252,7 +253,7 @@ pub fn login_console(
     };
     // The same-device flow needs a browser on this machine; without one the URL is printed.
     let mode = crate::browser::login_mode(&crate::browser::here(), false, no_browser);
-    let text = crate::console_sessions::login(&env, &profile, mode.open_browser)?;
+    let text = crate::console_sessions::login(&env, &profile, mode.open_browser, remote)?;
     emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -168,9 +168,15 @@ pub(crate) fn logout_all(env: &Env, paths: &ConfigPaths) -> Result<usize, Error>
     Ok(removed)
 }
 
-/// `awscred login --login-session [PROFILE]`: the same-device console login (`aws login`),
-/// writing the cache file and `login_session` into the profile.
-pub(crate) fn login(env: &Env, profile: &str, open_browser: bool) -> Result<String, Error> {
+/// `awscred login --login-session [PROFILE] [--remote]`: the console login (`aws login`),
+/// same-device or, with `remote`, cross-device; writes the cache file and `login_session` into
+/// the profile.
+pub(crate) fn login(
+    env: &Env,
+    profile: &str,
+    open_browser: bool,
+    remote: bool,
+) -> Result<String, Error> {
     use awscred_core::Service;
     use awscred_core::signin::{ConsoleLoginFlow, ConsoleLoginRequest};
     let (paths, set) = awscred_ureq::load_config(env)?;
@@ -208,8 +214,12 @@ pub(crate) fn login(env: &Env, profile: &str, open_browser: bool) -> Result<Stri
     };
     let mut terminal = crate::terminal::Terminal::new(open_browser);
     terminal.profile = Some(profile.to_string());
-    let login =
-        awscred_ureq::Client::default().run(ConsoleLoginFlow::new(request), &mut terminal)?;
+    let flow = if remote {
+        ConsoleLoginFlow::remote(request)
+    } else {
+        ConsoleLoginFlow::new(request)
+    };
+    let login = awscred_ureq::Client::default().run(flow, &mut terminal)?;
     set_login_session(&paths, &set, profile, &login.login_session)?;
     Ok(format!(
         "Updated profile {profile} to use {} credentials.\n",

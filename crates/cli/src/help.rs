@@ -32,6 +32,11 @@ pub const LOGIN: &str = concat!(
   awscred login --profile dev              log in to the session dev uses (a role profile: its source's)
   awscred login --use-device-code          on a machine without a browser
   awscred login --no-browser               print the URL instead of opening a browser
+  awscred login --login-session dev        sign in with console credentials (like `aws login`)
+  awscred login --login-session dev --remote
+                                           the same, signing in on another device: open the
+                                           printed URL anywhere, then type the verification
+                                           code the browser shows (like `aws login --remote`)
 
 A minimal ~/.aws/config:
   [sso-session my-sso]

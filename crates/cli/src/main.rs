@@ -81,6 +81,10 @@ enum Command {
         #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = "",
               conflicts_with_all = ["sso_session", "use_device_code"])]
         login_session: Option<String>,
+        /// With `--login-session`: sign in on another device (like `aws login --remote`):
+        /// open the printed URL anywhere, then type the verification code it shows.
+        #[arg(long, requires = "login_session")]
+        remote: bool,
     },
     /// Log out of SSO sessions and remove their cached tokens and credentials (like `aws sso logout`).
     #[command(after_help = help::LOGOUT)]
@@ -278,8 +282,9 @@ fn main() -> ExitCode {
             profile,
             login_session: Some(target),
             no_browser,
+            remote,
             ..
-        } => commands::login_console(target, profile, no_browser),
+        } => commands::login_console(target, profile, no_browser, remote),
         Command::Login {
             profile,
             sso_session,

@@ -171,6 +171,39 @@ impl Interact for Terminal {
         }
         Ok(code)
     }
+
+    fn verification_code(&mut self, url: &str) -> Result<String, Error> {
+        self.end_progress();
+        if !self.console.can_ask() {
+            return Err(Error::Login(
+                "a cross-device login (--remote) needs the verification code typed at a \
+                 terminal, and there is none here; run `awscred login --login-session --remote` \
+                 in an interactive terminal"
+                    .into(),
+            ));
+        }
+        // The browser is never opened: the point of --remote is signing in on another device.
+        self.console.line(&format!(
+            "Open the following URL in a browser on any device and sign in:\n\n{}\n",
+            printable(url, URL_CHARS)
+        ));
+        self.console
+            .write("Enter the verification code the browser shows: ");
+        let line = self
+            .console
+            .read_line()
+            .map_err(|e| Error::Login(format!("could not read the verification code: {e}")))?
+            .unwrap_or_default();
+        let code = line.trim().to_string();
+        if code.is_empty() {
+            return Err(Error::Login(
+                "no verification code was entered; run the login again and paste the code the \
+                 browser shows"
+                    .into(),
+            ));
+        }
+        Ok(code)
+    }
 }
 
 /// Opens `url` in the user's browser (see [`open_in_browser`]), for commands other than login;

@@ -1102,3 +1102,95 @@ fn the_listener_is_bound_before_the_browser_opens() {
     );
     assert_eq!(home.tokens().len(), 1);
 }
+
+#[test]
+fn a_remote_console_login_reads_the_verification_code_at_the_terminal() {
+    // `awscred login --login-session --remote` (as `aws login --remote`): the URL is shown,
+    // "another device" (this test) opens it, the emulator's confirmation page shows the code,
+    // and the code typed at the terminal finishes the login.
+    let emulator = emulator();
+    let url = emulator.url();
+    let home = Home::new("[profile console]\nregion = us-east-1\n");
+    let bin = env!("CARGO_BIN_EXE_awscred");
+    let mut pty = Pty::start(
+        &awscred(&home, &url, &[]),
+        &format!("'{bin}' login --login-session console --remote"),
+    );
+    pty.wait_for("Enter the verification code the browser shows: ");
+    let screen = pty.screen();
+    let authorize = screen
+        .split_whitespace()
+        .find(|w| w.contains("/v1/authorize?"))
+        .unwrap_or_else(|| panic!("no authorize URL on the terminal:\n{screen}"))
+        .to_string();
+    assert!(authorize.starts_with(&url), "{authorize}");
+    assert!(authorize.contains("devtools%2Fcross-device"), "{authorize}");
+    // The browser on the other device: the authorize page redirects to Sign-In's own
+    // confirmation page (no loopback listener in this flow), which shows the code.
+    let (status, location, body) = http_get(&authorize);
+    assert_eq!(status, 302, "the authorize page: {body}");
+    let confirmation = location.expect("a redirect");
+    assert!(
+        confirmation.starts_with(&format!("{url}/v1/sessions/confirmation?")),
+        "{confirmation}"
+    );
+    let (status, _, page) = http_get(&confirmation);
+    assert_eq!(status, 200, "the confirmation page: {page}");
+    let code = page
+        .split("<code id=\"verification-code\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap_or_else(|| panic!("no code on the confirmation page: {page}"))
+        .to_string();
+    pty.type_line(&code);
+    let (exit, screen) = pty.finish();
+    assert_eq!(exit, Some(0), "{screen}");
+    let session = emulator.console_session_arn();
+    assert!(
+        screen.contains(&format!(
+            "Updated profile console to use {session} credentials"
+        )),
+        "{screen}"
+    );
+    let cache = home.path().join(".aws/login/cache");
+    let files = Home::json_files(&cache);
+    assert_eq!(files.len(), 1, "one cache file in {}", cache.display());
+    assert_eq!(
+        files[0].1["clientId"], "arn:aws:signin:::devtools/cross-device",
+        "the session refreshes with the cross-device client"
+    );
+    let config = std::fs::read_to_string(home.config_path()).expect("config");
+    assert!(
+        config.contains(&format!("login_session = {session}")),
+        "{config}"
+    );
+    let creds = run(awscred(
+        &home,
+        &url,
+        &["credentials", "--profile", "console"],
+    ));
+    creds.ok();
+    let v: Value = serde_json::from_str(&creds.stdout).expect("JSON");
+    assert_eq!(
+        v["AccessKeyId"], files[0].1["accessToken"]["accessKeyId"],
+        "the login's credentials are used"
+    );
+    assert_eq!(emulator.count("CreateOAuth2Token"), 1);
+    assert!(emulator.refused_dpop_proofs().is_empty());
+
+    // A wrong code ends the login with a clear error, and nothing is written.
+    let home = Home::new("[profile console]\nregion = us-east-1\n");
+    let mut pty = Pty::start(
+        &awscred(&home, &url, &[]),
+        &format!("'{bin}' login --login-session console --remote"),
+    );
+    pty.wait_for("Enter the verification code the browser shows: ");
+    pty.type_line("not-a-code");
+    let (exit, screen) = pty.finish();
+    assert_ne!(exit, Some(0), "{screen}");
+    assert!(
+        screen.contains("verification code could not be decoded"),
+        "{screen}"
+    );
+    assert!(!home.path().join(".aws/login/cache").exists(), "{screen}");
+}

@@ -143,6 +143,13 @@ pub enum Effect {
     /// Show the user this and, when it has a URL to open, try to open a browser.
     /// Answer [`Input::Shown`].
     Prompt(Prompt),
+    /// Cross-device login (`aws login --remote`): show the user this authorize URL to open on
+    /// any device, and ask for the verification code the sign-in page shows at the end.
+    /// Answer [`Input::TokenCode`] with the code as typed ([`Interact::verification_code`]).
+    AskVerificationCode {
+        /// The `/authorize` URL to open.
+        url: String,
+    },
     /// Start listening on 127.0.0.1 on an ephemeral port for the OAuth redirect.
     /// Answer [`Input::Listening`] with the port.
     Listen,
@@ -185,6 +192,8 @@ pub enum EffectKind {
     AskTokenCode,
     /// [`Effect::Prompt`].
     Prompt,
+    /// [`Effect::AskVerificationCode`].
+    AskVerificationCode,
     /// [`Effect::Listen`].
     Listen,
     /// [`Effect::AwaitCallback`].
@@ -207,6 +216,7 @@ impl Effect {
             Effect::Run(_) => EffectKind::Run,
             Effect::AskTokenCode { .. } => EffectKind::AskTokenCode,
             Effect::Prompt(_) => EffectKind::Prompt,
+            Effect::AskVerificationCode { .. } => EffectKind::AskVerificationCode,
             Effect::Listen => EffectKind::Listen,
             Effect::AwaitCallback { .. } => EffectKind::AwaitCallback,
         }
@@ -225,7 +235,7 @@ impl EffectKind {
             EffectKind::Unlock => "Unlocked",
             EffectKind::Wait => "Waited",
             EffectKind::Run => "ProcessOutput",
-            EffectKind::AskTokenCode => "TokenCode",
+            EffectKind::AskTokenCode | EffectKind::AskVerificationCode => "TokenCode",
             EffectKind::Prompt => "Shown",
             EffectKind::Listen => "Listening",
             EffectKind::AwaitCallback => "Callback",
@@ -420,6 +430,22 @@ pub trait Interact {
     fn show(&mut self, prompt: &Prompt);
     /// Asks for the MFA code of `serial`.
     fn token_code(&mut self, serial: &str) -> Result<String, Error>;
+    /// Shows the authorize `url` of a cross-device login and asks for the verification code
+    /// the sign-in page shows once the user has signed in ([`Effect::AskVerificationCode`]).
+    /// The default refuses, as [`NonInteractive`] does: only a terminal can ask.
+    fn verification_code(&mut self, url: &str) -> Result<String, Error> {
+        let _ = url;
+        Err(no_terminal_for_verification_code())
+    }
+}
+
+/// The refusal of [`Interact::verification_code`] where no one can type.
+fn no_terminal_for_verification_code() -> Error {
+    Error::Login(
+        "a cross-device (--remote) login needs the verification code typed at a terminal, and no \
+         terminal is available; run it from an interactive terminal"
+            .into(),
+    )
 }
 
 /// A boxed `Interact` (what providers keep) is one too.
@@ -429,6 +455,9 @@ impl<I: Interact + ?Sized> Interact for Box<I> {
     }
     fn token_code(&mut self, serial: &str) -> Result<String, Error> {
         (**self).token_code(serial)
+    }
+    fn verification_code(&mut self, url: &str) -> Result<String, Error> {
+        (**self).verification_code(url)
     }
 }
 
@@ -562,6 +591,10 @@ impl fmt::Debug for Effect {
                 .field("serial", serial)
                 .finish(),
             Effect::Prompt(prompt) => f.debug_tuple("Prompt").field(prompt).finish(),
+            Effect::AskVerificationCode { url } => f
+                .debug_struct("AskVerificationCode")
+                .field("url", url)
+                .finish(),
             Effect::Listen => f.write_str("Listen"),
             Effect::AwaitCallback { timeout, check } => f
                 .debug_struct("AwaitCallback")

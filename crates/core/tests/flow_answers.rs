@@ -28,6 +28,7 @@ fn effects() -> Vec<Effect> {
         Effect::Run("true".into()),
         Effect::AskTokenCode { serial: "s".into() },
         Effect::Prompt(Prompt::Polling),
+        Effect::AskVerificationCode { url: "u".into() },
         Effect::Listen,
         Effect::AwaitCallback {
             timeout: Duration::ZERO,
@@ -66,6 +67,7 @@ fn answers(effect: EffectKind, input: &Input) -> bool {
             | (EffectKind::Wait, Input::Waited)
             | (EffectKind::Run, Input::ProcessOutput(_))
             | (EffectKind::AskTokenCode, Input::TokenCode(_))
+            | (EffectKind::AskVerificationCode, Input::TokenCode(_))
             | (EffectKind::Prompt, Input::Shown)
             | (EffectKind::Listen, Input::Listening(_))
             | (EffectKind::AwaitCallback, Input::Callback(_))

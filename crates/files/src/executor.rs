@@ -10,7 +10,8 @@
 //!   [`LocalEffects::carry_out`], which also keeps their state: the locks held and the OAuth
 //!   callback listener, and answers [`Carried::Answered`];
 //! * **the driver's own** — [`Effect::Send`] (its transport, with [`awscred_core::retry`]),
-//!   [`Effect::Wait`] (its sleep), [`Effect::AskTokenCode`] and [`Effect::Prompt`] (its user) —
+//!   [`Effect::Wait`] (its sleep), [`Effect::AskTokenCode`], [`Effect::AskVerificationCode`]
+//!   and [`Effect::Prompt`] (its user) —
 //!   are handed back untouched ([`Carried::HandedBack`]), as is any effect a later core adds.
 //!
 //! Everything here blocks (`std::fs`, `flock`, a child process, a socket accept loop): an async
@@ -226,6 +227,7 @@ pub fn trace_step<T>(step: &Step<T>) {
         Effect::Run(_) => tracing::debug!("run credential_process"),
         Effect::AskTokenCode { serial } => tracing::debug!(%serial, "ask for MFA code"),
         Effect::Prompt(_) => tracing::debug!("prompt"),
+        Effect::AskVerificationCode { .. } => tracing::debug!("ask for the verification code"),
         Effect::Listen => tracing::debug!("listen for the OAuth redirect"),
         Effect::AwaitCallback { timeout, .. } => {
             tracing::debug!(timeout_s = timeout.as_secs(), "await the OAuth redirect")

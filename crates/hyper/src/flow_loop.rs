@@ -93,6 +93,15 @@ impl Client {
                         blocking("AskTokenCode", move || user.lock().token_code(&serial)).await?,
                     )
                 }
+                Effect::AskVerificationCode { url } => {
+                    let user = user.clone();
+                    Input::TokenCode(
+                        blocking("AskVerificationCode", move || {
+                            user.lock().verification_code(&url)
+                        })
+                        .await?,
+                    )
+                }
                 Effect::Prompt(prompt) => {
                     let user = user.clone();
                     blocking("Prompt", move || user.lock().show(&prompt)).await?;

@@ -36,6 +36,9 @@ impl Client {
                     Input::Waited
                 }
                 Effect::AskTokenCode { serial } => Input::TokenCode(interact.token_code(&serial)),
+                Effect::AskVerificationCode { url } => {
+                    Input::TokenCode(interact.verification_code(&url))
+                }
                 Effect::Prompt(prompt) => {
                     interact.show(&prompt);
                     Input::Shown
