@@ -16,29 +16,6 @@ use awscred_emulator::{Emulator, EmulatorConfig};
 use common::*;
 use serde_json::Value;
 
-/// The AWS CLI v2 to test against, or `None` (after a notice) when it is not installed.
-fn aws_cli() -> Option<PathBuf> {
-    let path = match std::env::var_os("AWSCRED_AWS_CLI") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/interop/awscli/aws"
-        )),
-    };
-    if path.is_file() {
-        return Some(path);
-    }
-    let notice = format!(
-        "the AWS CLI v2 is not at {} (run .ci/install-interop, or set AWSCRED_AWS_CLI)",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{notice}");
-    }
-    eprintln!("skipping the AWS CLI interop test: {notice}");
-    None
-}
-
 /// Both tools get the same clean environment; the AWS CLI also gets a region so it never asks
 /// IMDS for one.
 fn region(mut cmd: Command) -> Command {

@@ -146,29 +146,6 @@ fn credentials_and_exec_refresh_a_login_session_and_chain_a_role() {
     assert_no_secrets(&emulator, &[("stderr".into(), ended.stderr.clone())]);
 }
 
-/// The AWS CLI v2 to test against, or `None` (after a notice) when it is not installed.
-fn aws_cli() -> Option<PathBuf> {
-    let path = match std::env::var_os("AWSCRED_AWS_CLI") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/interop/awscli/aws"
-        )),
-    };
-    if path.is_file() {
-        return Some(path);
-    }
-    let notice = format!(
-        "the AWS CLI v2 is not at {} (run .ci/install-interop, or set AWSCRED_AWS_CLI)",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{notice}");
-    }
-    eprintln!("skipping the AWS CLI login_session interop test: {notice}");
-    None
-}
-
 fn aws_export(tool: &PathBuf, home: &Home, url: &str) -> Run {
     let mut cmd = std::process::Command::new(tool);
     clean(&mut cmd, home, url);

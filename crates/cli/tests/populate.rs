@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use awscred_emulator::{Account, Emulator, EmulatorConfig};
@@ -300,30 +299,6 @@ fn bad_input_is_refused_before_any_call() {
     );
     assert_eq!(emulator.count("ListAccounts"), 0);
     assert_eq!(config(&home), MINE);
-}
-
-/// The AWS CLI v2 to test against (see `aws_cli_interop.rs`): `None` after a notice when it
-/// is not installed, a failure under CI.
-fn aws_cli() -> Option<PathBuf> {
-    let path = match std::env::var_os("AWSCRED_AWS_CLI") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/interop/awscli/aws"
-        )),
-    };
-    if path.is_file() {
-        return Some(path);
-    }
-    let notice = format!(
-        "the AWS CLI v2 is not at {} (run .ci/install-interop, or set AWSCRED_AWS_CLI)",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{notice}");
-    }
-    eprintln!("skipping the AWS CLI interop test: {notice}");
-    None
 }
 
 #[test]

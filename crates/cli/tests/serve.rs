@@ -7,7 +7,6 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use awscred_emulator::{Emulator, EmulatorConfig};
@@ -32,30 +31,6 @@ fn seed_token(emulator: &Emulator, home: &Home) {
         token.to_string(),
     )
     .expect("token file");
-}
-
-/// The AWS CLI v2 (see `aws_cli_interop.rs`): `None` after a notice when it is not
-/// installed, a failure under CI.
-fn aws_cli() -> Option<PathBuf> {
-    let path = match std::env::var_os("AWSCRED_AWS_CLI") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/interop/awscli/aws"
-        )),
-    };
-    if path.is_file() {
-        return Some(path);
-    }
-    let notice = format!(
-        "the AWS CLI v2 is not at {} (run .ci/install-interop, or set AWSCRED_AWS_CLI)",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{notice}");
-    }
-    eprintln!("skipping the AWS CLI part: {notice}");
-    None
 }
 
 /// A raw GET of the endpoint: the status line and the body.
