@@ -3,7 +3,7 @@
 //! and retries.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use awscred_core::metadata::RequestLimits;
@@ -29,11 +29,27 @@ pub struct Client {
 /// ureq applies one proxy per agent: one agent goes direct, one through the https proxy, and
 /// the core's [`awscred_core::network::ProxyRules::route`] picks per request. ureq's own
 /// proxy rules (`ALL_PROXY` first, its `NO_PROXY`, loopback not exempt) are never used.
+///
+/// The https agents are built on the first https request: their trusted certificates (the
+/// Mozilla roots and the operating system's store, or the CA bundle) take about half a
+/// millisecond to read and parse, a third of a whole cold `awscred credentials` against a
+/// loopback endpoint, and a run that only speaks plain http (the loopback, IMDS, the container
+/// endpoint) needs none of them.
 #[derive(Clone)]
 struct Agents {
+    /// Plain http: no certificates, always direct (the core refuses a proxy in clear text).
+    plain: ureq::Agent,
+    tls: Arc<OnceLock<Result<TlsAgents, Error>>>,
+    /// Checked when the client is made, so a bad proxy URL is reported on every request.
+    proxy: Option<ureq::Proxy>,
+    timeouts: (Duration, Duration),
+    network: Arc<NetworkSettings>,
+}
+
+#[derive(Clone)]
+struct TlsAgents {
     direct: ureq::Agent,
     tunnel: Option<ureq::Agent>,
-    network: Arc<NetworkSettings>,
 }
 
 impl std::fmt::Debug for Client {
@@ -157,9 +173,14 @@ impl Client {
         awscred_core::metadata::check_transport(&request)?;
         let agents = self.agents.as_ref().map_err(Clone::clone)?;
         let route = agents.network.proxies.route_request(&request)?;
-        let agent = match (route, &agents.tunnel) {
-            (Route::Tunnel(_), Some(tunnel)) => tunnel,
-            _ => &agents.direct,
+        let agent = if request.uri().scheme_str() == Some("https") {
+            let tls = agents.tls()?;
+            match (route, &tls.tunnel) {
+                (Route::Tunnel(_), Some(tunnel)) => tunnel,
+                _ => &tls.direct,
+            }
+        } else {
+            &agents.plain
         };
         // Method, host and path only: queries and headers may carry tokens.
         let (method, host, path) = (
@@ -231,34 +252,7 @@ impl Agents {
                 awscred_files::network::settings_for(&awscred_files::network::process_env(), None)?
             }
         };
-        let anchors = awscred_files::network::trust_anchors(&network.trust)?;
-        let roots: Vec<ureq::tls::Certificate<'static>> = anchors
-            .iter()
-            .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
-            .collect();
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .root_certs(ureq::tls::RootCerts::Specific(Arc::new(roots)))
-            .build();
-        let agent = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
-            ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .max_redirects(0)
-                // The same rules as the hyper driver: the connection within connect_timeout,
-                // the answer within read_timeout of the request, the whole attempt within
-                // connect_timeout + read_timeout (or what is left of the call's deadline, set
-                // per request in `send_attempt`).
-                .timeout_connect(Some(config.connect_timeout))
-                .timeout_recv_response(Some(config.read_timeout))
-                .timeout_recv_body(Some(config.read_timeout))
-                .user_agent(concat!("awscred/", env!("CARGO_PKG_VERSION")))
-                .tls_config(tls.clone())
-                // `None` also for the direct agent: ureq's default reads ALL_PROXY & co.
-                .proxy(proxy)
-                .build()
-                .into()
-        };
-        let tunnel = match network.proxies.https_proxy() {
+        let proxy = match network.proxies.https_proxy() {
             Some(server) => {
                 let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
                     .host(server.host())
@@ -266,22 +260,125 @@ impl Agents {
                 if let Some((user, password)) = server.credentials() {
                     builder = builder.username(user).password(password);
                 }
-                let proxy = builder.build().map_err(|e| {
+                Some(builder.build().map_err(|e| {
                     Error::Config(format!(
                         "{} is not a usable proxy URL ({e}); expected http://[USER:PASSWORD@]HOST:PORT",
                         server.variable()
                     ))
-                })?;
-                Some(agent(Some(proxy)))
+                })?)
             }
             None => None,
         };
+        let timeouts = (config.connect_timeout, config.read_timeout);
         Ok(Agents {
-            direct: agent(None),
-            tunnel,
+            plain: agent(timeouts, None, None),
+            tls: Arc::new(OnceLock::new()),
+            proxy,
+            timeouts,
             network: Arc::new(network),
         })
     }
+
+    /// The https agents, built on first use; an unusable CA bundle is their error.
+    fn tls(&self) -> Result<&TlsAgents, Error> {
+        self.tls
+            .get_or_init(|| {
+                let anchors = awscred_files::network::trust_anchors(&self.network.trust)?;
+                let roots: Vec<ureq::tls::Certificate<'static>> = anchors
+                    .iter()
+                    .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+                    .collect();
+                let tls = ureq::tls::TlsConfig::builder()
+                    .provider(ureq::tls::TlsProvider::Rustls)
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(roots)))
+                    .build();
+                Ok(TlsAgents {
+                    direct: agent(self.timeouts, Some(tls.clone()), None),
+                    tunnel: self
+                        .proxy
+                        .clone()
+                        .map(|proxy| agent(self.timeouts, Some(tls), Some(proxy))),
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// One ureq agent: `tls` for https agents, `proxy` for the tunnelling one.
+fn agent(
+    (connect_timeout, read_timeout): (Duration, Duration),
+    tls: Option<ureq::tls::TlsConfig>,
+    proxy: Option<ureq::Proxy>,
+) -> ureq::Agent {
+    let mut builder = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        // The same rules as the hyper driver: the connection within connect_timeout, the
+        // answer within read_timeout of the request, the whole attempt within
+        // connect_timeout + read_timeout (or what is left of the call's deadline, set per
+        // request in `send_attempt`).
+        .timeout_connect(Some(connect_timeout))
+        .timeout_recv_response(Some(read_timeout))
+        .timeout_recv_body(Some(read_timeout))
+        .user_agent(concat!("awscred/", env!("CARGO_PKG_VERSION")))
+        // ureq's 128 KiB buffers are just above glibc's mmap threshold, so each connection
+        // cost an mmap, page faults and an munmap. The input buffer still holds ureq's 64 KiB
+        // response-head cap; the output buffer a request head (SigV4 with a session token: ~2
+        // KiB) many times over — bodies larger than it are written in pieces.
+        .input_buffer_size(80 * 1024)
+        .output_buffer_size(16 * 1024)
+        // `None` also for the direct agents: ureq's default reads ALL_PROXY & co.
+        .proxy(proxy);
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls);
+    }
+    ureq::Agent::with_parts(
+        builder.build(),
+        ureq::unversioned::transport::DefaultConnector::default(),
+        IpFirstResolver::default(),
+    )
+}
+
+/// ureq's resolver, except that a host that is already an IP address (the loopback, IMDS's
+/// 169.254.169.254, the container endpoint's 169.254.170.2) is used as it is: ureq's
+/// `DefaultResolver` runs every lookup bounded by a timeout on a thread of its own, IP
+/// literals included — a thread started and joined for each request.
+#[derive(Debug, Default)]
+struct IpFirstResolver(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for IpFirstResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        match ip_literal(uri) {
+            Some(addr) => {
+                let mut addrs = self.empty();
+                addrs.push(addr);
+                Ok(addrs)
+            }
+            None => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
+/// The socket address of a URI whose host is an IPv4 or bracketed IPv6 address.
+fn ip_literal(uri: &http::Uri) -> Option<std::net::SocketAddr> {
+    let host = uri.host()?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let ip: std::net::IpAddr = host.parse().ok()?;
+    let port = uri.port_u16().or(match uri.scheme_str()? {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    })?;
+    Some(std::net::SocketAddr::new(ip, port))
 }
 
 /// The next attempt's time, or the deadline's error when the call has used it up.
@@ -358,4 +455,35 @@ fn transport_error(e: ureq::Error) -> Error {
         _ => TransportKind::Protocol,
     };
     Error::transport(kind, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ip_literal;
+
+    #[test]
+    fn ip_literals_skip_the_lookup_and_names_do_not() {
+        let addr = |u: &str| ip_literal(&u.parse().unwrap()).map(|a| a.to_string());
+        assert_eq!(
+            addr("http://127.0.0.1:8080/x").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(
+            addr("http://169.254.169.254/latest/api/token").as_deref(),
+            Some("169.254.169.254:80")
+        );
+        assert_eq!(addr("https://[::1]/").as_deref(), Some("[::1]:443"));
+        assert_eq!(
+            addr("http://[fd00:ec2::254]:80/").as_deref(),
+            Some("[fd00:ec2::254]:80")
+        );
+        for name in [
+            "https://localhost/",
+            "https://sts.us-east-1.amazonaws.com/",
+            "https://127.0.0.1.nip.io/",
+            "https://1.2.3/",
+        ] {
+            assert_eq!(addr(name), None, "{name}");
+        }
+    }
 }

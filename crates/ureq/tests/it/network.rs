@@ -189,6 +189,40 @@ fn trust_broken_settings_are_configuration_errors() {
     assert_eq!(world.emulator.count("GetRoleCredentials"), 0);
 }
 
+/// The trusted certificates are read for the first https request only: a run that speaks plain
+/// http (the loopback, IMDS, the container endpoint) is not slowed down by them, nor failed by a
+/// CA bundle it never needs — which https requests still report.
+#[test]
+fn trust_is_loaded_for_https_only() {
+    let missing = TrustChoice::Bundle(CaBundle {
+        path: "/nonexistent/awscred-test/ca.pem".into(),
+        setting: BundleSetting::Env("AWS_CA_BUNDLE"),
+    });
+    let client = Client::new(ClientConfig {
+        network: Some(NetworkSettings {
+            trust: missing,
+            ..NetworkSettings::default()
+        }),
+        ..fast_config(Duration::from_secs(5))
+    });
+
+    let plain = World::new();
+    plain.seed_session(Duration::from_secs(3600));
+    let resolved = plain
+        .resolve_with(&client, "dev")
+        .expect("plain http needs no CA");
+    assert!(resolved.credentials.access_key_id().starts_with("ASIA"));
+
+    let tls = tls_world();
+    let env = env_with(&tls, "127.0.0.1", &[]);
+    let e = resolve(&tls, &env, &client, "dev").expect_err("https needs the bundle");
+    assert!(
+        matches!(&e, Error::Config(m) if m.contains("cannot read the CA bundle /nonexistent/awscred-test/ca.pem (from AWS_CA_BUNDLE)")),
+        "{e:?}"
+    );
+    assert_eq!(tls.emulator.count("GetRoleCredentials"), 0);
+}
+
 // --- proxies -------------------------------------------------------------------------------
 
 #[test]
