@@ -6,6 +6,7 @@
 mod common;
 
 mod faults;
+#[cfg(feature = "login-session")]
 mod login_session;
 mod network;
 mod profiles;
