@@ -35,16 +35,16 @@ mod proxy;
 mod trust;
 mod tunnel;
 
-pub use deadline::CallClock;
-pub use messages::untrusted_certificate;
-pub use no_proxy::NoProxy;
-pub use proxy::{ProxyRules, ProxyServer, Route};
 #[cfg(feature = "mozilla-roots")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mozilla-roots")))]
 pub use anchors::mozilla_roots;
 #[cfg(feature = "trust-anchors")]
 #[cfg_attr(docsrs, doc(cfg(feature = "trust-anchors")))]
 pub use anchors::parse_pem_bundle;
+pub use deadline::CallClock;
+pub use messages::untrusted_certificate;
+pub use no_proxy::NoProxy;
+pub use proxy::{ProxyRules, ProxyServer, Route};
 pub use trust::{BundleSetting, CaBundle, TrustChoice};
 pub use tunnel::{ConnectHead, connect_request, parse_connect_head, proxy_refused};
 

@@ -183,7 +183,10 @@ mod tests {
             jti_from_random(&[0xab; 16]),
             "abababab-abab-4bab-abab-abababababab"
         );
-        assert_eq!(jti_from_random(&[0; 16]), "00000000-0000-4000-8000-000000000000");
+        assert_eq!(
+            jti_from_random(&[0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
         // SHA-256 of `{"crv":"P-256","kty":"EC","x":"x","y":"y"}` (RFC 7638: members sorted,
         // no whitespace), base64url without padding, computed apart with Python's hashlib.
         assert_eq!(
