@@ -38,6 +38,14 @@ if present awscred; then
         "$(sed 's/ (\*)$//' <<<"$tree" | sort -u | wc -l)" "$(sort -u <<<"$tree" | wc -l)"
 fi
 
+# The drivers without their default `login-session` feature (no P-256: a library user's choice).
+for crate in awscred-ureq awscred-hyper; do
+    present "$crate" || continue
+    tree=$(cargo tree -e normal --prefix none -p "$crate" --no-default-features)
+    printf '%-16s %4d crates  (%d lines; --no-default-features: no login-session)\n' "$crate" \
+        "$(sed 's/ (\*)$//' <<<"$tree" | sort -u | wc -l)" "$(sort -u <<<"$tree" | wc -l)"
+done
+
 # The peers as the benches resolve them (default features off), for scale. They are dev-
 # dependencies of awscred-benches, so `-e normal` alone prints nothing; non-members have no
 # dev-dependencies in the lock, so `normal,dev` still counts only their normal ones.

@@ -42,6 +42,21 @@
 //! for the next [`flow::Step`] — an [`flow::Effect`] to carry out, or done — and answers each
 //! effect with one [`flow::Input`]. The [`flow`] module opens with a whole
 //! [`resolve::ResolveFlow`] driven to its end by a fake transport and files held in memory.
+//!
+//! # Features
+//!
+//! All off by default, so that the core alone stays at 23 crates:
+//!
+//! * `login-session` — console login sessions (`login_session` profiles, `aws login`): the
+//!   P-256 DPoP proofs (p256), the Sign-In token call and the login flow in [`signin`].
+//!   Without it such a profile resolves to an [`Error::Config`] that names the profile and the
+//!   missing feature. awscred-ureq and awscred-hyper turn it on by default.
+//! * `trust-anchors` — the certificates a [`network::TrustChoice`] names
+//!   (`TrustChoice::anchors_with`, `network::parse_pem_bundle`; rustls-pki-types).
+//! * `mozilla-roots` — the Mozilla roots as the default trust (`network::mozilla_roots`,
+//!   `TrustChoice::anchors`; webpki-root-certs). awscred-files turns it on.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cache;
 mod cache_codec;

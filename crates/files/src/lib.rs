@@ -39,6 +39,9 @@
 //!   empty or half-written for a moment.
 //! * **List** ([`list_json`]): regular `*.json` files directly in the directory, hidden ones
 //!   excluded, sorted. **Remove** ([`remove_if_present`]): a missing file is success.
+//!
+//! The trusted roots of both drivers come from here too ([`network::trust_anchors`]): this crate
+//! turns on the core's `mozilla-roots` feature and adds the OS store, so the core needs none.
 
 pub mod callback;
 mod checked;

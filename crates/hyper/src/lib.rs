@@ -13,7 +13,9 @@
 //! This crate (with tokio) is the only dependency an async program needs: it re-exports
 //! [`Credentials`], [`Error`], [`Env`], the whole core as [`core`] (SigV4 signing is
 //! [`core::sigv4`]) and the [`http`] crate its requests are made of. With the `aws-sdk` feature,
-//! [`Provider`] is an AWS SDK for Rust credentials provider (`ProvideCredentials`).
+//! [`Provider`] is an AWS SDK for Rust credentials provider (`ProvideCredentials`). Its default
+//! feature `login-session` turns on the core's, for `login_session` profiles (`aws login`);
+//! without it they are an error naming it.
 //!
 //! Credentials and region for a profile, then a signed request — here against a local
 //! emulator of AWS STS standing in for AWS, with a profile that assumes a role with static keys:

@@ -1,6 +1,7 @@
 //! Console login sessions (`login_session`) through the async driver's provider and, behind the
 //! `aws-sdk` feature, an `aws-sdk-sts` client: the cache file refreshed with a DPoP proof the
 //! emulator verifies, and a role chained on the session.
+#![cfg(feature = "login-session")]
 
 mod common;
 

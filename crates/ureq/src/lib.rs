@@ -10,7 +10,8 @@
 //!
 //! This crate is the only dependency a blocking program needs: it re-exports [`Credentials`],
 //! [`Error`], [`Env`], the whole core as [`core`] (SigV4 signing is [`core::sigv4`]) and the
-//! [`http`] crate its requests are made of.
+//! [`http`] crate its requests are made of. Its default feature `login-session` turns on the
+//! core's, for `login_session` profiles (`aws login`); without it they are an error naming it.
 //!
 //! Credentials and region for a profile, then a signed request — here against a local
 //! emulator of AWS STS standing in for AWS, with a profile that assumes a role with static keys:

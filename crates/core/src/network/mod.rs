@@ -4,8 +4,11 @@
 //! public sources.
 //!
 //! Everything here is pure like the rest of the core: the environment comes in as an [`Env`],
-//! the profile as a [`Section`], files and the OS certificate store through the closures that
-//! [`TrustChoice::anchors`] takes. The drivers open the sockets and move the bytes.
+//! the profile as a [`Section`]. [`TrustChoice`] decides which certificates are trusted; the
+//! certificates themselves (a bundle's PEM parsed, the Mozilla roots merged with the OS store)
+//! are behind this crate's `trust-anchors` and `mozilla-roots` features, which awscred-files
+//! turns on: it reads the files and the OS store for both drivers. The drivers open the
+//! sockets and move the bytes.
 //!
 //! ```
 //! use awscred_core::config::Env;
@@ -23,6 +26,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "trust-anchors")]
+mod anchors;
 mod deadline;
 mod messages;
 mod no_proxy;
@@ -30,11 +35,17 @@ mod proxy;
 mod trust;
 mod tunnel;
 
+#[cfg(feature = "mozilla-roots")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mozilla-roots")))]
+pub use anchors::mozilla_roots;
+#[cfg(feature = "trust-anchors")]
+#[cfg_attr(docsrs, doc(cfg(feature = "trust-anchors")))]
+pub use anchors::parse_pem_bundle;
 pub use deadline::CallClock;
 pub use messages::untrusted_certificate;
 pub use no_proxy::NoProxy;
 pub use proxy::{ProxyRules, ProxyServer, Route};
-pub use trust::{BundleSetting, CaBundle, TrustChoice, mozilla_roots, parse_pem_bundle};
+pub use trust::{BundleSetting, CaBundle, TrustChoice};
 pub use tunnel::{ConnectHead, connect_request, parse_connect_head, proxy_refused};
 
 use crate::Error;

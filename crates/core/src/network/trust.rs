@@ -8,11 +8,11 @@
 //! certificates of that PEM file and nothing else, as botocore hands the file to OpenSSL in
 //! place of its defaults. An empty or blank value is an error, as in AWS CLI 2.36.6
 //! (`EndpointCreator._validate_verify_value`).
+//!
+//! This file is the decision only; the certificates it names are `anchors.rs`'s (the crate's
+//! `trust-anchors` and `mozilla-roots` features).
 
-use std::path::{Path, PathBuf};
-
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
+use std::path::PathBuf;
 
 use crate::Error;
 use crate::config::{Env, Section};
@@ -108,67 +108,6 @@ impl TrustChoice {
             setting,
         }))
     }
-
-    /// The trusted certificates. `read_file` reads the bundle (only called for
-    /// [`TrustChoice::Bundle`]); `os_store` gives the operating system's certificates (only
-    /// called for [`TrustChoice::Defaults`]). An unreadable bundle, or one without a
-    /// certificate, is a [`Error::Config`] naming the file and the setting.
-    pub fn anchors(
-        &self,
-        read_file: impl FnOnce(&Path) -> std::io::Result<Vec<u8>>,
-        os_store: impl FnOnce() -> Vec<CertificateDer<'static>>,
-    ) -> Result<Vec<CertificateDer<'static>>, Error> {
-        match self {
-            TrustChoice::Defaults => {
-                let mut all = mozilla_roots();
-                for cert in os_store() {
-                    if !all.contains(&cert) {
-                        all.push(cert);
-                    }
-                }
-                Ok(all)
-            }
-            TrustChoice::Bundle(bundle) => {
-                let bytes = read_file(&bundle.path).map_err(|e| {
-                    Error::Config(format!(
-                        "cannot read the CA bundle {} (from {}): {e}; fix the path, or remove the \
-                         setting to trust the default roots",
-                        bundle.path.display(),
-                        bundle.setting
-                    ))
-                })?;
-                parse_pem_bundle(&bytes).map_err(|why| {
-                    Error::Config(format!(
-                        "the CA bundle {} (from {}) is not usable: {why}; it must hold PEM \
-                         certificates (-----BEGIN CERTIFICATE-----)",
-                        bundle.path.display(),
-                        bundle.setting
-                    ))
-                })
-            }
-        }
-    }
-}
-
-/// The Mozilla root certificates (webpki-root-certs), the default trust of both drivers.
-pub fn mozilla_roots() -> Vec<CertificateDer<'static>> {
-    webpki_root_certs::TLS_SERVER_ROOT_CERTS.to_vec()
-}
-
-/// The certificates of a PEM bundle (other PEM sections, such as keys, are skipped). An error
-/// says why there is none to use.
-pub fn parse_pem_bundle(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    let mut certs = Vec::new();
-    for item in CertificateDer::pem_slice_iter(bytes) {
-        match item {
-            Ok(cert) => certs.push(cert),
-            Err(e) => return Err(format!("a PEM section is malformed ({e})")),
-        }
-    }
-    if certs.is_empty() {
-        return Err("it contains no certificate".into());
-    }
-    Ok(certs)
 }
 
 #[cfg(test)]
@@ -183,8 +122,6 @@ mod tests {
             None,
         )
     }
-
-    const PEM: &str = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
 
     #[test]
     fn precedence_env_then_profile_then_requests() {
@@ -240,66 +177,5 @@ mod tests {
             )
             .is_err()
         );
-    }
-
-    #[test]
-    fn bundle_replaces_the_defaults() {
-        let choice = TrustChoice::Bundle(CaBundle {
-            path: "/b.pem".into(),
-            setting: BundleSetting::Env("AWS_CA_BUNDLE"),
-        });
-        let certs = choice
-            .anchors(
-                |_| Ok(PEM.as_bytes().to_vec()),
-                || panic!("the OS store is not read"),
-            )
-            .unwrap();
-        assert_eq!(certs.len(), 1);
-        assert_eq!(certs[0].as_ref(), &[0x30, 0x03, 0x02, 0x01, 0x01]);
-    }
-
-    #[test]
-    fn unusable_bundles_are_errors_naming_file_and_setting() {
-        let choice = TrustChoice::Bundle(CaBundle {
-            path: "/corp/ca.pem".into(),
-            setting: BundleSetting::Env("AWS_CA_BUNDLE"),
-        });
-        let missing = choice
-            .anchors(|_| Err(std::io::ErrorKind::NotFound.into()), Vec::new)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            missing.contains("cannot read the CA bundle /corp/ca.pem (from AWS_CA_BUNDLE)"),
-            "{missing}"
-        );
-        for bytes in [
-            &b""[..],
-            b"not pem at all",
-            b"-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n",
-        ] {
-            let e = choice
-                .anchors(|_| Ok(bytes.to_vec()), Vec::new)
-                .unwrap_err()
-                .to_string();
-            assert!(
-                e.contains("/corp/ca.pem (from AWS_CA_BUNDLE) is not usable"),
-                "{e}"
-            );
-        }
-    }
-
-    #[test]
-    fn defaults_are_mozilla_plus_os_without_duplicates() {
-        let mozilla = mozilla_roots();
-        assert!(mozilla.len() > 100);
-        let os_extra = CertificateDer::from(vec![0x30, 0x00]);
-        let all = TrustChoice::Defaults
-            .anchors(
-                |_| panic!("no file is read"),
-                || vec![mozilla[0].clone(), os_extra.clone()],
-            )
-            .unwrap();
-        assert_eq!(all.len(), mozilla.len() + 1);
-        assert!(all.contains(&os_extra));
     }
 }

@@ -34,6 +34,12 @@ mod configured;
 mod container_source;
 mod file_warning;
 mod imds_source;
+#[cfg(feature = "login-session")]
+mod login_session;
+// The same runner without the crate's `login-session` feature: it ends with an error that says
+// how to get a build that has it.
+#[cfg(not(feature = "login-session"))]
+#[path = "login_session_unavailable.rs"]
 mod login_session;
 pub(crate) mod process;
 mod process_source;
@@ -172,7 +178,11 @@ pub(crate) struct Ctx {
     pub(crate) use_cli_cache: bool,
     pub(crate) last_refresh_attempt: Option<SystemTime>,
     pub(crate) metadata: MetadataMemory,
+    /// Read only by the console login source (the DPoP proof's `jti`).
+    #[cfg_attr(not(feature = "login-session"), allow(dead_code))]
     pub(crate) random: Option<[u8; 16]>,
+    /// Read only by the console login source (its cache directory).
+    #[cfg_attr(not(feature = "login-session"), allow(dead_code))]
     pub(crate) platform: Platform,
 }
 

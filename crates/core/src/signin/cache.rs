@@ -242,6 +242,8 @@ impl LoginToken {
 
     /// The token after a refresh at `now`: new credentials (the account kept, as botocore
     /// does), expiring `expires_in` seconds later, and the rotated refresh token.
+    #[cfg(feature = "login-session")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "login-session")))]
     pub fn refreshed(&self, output: &super::TokenOutput, now: SystemTime) -> LoginToken {
         let expiry = now + std::time::Duration::from_secs(output.expires_in);
         let credentials = Credentials::new(

@@ -6,24 +6,38 @@
 //!
 //! The signature is RFC 6979 deterministic ECDSA over SHA-256, so the proof is a pure function
 //! of the key, the URL, the time and the `jti`; the `jti`'s randomness comes from the caller.
+//!
+//! `DpopKey` needs the crate's `login-session` feature (P-256, the p256 crate);
+//! [`jwk_thumbprint`] and [`jti_from_random`] (hashing and formatting only) are in every build.
 
+#[cfg(feature = "login-session")]
 use std::fmt;
+#[cfg(feature = "login-session")]
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+#[cfg(feature = "login-session")]
+use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+#[cfg(feature = "login-session")]
 use p256::ecdsa::signature::Signer as _;
+#[cfg(feature = "login-session")]
 use p256::ecdsa::{Signature, SigningKey};
 
+#[cfg(feature = "login-session")]
 use super::sec1;
+#[cfg(feature = "login-session")]
 use crate::{Error, Secret};
 
 /// The login session's key: a P-256 private key. `Debug` never shows it.
+#[cfg(feature = "login-session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "login-session")))]
 #[derive(Clone)]
 pub struct DpopKey {
     key: SigningKey,
 }
 
+#[cfg(feature = "login-session")]
 impl fmt::Debug for DpopKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DpopKey")
@@ -32,6 +46,7 @@ impl fmt::Debug for DpopKey {
     }
 }
 
+#[cfg(feature = "login-session")]
 impl DpopKey {
     /// The key in a cache file's `dpopKey`: a PEM `EC PRIVATE KEY` (SEC1 DER), read the way
     /// botocore's `_load_private_key` does (header and footer lines dropped, the rest base64).
@@ -160,6 +175,29 @@ pub fn jti_from_random(random: &[u8; 16]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn jti_is_a_version_4_uuid_and_thumbprint_is_rfc_7638() {
+        assert_eq!(
+            jti_from_random(&[0xab; 16]),
+            "abababab-abab-4bab-abab-abababababab"
+        );
+        assert_eq!(
+            jti_from_random(&[0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        // SHA-256 of `{"crv":"P-256","kty":"EC","x":"x","y":"y"}` (RFC 7638: members sorted,
+        // no whitespace), base64url without padding, computed apart with Python's hashlib.
+        assert_eq!(
+            jwk_thumbprint("x", "y"),
+            "lTYYwPiOVLnEGn_2tedaJs97fsHfTdR0jdsLJVF2RuA"
+        );
+    }
+}
+
+#[cfg(all(test, feature = "login-session"))]
+mod key_tests {
     use super::*;
 
     fn key() -> DpopKey {

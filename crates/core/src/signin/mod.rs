@@ -1,20 +1,36 @@
 //! Console login sessions — the `login_session` profiles `aws login` writes (AWS CLI 2.32+):
 //! the cache file ([`cache`]), the DPoP proof that binds every token request to the session's
-//! key ([`dpop`]) and the Sign-In token call ([`token`]). The resolve flow uses them in
+//! key ([`dpop`]) and the Sign-In token call (`token`). The resolve flow uses them in
 //! `resolve/login_session.rs`; the protocol is described in `docs/login-session.md`.
+//!
+//! What signs — `DpopKey`, the token call (`token`), the login (`login`, `login_flow`) —
+//! needs the crate's `login-session` feature (P-256 ECDSA, the p256 crate). The cache file,
+//! its name and directory, the JWK thumbprint and the `jti` are plain data and hashing, and
+//! are here in every build: `logout` and the emulator need no key.
 
 pub mod cache;
 pub mod dpop;
+#[cfg(feature = "login-session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "login-session")))]
 pub mod login;
+#[cfg(feature = "login-session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "login-session")))]
 pub mod login_flow;
+#[cfg(feature = "login-session")]
 mod sec1;
+#[cfg(feature = "login-session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "login-session")))]
 pub mod token;
 
 use std::time::Duration;
 
 pub use cache::{LoginToken, cache_dir, cache_file_name, is_login_cache_file};
-pub use dpop::{DpopKey, jti_from_random, jwk_thumbprint};
+#[cfg(feature = "login-session")]
+pub use dpop::DpopKey;
+pub use dpop::{jti_from_random, jwk_thumbprint};
+#[cfg(feature = "login-session")]
 pub use login_flow::{ConsoleLogin, ConsoleLoginFlow, ConsoleLoginRequest};
+#[cfg(feature = "login-session")]
 pub use token::{CreateOAuth2Token, LoginGrant, TokenOutput, login_again_reason};
 
 /// The `clientId` of a same-device (browser on this machine) login

@@ -6,7 +6,10 @@
 mod common;
 
 mod faults;
+#[cfg(feature = "login-session")]
 mod login_session;
+#[cfg(not(feature = "login-session"))]
+mod login_session_unavailable;
 mod network;
 mod profiles;
 mod provider;
