@@ -2,7 +2,7 @@
 //! rule, proxies and trusted certificates as the core's network rules decide
 //! (`docs/networks.md`), the body cap and retries.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use awscred_core::network::{CallClock, NetworkSettings, ProxyRules, Route, untrusted_certificate};
@@ -28,6 +28,7 @@ const USER_AGENT: &str = concat!("awscred/", env!("CARGO_PKG_VERSION"));
 pub use awscred_core::transport::ClientConfig;
 
 type Pool = PooledClient<HttpsConnector<RouteConnector>, Full<Bytes>>;
+type PlainPool = PooledClient<RouteConnector, Full<Bytes>>;
 
 /// An async HTTP client for AWS calls. Cheap to clone: clones share one connection pool.
 /// One attempt is abandoned after `connect_timeout + read_timeout` at the latest, a call
@@ -170,10 +171,9 @@ impl Client {
         // The route is decided again by the connector (it sees only the URI); asking here
         // refuses clear text towards a proxy before connecting, and sends the metadata
         // services' requests through the pool that never uses a proxy.
-        let pool = match network.proxies.route_request(&request)? {
-            Route::Direct if limits.is_some() => &pools.direct,
-            _ => &pools.routed,
-        };
+        let route = network.proxies.route_request(&request)?;
+        let https = request.uri().scheme_str() == Some("https");
+        let tls = if https { Some(pools.tls()?) } else { None };
         let host = request.uri().host().unwrap_or("").to_string();
         let timeout = limits.map_or(timeout, |l| {
             timeout.min(l.connect_timeout.saturating_add(l.read_timeout))
@@ -187,10 +187,13 @@ impl Client {
         }
         let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
         let exchange = async {
-            let response = pool
-                .request(request)
-                .await
-                .map_err(|e| client_error(e, &host, network))?;
+            let pending = match (tls, route) {
+                // Plain http is never proxied: the route is direct or was refused above.
+                (None, _) => pools.plain.request(request),
+                (Some(tls), Route::Direct) if limits.is_some() => tls.direct.request(request),
+                (Some(tls), _) => tls.routed.request(request),
+            };
+            let response = pending.await.map_err(|e| client_error(e, &host, network))?;
             let (parts, body) = response.into_parts();
             let bytes = read_capped(body, &parts.headers).await?;
             Ok(http::Response::from_parts(parts, bytes))
@@ -209,43 +212,86 @@ fn attempt_timeout(clock: &CallClock, started: Instant) -> Result<Duration, Erro
         .ok_or_else(|| clock.timed_out(Duration::ZERO))
 }
 
-/// The two pools of a client: one whose connector follows the proxy rules, one that never
-/// uses a proxy (for the metadata services), and the settings they were made from.
+/// The pools of a client and the settings they were made from. Plain http (the loopback,
+/// the metadata services) has a pool of its own, never proxied; the https pools — one whose
+/// connector follows the proxy rules, one that never uses a proxy (for the metadata
+/// services) — are built on the first https request, because their trusted certificates take
+/// about half a millisecond to read and parse and a client that only speaks plain http needs
+/// none (the ureq driver does the same).
 struct Pools {
-    routed: Pool,
-    direct: Pool,
+    plain: PlainPool,
+    tls: OnceLock<Result<TlsPools, Error>>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
     network: Arc<NetworkSettings>,
 }
 
-/// The pools for `config`: its network settings (explicit, or from the process environment),
-/// the trusted certificates they name, and the connectors.
+struct TlsPools {
+    routed: Pool,
+    direct: Pool,
+}
+
+/// The pools for `config`: its network settings (explicit, or from the process environment)
+/// and the plain pool; the https ones wait for [`Pools::tls`].
 fn pool(config: &ClientConfig) -> Result<Arc<Pools>, Error> {
     let network = match &config.network {
         Some(network) => network.clone(),
         None => awscred_files::network::settings_for(&awscred_files::network::process_env(), None)?,
     };
-    let tls = tls_config(&network)?;
-    let build = |rules: ProxyRules| -> Pool {
-        let mut http = HttpConnector::new();
-        // The https connector below decides which schemes are allowed; the TLS rule is ours.
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(config.connect_timeout));
-        http.set_nodelay(true);
-        let connector = RouteConnector::new(http, Arc::new(rules), config.read_timeout);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls.clone())
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(connector);
-        PooledClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(https)
-    };
+    let plain = PooledClient::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(route_connector(
+            ProxyRules::none(),
+            config.connect_timeout,
+            config.read_timeout,
+        ));
     Ok(Arc::new(Pools {
-        routed: build(network.proxies.clone()),
-        direct: build(ProxyRules::none()),
+        plain,
+        tls: OnceLock::new(),
+        connect_timeout: config.connect_timeout,
+        read_timeout: config.read_timeout,
         network: Arc::new(network),
     }))
+}
+
+impl Pools {
+    /// The https pools, built on first use; an unusable CA bundle is their error.
+    fn tls(&self) -> Result<&TlsPools, Error> {
+        self.tls
+            .get_or_init(|| {
+                let tls = tls_config(&self.network)?;
+                let build = |rules: ProxyRules| -> Pool {
+                    let connector = route_connector(rules, self.connect_timeout, self.read_timeout);
+                    let https = hyper_rustls::HttpsConnectorBuilder::new()
+                        .with_tls_config(tls.clone())
+                        .https_or_http()
+                        .enable_http1()
+                        .wrap_connector(connector);
+                    PooledClient::builder(TokioExecutor::new())
+                        .pool_idle_timeout(Duration::from_secs(90))
+                        .build(https)
+                };
+                Ok(TlsPools {
+                    routed: build(self.network.proxies.clone()),
+                    direct: build(ProxyRules::none()),
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+fn route_connector(
+    rules: ProxyRules,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+) -> RouteConnector {
+    let mut http = HttpConnector::new();
+    // The https connector decides which schemes are allowed; the TLS rule is ours.
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(connect_timeout));
+    http.set_nodelay(true);
+    RouteConnector::new(http, Arc::new(rules), read_timeout)
 }
 
 /// rustls with the ring provider chosen explicitly (no process-wide default, no aws-lc-rs),

@@ -207,6 +207,42 @@ async fn trust_broken_settings_are_configuration_errors() {
 
 // --- proxies -------------------------------------------------------------------------------
 
+/// The trusted certificates are read for the first https request only: a client that speaks
+/// plain http (the loopback, IMDS, the container endpoint) is neither slowed down by them nor
+/// failed by a CA bundle it never needs — which https requests still report.
+#[tokio::test]
+async fn trust_is_loaded_for_https_only() {
+    let missing = TrustChoice::Bundle(CaBundle {
+        path: "/nonexistent/awscred-test/ca.pem".into(),
+        setting: BundleSetting::Env("AWS_CA_BUNDLE"),
+    });
+    let client = Client::new(ClientConfig {
+        network: Some(NetworkSettings {
+            trust: missing,
+            ..NetworkSettings::default()
+        }),
+        ..fast_config()
+    });
+
+    let plain = World::start();
+    plain.seed_session_token(Duration::from_secs(3600));
+    let resolved = resolve(&plain, &plain.env(), &client, "dev")
+        .await
+        .expect("plain http needs no CA");
+    assert!(resolved.credentials.access_key_id().starts_with("ASIA"));
+
+    let tls = tls_world();
+    let env = env_with(&tls, "127.0.0.1", &[]);
+    let e = resolve(&tls, &env, &client, "dev")
+        .await
+        .expect_err("https needs the bundle");
+    assert!(
+        matches!(&e, Error::Config(m) if m.contains("cannot read the CA bundle /nonexistent/awscred-test/ca.pem (from AWS_CA_BUNDLE)")),
+        "{e:?}"
+    );
+    assert_eq!(tls.emulator.count("GetRoleCredentials"), 0);
+}
+
 #[tokio::test]
 async fn proxy_tunnels_https_and_records_it() {
     let world = tls_world();
