@@ -45,6 +45,8 @@
 //! `examples/blocking_signing.rs` is the same as a program (`cargo run -p awscred-ureq --example
 //! blocking_signing -- PROFILE`).
 
+#[cfg(feature = "server")]
+pub mod credential_server;
 mod flow_loop;
 mod transport;
 
