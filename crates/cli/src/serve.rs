@@ -22,11 +22,7 @@ pub enum ServeFormat {
 
 /// The endpoint, started and checked: the first credentials are in hand before anyone is told
 /// where it is, so a login that is needed is said now, not by the first client.
-fn start(
-    env: Env,
-    profile: &str,
-    port: u16,
-) -> Result<(CredentialServer, Option<String>), Error> {
+fn start(env: Env, profile: &str, port: u16) -> Result<(CredentialServer, Option<String>), Error> {
     let provider = Provider::builder()
         .env(env)
         .profile(profile.to_string())
@@ -43,11 +39,9 @@ fn start(
         message: e.to_string(),
     })?;
     let server = CredentialServer::start(provider, port, random).map_err(|e| Error::Io {
-            path: format!("127.0.0.1:{port}"),
-            message: format!(
-                "cannot listen: {e}; pick another --port, or leave it out for a free one"
-            ),
-        })?;
+        path: format!("127.0.0.1:{port}"),
+        message: format!("cannot listen: {e}; pick another --port, or leave it out for a free one"),
+    })?;
     tracing::info!(addr = %server.addr(), %profile, "serving credentials");
     Ok((server, region))
 }
