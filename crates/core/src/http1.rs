@@ -56,7 +56,8 @@ pub enum HeadProgress {
 /// The head ends at the first empty line (`\r\n\r\n`, or `\n\n` from a lenient client); what
 /// follows it is not looked at. The request line is `METHOD SP TARGET SP HTTP/1.x` with the
 /// target in origin form (`/…`: the only form a client of a loopback listener sends); each
-/// header line is `name: value` (RFC 9112 §5: no space before the colon, no line folding).
+/// header line is `name: value` (RFC 9112 §5: no space before the colon, no line folding),
+/// with at most one `Host`.
 /// More than [`MAX_REQUEST_HEAD`] bytes without an end is [`HeadProgress::Invalid`] (431).
 pub fn parse_request_head(bytes: &[u8]) -> HeadProgress {
     // The head ends at whichever blank line comes first.
@@ -86,6 +87,11 @@ pub fn parse_request_head(bytes: &[u8]) -> HeadProgress {
             }
             Err(reason) => return invalid(400, reason),
         }
+    }
+    // Two `Host`s would let two readers of one request disagree on where it went
+    // (RFC 9112 §3.2: answered 400).
+    if headers.get_all(http::header::HOST).iter().count() > 1 {
+        return invalid(400, "the request has more than one Host header");
     }
     HeadProgress::Complete(Head {
         method,
@@ -231,6 +237,7 @@ mod tests {
             b"GET / HTTP/1.1\r\nno colon\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
             b"GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nhost: evil.example\r\n\r\n",
         ] {
             assert_eq!(status(bad), Some(400), "{:?}", String::from_utf8_lossy(bad));
         }

@@ -181,13 +181,24 @@ impl Acceptor {
             }
             let stream = match accepted {
                 Ok((stream, _)) => stream,
-                // Out of descriptors (EMFILE/ENFILE): the backlog waits while others finish.
-                Err(e) if e.raw_os_error().is_some_and(|c| c == 23 || c == 24) => {
+                // A client that went away before it was taken: its own end, not ours.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::ConnectionReset
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    continue;
+                }
+                // Out of descriptors (EMFILE/ENFILE) or another passing failure: the backlog
+                // waits while connections finish, without spinning.
+                Err(e) => {
+                    tracing::warn!(error = %e, "credentials endpoint cannot accept for now");
                     std::thread::sleep(Duration::from_millis(50));
                     continue;
                 }
-                // A client that went away before it was taken: its own end, not ours.
-                Err(_) => continue,
             };
             let slot = Slot::take(&self.active, self.limits.max_connections);
             let Some(slot) = slot else {
