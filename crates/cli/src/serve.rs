@@ -1,14 +1,15 @@
 //! `awscred serve` and `awscred exec --server`: a container-credentials endpoint on 127.0.0.1
-//! ([`awscred_hyper::credential_server`]) whose credentials refresh themselves through
-//! awscred-hyper's `Provider`, for children that run longer than one set of credentials lasts.
+//! ([`awscred_ureq::credential_server`], std threads) whose credentials refresh themselves
+//! through awscred-ureq's `Provider`, for children that run longer than one set of
+//! credentials lasts.
 
 use std::process::ExitCode;
 
 use awscred_core::Error;
 use awscred_core::config::{self, Env};
 use awscred_core::container_endpoint::{SHADOWING_VARS, credentials_response};
-use awscred_hyper::Provider;
-use awscred_hyper::credential_server::CredentialServer;
+use awscred_ureq::Provider;
+use awscred_ureq::credential_server::CredentialServer;
 
 /// `--format` of `serve`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -21,46 +22,28 @@ pub enum ServeFormat {
 
 /// The endpoint, started and checked: the first credentials are in hand before anyone is told
 /// where it is, so a login that is needed is said now, not by the first client.
-async fn start(
-    env: Env,
-    profile: &str,
-    port: u16,
-) -> Result<(CredentialServer, Option<String>), Error> {
+fn start(env: Env, profile: &str, port: u16) -> Result<(CredentialServer, Option<String>), Error> {
     let provider = Provider::builder()
         .env(env)
         .profile(profile.to_string())
         .build();
-    let credentials = provider.credentials_shared().await?;
+    let credentials = provider.credentials_shared()?;
     credentials_response(&credentials).map_err(|e| match e {
         Error::Config(m) => Error::Config(format!("profile {profile}: {m}")),
         other => other,
     })?;
-    let region = provider.region().await.ok().flatten();
+    let region = provider.region().ok().flatten();
     let mut random = [0u8; 32];
     getrandom::fill(&mut random).map_err(|e| Error::Io {
         path: "the system's random source".into(),
         message: e.to_string(),
     })?;
-    let server = CredentialServer::start(provider, port, random)
-        .await
-        .map_err(|e| Error::Io {
-            path: format!("127.0.0.1:{port}"),
-            message: format!(
-                "cannot listen: {e}; pick another --port, or leave it out for a free one"
-            ),
-        })?;
+    let server = CredentialServer::start(provider, port, random).map_err(|e| Error::Io {
+        path: format!("127.0.0.1:{port}"),
+        message: format!("cannot listen: {e}; pick another --port, or leave it out for a free one"),
+    })?;
     tracing::info!(addr = %server.addr(), %profile, "serving credentials");
     Ok((server, region))
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Io {
-            path: "the async runtime".into(),
-            message: e.to_string(),
-        })
 }
 
 /// Logs in first when asked (or `awscred_auto_login`), on this terminal, with the blocking
@@ -82,23 +65,22 @@ pub fn serve(
     login: bool,
 ) -> Result<ExitCode, Error> {
     let (env, selected) = prepare(profile, login)?;
-    let rt = runtime()?;
-    rt.block_on(async {
-        let (server, _region) = start(env, &selected, port).await?;
-        let [(uri_var, uri), (token_var, token)] = server.env();
-        let exports = format!("export {uri_var}={uri}\nexport {token_var}={token}\n");
-        match format {
-            ServeFormat::Env => crate::commands::emit(&exports)?,
-            ServeFormat::Text => crate::commands::emit(&format!(
-                "Serving the credentials of profile {selected} at {uri} (refreshed as they expire).\n\
-                 In the shell of a program that should use them:\n{exports}\
-                 The token is new each run. Stop with Ctrl-C.\n"
-            ))?,
-        }
-        // Serve until the process is interrupted: nothing to clean up.
-        std::future::pending::<()>().await;
-        Ok(ExitCode::SUCCESS)
-    })
+    let (server, _region) = start(env, &selected, port)?;
+    let [(uri_var, uri), (token_var, token)] = server.env();
+    let exports = format!("export {uri_var}={uri}\nexport {token_var}={token}\n");
+    match format {
+        ServeFormat::Env => crate::commands::emit(&exports)?,
+        ServeFormat::Text => crate::commands::emit(&format!(
+            "Serving the credentials of profile {selected} at {uri} (refreshed as they expire).\n\
+             In the shell of a program that should use them:\n{exports}\
+             The token is new each run. Stop with Ctrl-C.\n"
+        ))?,
+    }
+    // Serve (on the endpoint's threads) until the process is interrupted: nothing to clean
+    // up. `park` may return spuriously, hence the loop.
+    loop {
+        std::thread::park();
+    }
 }
 
 /// `awscred exec --server -- CMD…`: the endpoint lives as long as the command.
@@ -107,17 +89,9 @@ pub fn exec(profile: Option<String>, command: Vec<String>, login: bool) -> Resul
         Error::InvalidInput("no command to run; usage: awscred exec --server -- CMD [ARGS…]".into())
     })?;
     let (env, selected) = prepare(profile, login)?;
-    let rt = runtime()?;
-    let (server, region) = rt.block_on(start(env, &selected, 0))?;
+    // The endpoint serves on threads of its own while this one waits for the command.
+    let (server, region) = start(env, &selected, 0)?;
     let vars = server.env();
-    // The runtime serves on a thread of its own while this one waits for the command.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = std::thread::spawn(move || {
-        rt.block_on(async move {
-            let _ = stopped.await;
-            server.stop();
-        })
-    });
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);
     for name in SHADOWING_VARS {
@@ -128,7 +102,6 @@ pub fn exec(profile: Option<String>, command: Vec<String>, login: bool) -> Resul
         cmd.env("AWS_REGION", r);
     }
     let code = crate::commands::run_child(cmd, program);
-    let _ = stop.send(());
-    let _ = serving.join();
+    server.stop();
     Ok(code)
 }

@@ -1,8 +1,9 @@
 //! `awscred serve` and `awscred exec --server` against the emulator: the endpoint answers
 //! the container-credentials protocol with the profile's credentials, only with its token;
 //! the AWS CLI v2 uses it; `exec --server` passes the command's exit code and stops the
-//! endpoint with it. (Refreshes across an expiry, with the SDK and the AWS CLI, are tested
-//! in-process in crates/hyper/tests/credential_server.rs, where the clock can be the emulator's.)
+//! endpoint with it. (Refreshes across an expiry, with raw clients and the AWS CLI, are tested
+//! in-process on the endpoint itself, crates/ureq/tests/shared/server_scenarios.rs, where the
+//! clock can be the emulator's.)
 
 mod common;
 

@@ -227,6 +227,19 @@ pub fn error_response(error: &Error) -> http::Response<Vec<u8>> {
     )
 }
 
+/// The answer to a connection whose request never reached [`EndpointGuard::check`]: a head
+/// that is malformed or too large ([`crate::http1::HeadProgress::Invalid`]), one that did not
+/// arrive in time (408), or one more connection than the server takes at once (503). The
+/// error shape the SDKs read; `reason` is the server's own words, never the request's.
+pub fn refusal_response(status: u16, reason: &str) -> http::Response<Vec<u8>> {
+    let code = match status {
+        408 => "RequestTimeout",
+        503 => "ServiceUnavailable",
+        _ => "InvalidRequest",
+    };
+    json_response(status, &error_json(code, reason))
+}
+
 fn error_json(code: &str, message: &str) -> serde_json::Value {
     serde_json::json!({ "Code": code, "Message": message })
 }

@@ -71,6 +71,7 @@ pub mod error;
 pub mod federation;
 pub mod flow;
 pub mod fuzzing;
+pub mod http1;
 pub mod imds;
 pub mod login;
 pub mod logout;

@@ -61,6 +61,11 @@ fn credential_process_corpus() {
 }
 
 #[test]
+fn credentials_request_corpus() {
+    replay("credentials_request", fuzzing::credentials_request::run);
+}
+
+#[test]
 fn callback_request_corpus() {
     replay("callback_request", fuzzing::callback_request::run);
 }

@@ -43,9 +43,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! With the `server` feature, `credential_server` serves a [`Provider`]'s credentials to
+//! other processes over the container-credentials protocol on 127.0.0.1 (what `awscred serve`
+//! runs), with std threads only.
+//!
 //! `examples/blocking_signing.rs` is the same as a program (`cargo run -p awscred-ureq --example
 //! blocking_signing -- PROFILE`).
 
+#[cfg(feature = "server")]
+pub mod credential_server;
 mod flow_loop;
 mod transport;
 

@@ -6,6 +6,7 @@
 pub mod callback_request;
 pub mod config_parser;
 pub mod credential_process;
+pub mod credentials_request;
 pub mod oidc_json;
 pub mod sso_json;
 pub mod sts_xml;

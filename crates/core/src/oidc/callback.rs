@@ -10,13 +10,15 @@
 
 use std::fmt;
 
+use http::Method;
+
 use super::pkce::NO_CODE;
 use crate::Error;
+use crate::http1::HeadProgress;
 use crate::printable::printable;
 
-/// The longest request head (request line and headers) the listener reads (the AWS CLI's
-/// Python `http.server` caps a line at 64 KiB; a redirect needs well under 8 KiB).
-pub const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// The longest request head (request line and headers) the listener reads.
+pub use crate::http1::MAX_REQUEST_HEAD;
 
 /// At most this many characters of the service's `error_description` are shown.
 const DESCRIPTION_CHARS: usize = 200;
@@ -42,56 +44,26 @@ pub enum RequestHead {
     },
 }
 
-/// Reads the bytes a connection has sent so far as an HTTP/1.x request head.
-///
-/// The head ends at the first empty line (`\r\n\r\n`, or `\n\n` from a lenient client). Only
-/// the request line matters: `METHOD SP TARGET SP HTTP/1.x`. More than [`MAX_REQUEST_HEAD`]
-/// bytes without an end is [`RequestHead::Invalid`] (431).
+/// Reads the bytes a connection has sent so far as an HTTP/1.x request head
+/// ([`crate::http1::parse_request_head`]), and keeps the requests the listener serves:
+/// `GET` or `HEAD` (anything else is [`RequestHead::Invalid`], 405). More than
+/// [`MAX_REQUEST_HEAD`] bytes without an end is [`RequestHead::Invalid`] (431).
 pub fn parse_request_head(bytes: &[u8]) -> RequestHead {
-    // The head ends at whichever blank line comes first.
-    let end = match (find(bytes, b"\r\n\r\n"), find(bytes, b"\n\n")) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    let Some(end) = end.filter(|e| *e <= MAX_REQUEST_HEAD) else {
-        if bytes.len() > MAX_REQUEST_HEAD {
-            return invalid(431, "the request head is too large");
+    match crate::http1::parse_request_head(bytes) {
+        HeadProgress::Incomplete => RequestHead::Incomplete,
+        HeadProgress::Invalid { status, reason } => RequestHead::Invalid { status, reason },
+        HeadProgress::Complete(head)
+            if head.method != Method::GET && head.method != Method::HEAD =>
+        {
+            RequestHead::Invalid {
+                status: 405,
+                reason: "only GET is served",
+            }
         }
-        return RequestHead::Incomplete;
-    };
-    let head = &bytes[..end];
-    let line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
-    let line = &head[..line_end];
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Ok(line) = std::str::from_utf8(line) else {
-        return invalid(400, "the request line is not text");
-    };
-    let mut words = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (words.next(), words.next(), words.next(), words.next())
-    else {
-        return invalid(400, "the request line is not `METHOD TARGET HTTP/1.1`");
-    };
-    if !matches!(version, "HTTP/1.0" | "HTTP/1.1") {
-        return invalid(400, "only HTTP/1.0 and HTTP/1.1 are served");
+        HeadProgress::Complete(head) => RequestHead::Complete {
+            target: head.target().to_string(),
+        },
     }
-    if !target.starts_with('/') || !target.chars().all(crate::printable::is_printable) {
-        return invalid(400, "the request target is not a path");
-    }
-    if !matches!(method, "GET" | "HEAD") {
-        return invalid(405, "only GET is served");
-    }
-    RequestHead::Complete {
-        target: target.to_string(),
-    }
-}
-
-fn invalid(status: u16, reason: &'static str) -> RequestHead {
-    RequestHead::Invalid { status, reason }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The check a listener applies to each request: does it carry this login's `state`?
