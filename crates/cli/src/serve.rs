@@ -33,10 +33,9 @@ fn start(env: Env, profile: &str, port: u16) -> Result<(CredentialServer, Option
         other => other,
     })?;
     let region = provider.region().ok().flatten();
-    let mut random = [0u8; 32];
-    getrandom::fill(&mut random).map_err(|e| Error::Io {
+    let random = awscred_files::random::fresh::<32>().ok_or_else(|| Error::Io {
         path: "the system's random source".into(),
-        message: e.to_string(),
+        message: "it failed to give random bytes".into(),
     })?;
     let server = CredentialServer::start(provider, port, random).map_err(|e| Error::Io {
         path: format!("127.0.0.1:{port}"),

@@ -5,7 +5,7 @@
 /// (it practically never does), 0.5: the middle of the range, so waits stay reasonable.
 pub fn jitter() -> f64 {
     let mut bits = [0u8; 8];
-    if getrandom::fill(&mut bits).is_err() {
+    if getrandom::getrandom(&mut bits).is_err() {
         return 0.5;
     }
     awscred_core::transport::jitter_from_bits(u64::from_le_bytes(bits))
@@ -15,7 +15,7 @@ pub fn jitter() -> f64 {
 /// `None` when the source fails: a flow that needs them then says so instead of reusing bytes.
 pub fn fresh<const N: usize>() -> Option<[u8; N]> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).ok().map(|()| bytes)
+    getrandom::getrandom(&mut bytes).ok().map(|()| bytes)
 }
 
 #[cfg(test)]

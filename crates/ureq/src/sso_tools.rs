@@ -54,9 +54,8 @@ impl Client {
         interact: &mut dyn Interact,
     ) -> Result<(LoginOutcome, ResolvedStartUrl), Error> {
         let (paths, set) = load_config(env)?;
-        let mut random = [0u8; 96];
-        getrandom::fill(&mut random)
-            .map_err(|e| Error::Login(format!("the system's random source failed: {e}")))?;
+        let random = awscred_files::random::fresh::<96>()
+            .ok_or_else(|| Error::Login("the system's random source failed".into()))?;
         // A vanity start URL is resolved first: the core decides, this only sends its requests.
         let (start_url, sso_region) = config::login_start_url(&set, target)?;
         let start = self.run(
