@@ -18,9 +18,10 @@
 //!
 //! [`CacheState`] is what a provider knows about the credentials it holds: the credentials, when
 //! to refresh them, and how the last refresh ended. It is an immutable value with pure
-//! transitions, so a driver keeps it behind whatever it likes — both drivers keep it in an
-//! `ArcSwap` for lock-free reads and serialise refreshes with their own mutex (std in the
-//! blocking driver, tokio in the async one):
+//! transitions, so a driver keeps it behind whatever it likes — the async driver in an
+//! `ArcSwap` for lock-free reads, the blocking one in a std `RwLock<Arc<_>>` (a shared lock
+//! held for one atomic increment; no extra crate for its users) — and serialises refreshes with
+//! its own mutex (std in the blocking driver, tokio in the async one):
 //!
 //! 1. [`CacheState::fresh`] on the current state: serve without waiting when it answers.
 //! 2. Otherwise remember [`CacheState::generation`], take the mutex, and ask

@@ -2,12 +2,12 @@
 //!
 //! What is resolved, when to refresh, and what to serve when a refresh fails are the core's
 //! ([`awscred_core::provider::ProviderSource`], [`CacheState`]); this file holds them behind std
-//! locks: an `ArcSwap` for lock-free reads and a mutex so that one caller refreshes at a time.
+//! locks: a read-write lock around an `Arc` for reads that only take a shared lock for an atomic
+//! increment, and a mutex so that one caller refreshes at a time.
 //! What does not depend on the I/O model is written once, in `awscred_core::__driver_provider!`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use arc_swap::ArcSwap;
 use awscred_core::cache::{BeforeRefresh, CacheState, Clock};
 use awscred_core::flow::Flow;
 use awscred_core::resolve::Resolved;
@@ -24,8 +24,8 @@ awscred_core::__driver_provider! {
     /// window opens ([`awscred_core::cache`]) and refreshing them once for everyone. Cheap to
     /// clone: clones share the client, the source and the cache.
     ///
-    /// `credentials()` is a lock-free read while the cached credentials are outside their refresh
-    /// window. When they are due, one caller resolves again while the others wait for its result;
+    /// `credentials()` only takes a shared lock (no waiting behind a refresh) while the cached
+    /// credentials are outside their refresh window. When they are due, one caller resolves again while the others wait for its result;
     /// if that fails, still-valid credentials keep being served for
     /// [`FAILED_REFRESH_BACKOFF`](awscred_core::cache::FAILED_REFRESH_BACKOFF) before the next try,
     /// and the error comes only when nothing valid is left.
@@ -137,7 +137,8 @@ impl Provider {
 
 /// The core's [`CacheState`] behind std locks.
 struct Cache {
-    state: ArcSwap<CacheState>,
+    /// Replaced whole on every change; readers clone the `Arc` and let go of the lock.
+    state: RwLock<Arc<CacheState>>,
     /// Held while refreshing, so that concurrent callers make one refresh.
     gate: Mutex<()>,
     clock: Clock,
@@ -146,14 +147,14 @@ struct Cache {
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // CacheState's Debug shows the credentials through their own redacting Debug.
-        self.state.load().fmt(f)
+        self.load().fmt(f)
     }
 }
 
 impl Cache {
     fn with_clock(clock: Clock) -> Self {
         Cache {
-            state: ArcSwap::from_pointee(CacheState::default()),
+            state: RwLock::new(Arc::new(CacheState::default())),
             gate: Mutex::new(()),
             clock,
         }
@@ -164,14 +165,14 @@ impl Cache {
         refresh: impl FnOnce() -> Result<Credentials, Error>,
     ) -> Result<Arc<Credentials>, Error> {
         let seen = {
-            let state = self.state.load();
+            let state = self.load();
             if let Some(credentials) = state.fresh((self.clock)()) {
                 return Ok(credentials);
             }
             state.generation()
         };
         let _gate = lock(&self.gate);
-        let state = self.state.load_full();
+        let state = self.load();
         match state.before_refresh(seen, (self.clock)()) {
             BeforeRefresh::Serve(credentials) => Ok(credentials),
             BeforeRefresh::Fail(error) => Err(error),
@@ -179,7 +180,7 @@ impl Cache {
                 let outcome = refresh();
                 let (next, served) =
                     state.after_refresh(outcome, (self.clock)(), crate::transport::jitter());
-                self.state.store(Arc::new(next));
+                self.store(next);
                 served
             }
         }
@@ -190,7 +191,18 @@ impl Cache {
     }
 
     fn clear(&self) {
-        self.state.rcu(|state| state.cleared());
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        *state = Arc::new(state.cleared());
+    }
+
+    /// The current state (a poisoned lock only means a panic elsewhere: the state is replaced
+    /// whole, so it is still consistent).
+    fn load(&self) -> Arc<CacheState> {
+        Arc::clone(&self.state.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn store(&self, next: CacheState) {
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
     }
 }
 
