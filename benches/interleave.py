@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Interleaved whole-process timing, for a loaded machine where sequential runs see different
 loads: ROUNDS rounds; in each, every contender runs once (the order rotates), each after
-PREPARE (a directory removed first, or "" for none). Prints the median wall time of each
-contender and its ratio to the last one's median, and the same for CPU time (user + system of
-the process and its children, from wait4): on a loaded machine the wall time includes waiting
-for a core, the CPU time much less so.
+PREPARE: a directory removed first, a pattern with `*` whose files are removed first, or "" for
+nothing. Prints the median wall time of each contender and its ratio to the last one's median,
+and the same for CPU time (user + system of the process and its children, from wait4): on a
+loaded machine the wall time includes waiting for a core, the CPU time much less so.
 
-usage: interleave.py ROUNDS PREPARE_DIR -- name=command ... (a command is split on spaces)"""
-import os, shutil, statistics, subprocess, sys, time
+usage: interleave.py ROUNDS PREPARE -- name=command ... (a command is split on spaces)"""
+import glob, os, shutil, statistics, subprocess, sys, time
 rounds = int(sys.argv[1]); prepare = sys.argv[2]
 contenders = [a.split('=', 1) for a in sys.argv[4:]]
 times = {n: [] for n, _ in contenders}
@@ -16,7 +16,10 @@ devnull = os.open(os.devnull, os.O_WRONLY)
 for r in range(rounds):
     k = r % len(contenders)
     for name, cmd in contenders[k:] + contenders[:k]:
-        if prepare:
+        if '*' in prepare:
+            for path in glob.glob(prepare):
+                os.remove(path)
+        elif prepare:
             shutil.rmtree(prepare, ignore_errors=True)
         argv = cmd.split()
         t = time.perf_counter_ns()
