@@ -4,15 +4,31 @@
 use std::process::ExitCode;
 
 use awscred_core::Error;
+use clap::builder::PossibleValue;
 use clap_complete::Shell;
 
 /// What `awscred completions --list-names` lists.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy)]
 pub enum Names {
     /// The profiles of the config and credentials files.
     Profiles,
     /// The `[sso-session]` names of the config file.
     SsoSessions,
+}
+
+impl clap::ValueEnum for Names {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Names::Profiles, Names::SsoSessions]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Names::Profiles => PossibleValue::new("profiles")
+                .help("The profiles of the config and credentials files"),
+            Names::SsoSessions => PossibleValue::new("sso-sessions")
+                .help("The `[sso-session]` names of the config file"),
+        })
+    }
 }
 
 /// `awscred completions --list-names WHAT`: the names, one a line. A broken or missing config lists nothing

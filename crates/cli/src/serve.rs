@@ -12,12 +12,28 @@ use awscred_ureq::Provider;
 use awscred_ureq::credential_server::CredentialServer;
 
 /// `--format` of `serve`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServeFormat {
     /// A few lines for people, with the two `export` lines to copy.
     Text,
     /// Only the two `export` lines, for `eval` or a file to source.
     Env,
+}
+
+impl clap::ValueEnum for ServeFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ServeFormat::Text, ServeFormat::Env]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use clap::builder::PossibleValue;
+        Some(match self {
+            ServeFormat::Text => PossibleValue::new("text")
+                .help("A few lines for people, with the two `export` lines to copy"),
+            ServeFormat::Env => PossibleValue::new("env")
+                .help("Only the two `export` lines, for `eval` or a file to source"),
+        })
+    }
 }
 
 /// The endpoint, started and checked: the first credentials are in hand before anyone is told
