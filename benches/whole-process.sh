@@ -169,3 +169,10 @@ echo
 echo "cold, interleaved ($ROUNDS rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)):"
 python3 "$root/benches/interleave.py" "$ROUNDS" "$cache" -- \
   "awscred=${ours[*]}" "aws-config=${peer[*]}"
+# The same with the cache directory left in place and only its entries removed: a user's
+# usual cold run (credentials expired), which skips creating ~/.aws/cli/cache.
+"${ours[@]}" >/dev/null
+echo
+echo "cold, cache directory present, interleaved ($ROUNDS rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+python3 "$root/benches/interleave.py" "$ROUNDS" "$cache/*.json" -- \
+  "awscred=${ours[*]}" "aws-config=${peer[*]}"
