@@ -22,7 +22,7 @@ root=$PWD
 RUNS=${RUNS:-30}
 ROUNDS=${ROUNDS:-60}
 RSS_RUNS=${RSS_RUNS:-5}
-AWS_CLI=${AWS_CLI:-$root/target/interop/awscli/aws}
+aws_cli=${AWS_CLI:-$root/target/interop/awscli/aws}  # read before the AWS_* variables are cleared below
 awscred=$root/target/release/awscred
 emulator_bin=$root/target/release/awscred-emulator
 PROFILE=bench-role
@@ -32,7 +32,7 @@ for tool in hyperfine python3; do
 done
 [ -x /usr/bin/time ] || { echo "whole-process.sh: /usr/bin/time (GNU time) is missing" >&2; exit 2; }
 have_cli=1
-[ -x "$AWS_CLI" ] || { echo "whole-process.sh: no AWS CLI at $AWS_CLI (run .ci/install-interop or set AWS_CLI): its rows are skipped" >&2; have_cli=0; }
+[ -x "$aws_cli" ] || { echo "whole-process.sh: no AWS CLI at $aws_cli (run .ci/install-interop or set AWS_CLI): its rows are skipped" >&2; have_cli=0; }
 if [ "${REBUILD:-0}" = 1 ] || [ ! -x "$awscred" ] || [ ! -x "$emulator_bin" ]; then
   cargo build --release -p awscred -p awscred-emulator
 fi
@@ -91,7 +91,7 @@ EOF
   || { echo "whole-process.sh: login failed" >&2; cat "$work/login.out" >&2; exit 1; }
 
 ours=("$awscred" credentials --profile "$PROFILE" --format process)
-theirs=("$AWS_CLI" configure export-credentials --profile "$PROFILE" --format process)
+theirs=("$aws_cli" configure export-credentials --profile "$PROFILE" --format process)
 cache=$HOME/.aws/cli/cache
 
 akid() { python3 -c 'import json,sys; print(json.load(sys.stdin)["AccessKeyId"])'; }
