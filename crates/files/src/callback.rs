@@ -189,8 +189,9 @@ fn read_some(p: &mut Pending) -> Progress {
     }
 }
 
-/// Sends a whole response and closes; a browser that does not read it only loses its page.
-fn answer(stream: &mut TcpStream, response: &[u8]) {
+/// Sends a whole response on a loopback connection and closes it (the OAuth callback here, the
+/// ureq driver's credentials endpoint): a client that does not read it only loses its answer.
+pub fn answer(stream: &mut TcpStream, response: &[u8]) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let _ = stream.write_all(response);

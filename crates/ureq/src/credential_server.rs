@@ -15,8 +15,8 @@
 //! Each request is logged (method, path, status, why it was refused) with `tracing`, never
 //! its headers.
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
@@ -28,14 +28,15 @@ use awscred_core::container_endpoint::{
     refusal_response,
 };
 use awscred_core::http1::{HeadProgress, MAX_REQUEST_HEAD, encode_response, parse_request_head};
+use awscred_files::callback::answer;
 
 use crate::Provider;
 
 /// The path served, re-exported for callers building URLs by hand.
 pub use container_endpoint::CREDENTIALS_PATH;
 
-/// How long writing an answer (a few hundred bytes) may block before the client is given up.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the connection that wakes the accept loop up (to stop it) may take.
+const WAKE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What one client may hold of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +150,7 @@ impl CredentialServer {
         self.stopping.store(true, Ordering::SeqCst);
         // The acceptor blocks in `accept`: a connection of our own wakes it to see the flag.
         // If even that fails the socket is unusable and the acceptor has already returned.
-        if TcpStream::connect_timeout(&self.addr, WRITE_TIMEOUT).is_ok() {
+        if TcpStream::connect_timeout(&self.addr, WAKE_TIMEOUT).is_ok() {
             let _ = accepting.join();
         }
     }
@@ -179,7 +180,7 @@ impl Acceptor {
             if self.stopping.load(Ordering::SeqCst) {
                 return;
             }
-            let stream = match accepted {
+            let mut stream = match accepted {
                 Ok((stream, _)) => stream,
                 // A client that went away before it was taken: its own end, not ours.
                 Err(e)
@@ -207,7 +208,7 @@ impl Acceptor {
                     status = 503,
                     "credentials request refused: too many connections"
                 );
-                answer(stream, &busy_response());
+                answer(&mut stream, &busy_response());
                 continue;
             };
             let (guard, provider, limits) =
@@ -309,14 +310,14 @@ fn serve_connection(
         },
     };
     let head_only = request.method == http::Method::HEAD;
-    answer(stream, &encode_response(&response, head_only));
+    answer(&mut stream, &encode_response(&response, head_only));
 }
 
 /// Answers a request that is not one (malformed, too large, too slow) and closes.
-fn refuse(stream: TcpStream, status: u16, reason: &'static str) {
+fn refuse(mut stream: TcpStream, status: u16, reason: &'static str) {
     tracing::warn!(status, reason, "credentials request refused");
     answer(
-        stream,
+        &mut stream,
         &encode_response(&refusal_response(status, reason), false),
     );
 }
@@ -330,22 +331,4 @@ fn busy_response() -> Vec<u8> {
         ),
         false,
     )
-}
-
-/// Sends a whole answer and closes. Input already received is read away first (bounded):
-/// closing with unread input makes the kernel send a reset, which can destroy the answer
-/// before the client reads it.
-fn answer(mut stream: TcpStream, response: &[u8]) {
-    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let _ = stream.write_all(response);
-    let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_nonblocking(true);
-    let mut sink = [0u8; 4096];
-    for _ in 0..16 {
-        match stream.read(&mut sink) {
-            Ok(n) if n > 0 => {}
-            _ => break,
-        }
-    }
 }
