@@ -24,6 +24,7 @@ mod config;
 mod emulator;
 mod fault;
 mod federation;
+pub mod interop;
 mod metadata;
 mod oidc;
 mod portal;

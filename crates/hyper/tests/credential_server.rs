@@ -23,29 +23,7 @@ const SDK_CLIENTS: usize = 8;
 /// AWS CLI processes per round.
 const CLI_RUNS: usize = 3;
 
-/// The AWS CLI v2 (see crates/cli/tests/aws_cli_interop.rs): `None` after a notice when it
-/// is not installed, a failure under CI.
-fn aws_cli() -> Option<PathBuf> {
-    let path = match std::env::var_os("AWSCRED_AWS_CLI") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/interop/awscli/aws"
-        )),
-    };
-    if path.is_file() {
-        return Some(path);
-    }
-    let notice = format!(
-        "the AWS CLI v2 is not at {} (run .ci/install-interop, or set AWSCRED_AWS_CLI)",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{notice}");
-    }
-    eprintln!("skipping the AWS CLI part: {notice}");
-    None
-}
+use awscred_emulator::interop::aws_cli;
 
 /// The child's work: SDK_CLIENTS STS clients, each with aws-config's ECS provider reading this
 /// process's environment, call GetCallerIdentity at once; prints each ARN.

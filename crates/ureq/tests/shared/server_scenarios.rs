@@ -12,7 +12,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, SystemTime};
 
@@ -135,29 +135,8 @@ pub fn fixed() -> Arc<dyn Fn() -> Result<Credentials, Error> + Send + Sync> {
     })
 }
 
-/// The AWS CLI v2 (see crates/cli/tests/common): `None` after a notice when it is not
-/// installed, a failure under CI.
-pub fn aws_cli() -> Option<PathBuf> {
-    let path = match std::env::var_os("AWSCRED_AWS_CLI") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/interop/awscli/aws"
-        )),
-    };
-    if path.is_file() {
-        return Some(path);
-    }
-    let notice = format!(
-        "the AWS CLI v2 is not at {} (run .ci/install-interop, or set AWSCRED_AWS_CLI)",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{notice}");
-    }
-    eprintln!("skipping the AWS CLI part: {notice}");
-    None
-}
+/// The AWS CLI v2 the interop parts run against (`awscred_emulator::interop`).
+pub use awscred_emulator::interop::aws_cli;
 
 /// A home with a role on static keys (`app`), for the emulator's STS.
 fn home() -> tempfile::TempDir {
